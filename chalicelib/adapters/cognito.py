@@ -1,0 +1,128 @@
+"""Cognito user pool as our IdentityProvider; JWTs verified against the pool's published keys."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.request
+from typing import Any
+
+import boto3
+import jwt
+from botocore.exceptions import ClientError
+
+from ..domain.errors import ConflictError, InvalidInputError, NotFoundError, UnauthenticatedError, UnavailableError
+from ..services.ports import Tokens
+
+JWKS_TTL_S = 3600
+
+_ERRORS = {
+    "UsernameExistsException": lambda m: ConflictError("an account with this email already exists", field="email", code="account_exists"),
+    "InvalidPasswordException": lambda m: InvalidInputError(
+        "password must be at least 10 characters with upper- and lower-case letters and a digit", field="password", code="weak_password"),
+    "InvalidParameterException": lambda m: InvalidInputError(m, field="email"),
+    "NotAuthorizedException": lambda m: UnauthenticatedError("wrong email or password", field="password", code="bad_credentials"),
+    "UserNotConfirmedException": lambda m: UnauthenticatedError("confirm your email first", field="email", code="not_confirmed"),
+    "UserNotFoundException": lambda m: UnauthenticatedError("wrong email or password", field="email", code="bad_credentials"),
+    "CodeMismatchException": lambda m: InvalidInputError("wrong confirmation code", field="code"),
+    "ExpiredCodeException": lambda m: InvalidInputError("the confirmation code has expired", field="code"),
+    "TooManyRequestsException": lambda m: UnavailableError("too many attempts; try again later"),
+}
+
+
+def _translate(exc: ClientError) -> Exception:
+    code = exc.response.get("Error", {}).get("Code", "")
+    message = exc.response.get("Error", {}).get("Message", code)
+    factory = _ERRORS.get(code)
+    return factory(message) if factory else exc
+
+
+class _Jwks:
+    """The pool's public keys, fetched once per hour per container."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.keys: dict[str, Any] = {}
+        self.fetched = 0.0
+        self.lock = threading.Lock()
+
+    def key(self, kid: str) -> Any:
+        with self.lock:
+            if kid not in self.keys or time.monotonic() - self.fetched > JWKS_TTL_S:
+                with urllib.request.urlopen(self.url, timeout=5) as response:  # noqa: S310 - URL from config
+                    document = json.load(response)
+                self.keys = {k["kid"]: jwt.PyJWK(k).key for k in document["keys"]}
+                self.fetched = time.monotonic()
+        if kid not in self.keys:
+            raise UnauthenticatedError("token signed by an unknown key", code="invalid_token")
+        return self.keys[kid]
+
+
+_JWKS: dict[str, _Jwks] = {}
+
+
+class CognitoIdentityProvider:
+    def __init__(self, pool_id: str, client_id: str, issuer: str, jwks_url: str, region: str, auto_confirm: bool) -> None:
+        self.pool_id, self.client_id, self.issuer = pool_id, client_id, issuer
+        self.client = boto3.client("cognito-idp", region_name=region)
+        self.jwks = _JWKS.setdefault(jwks_url, _Jwks(jwks_url))
+        self.auto_confirm = auto_confirm
+
+    def sign_up(self, email: str, password: str) -> str:
+        try:
+            response = self.client.sign_up(
+                ClientId=self.client_id, Username=email, Password=password, UserAttributes=[{"Name": "email", "Value": email}]
+            )
+            if self.auto_confirm:
+                self.client.admin_confirm_sign_up(UserPoolId=self.pool_id, Username=email)
+        except ClientError as exc:
+            raise _translate(exc) from exc
+        return str(response["UserSub"])
+
+    def confirm(self, email: str, code: str) -> None:
+        try:
+            self.client.confirm_sign_up(ClientId=self.client_id, Username=email, ConfirmationCode=code)
+        except ClientError as exc:
+            raise _translate(exc) from exc
+
+    def sign_in(self, email: str, password: str) -> Tokens:
+        try:
+            result = self.client.initiate_auth(
+                ClientId=self.client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": email, "PASSWORD": password}
+            )["AuthenticationResult"]
+        except ClientError as exc:
+            raise _translate(exc) from exc
+        return Tokens(result["IdToken"], result["AccessToken"], result.get("RefreshToken"), int(result["ExpiresIn"]))
+
+    def verify(self, token: str) -> dict[str, object]:
+        """Check signature, issuer, audience, expiry and token use of an ID token."""
+        try:
+            header = jwt.get_unverified_header(token)
+            claims = jwt.decode(
+                token, self.jwks.key(str(header.get("kid"))), algorithms=["RS256"], audience=self.client_id, issuer=self.issuer,
+                options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+            )
+        except jwt.PyJWTError as exc:
+            raise UnauthenticatedError(f"invalid token: {exc}", code="invalid_token") from exc
+        if claims.get("token_use") != "id":
+            raise UnauthenticatedError("an ID token is required", code="invalid_token")
+        return dict(claims)
+
+    def _username(self, user_id: str) -> str:
+        found = self.client.list_users(UserPoolId=self.pool_id, Filter=f'sub = "{user_id}"', Limit=1)["Users"]
+        if not found:
+            raise NotFoundError("no such user in the user pool", field="user_id")
+        return str(found[0]["Username"])
+
+    def sign_out_everywhere(self, user_id: str) -> None:
+        try:
+            self.client.admin_user_global_sign_out(UserPoolId=self.pool_id, Username=self._username(user_id))
+        except ClientError as exc:
+            raise _translate(exc) from exc
+
+    def add_to_group(self, user_id: str, group: str) -> None:
+        try:
+            self.client.admin_add_user_to_group(UserPoolId=self.pool_id, Username=self._username(user_id), GroupName=group)
+        except ClientError as exc:
+            raise _translate(exc) from exc

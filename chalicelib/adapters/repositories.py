@@ -1,0 +1,176 @@
+"""DynamoDB repositories. Every write is conditional: on the item's absence or on its version."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from ..domain import geo
+from ..domain.accounts import User
+from ..domain.errors import ConcurrentUpdateError, ConflictError, NotFoundError
+from ..domain.reservations import Reservation
+from ..domain.spaces import Space
+from ..domain.timeutil import format_instant, parse_instant
+from . import codec
+from .tables import Models
+
+CONDITION_FAILED = "ConditionalCheckFailed"
+
+
+def _condition_failed(exc: Exception) -> bool:
+    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+def _put(item: Model, condition: Any, on_conflict: Exception) -> None:
+    try:
+        item.save(condition=condition)
+    except PutError as exc:
+        if _condition_failed(exc):
+            raise on_conflict from exc
+        raise
+
+
+class DynamoUserRepository:
+    def __init__(self, models: Models) -> None:
+        self.model = models.users
+
+    def _item(self, user: User) -> Model:
+        return self.model(
+            user.user_id,
+            email=user.email,
+            display_name=user.display_name,
+            roles=list(user.roles),
+            status=user.status,
+            created_at=format_instant(user.created_at),
+            closed_at=format_instant(user.closed_at) if user.closed_at else None,
+            carpark_id=user.carpark_id,
+            version=user.version,
+        )
+
+    def add(self, user: User) -> None:
+        _put(self._item(user), self.model.user_id.does_not_exist(), ConflictError("account already exists", field="email", code="account_exists"))
+
+    def get(self, user_id: str) -> User:
+        try:
+            item = self.model.get(user_id, consistent_read=True)
+        except DoesNotExist:
+            raise NotFoundError("no such user", field="user_id") from None
+        return User(
+            user_id=item.user_id,
+            email=item.email,
+            display_name=item.display_name,
+            roles=tuple(item.roles),
+            status=item.status,
+            created_at=parse_instant(item.created_at, field="created_at"),
+            version=int(item.version),
+            closed_at=parse_instant(item.closed_at, field="closed_at") if item.closed_at else None,
+            carpark_id=item.carpark_id,
+        )
+
+    def save(self, user: User, expected_version: int) -> None:
+        _put(self._item(user), self.model.version == expected_version, ConcurrentUpdateError("account changed meanwhile"))
+
+
+class DynamoSpaceRepository:
+    def __init__(self, models: Models) -> None:
+        self.model = models.spaces
+
+    def item(self, space: Space) -> Model:
+        values = codec.space_values(space, geo.encode(space.location.lat, space.location.lng))
+        return self.model(values.pop("space_id"), **values)
+
+    def add(self, space: Space) -> None:
+        _put(self.item(space), self.model.space_id.does_not_exist(), ConflictError("space already exists", field="space_id"))
+
+    def get(self, space_id: str) -> Space:
+        try:
+            return codec.space_from_item(self.model.get(space_id, consistent_read=True))
+        except DoesNotExist:
+            raise NotFoundError("no such space", field="space_id") from None
+
+    def save(self, space: Space, expected_version: int) -> None:
+        _put(self.item(space), self.model.version == expected_version, ConcurrentUpdateError("space changed meanwhile", field="space_id"))
+
+    def by_owner(self, owner_id: str) -> list[Space]:
+        return [codec.space_from_item(i) for i in self.model.by_owner.query(owner_id)]
+
+    def pending(self, limit: int) -> list[Space]:
+        return [codec.space_from_item(i) for i in self.model.by_review.query("pending", limit=limit)]
+
+    def in_cells(self, cells: list[str]) -> tuple[list[Space], int]:
+        """Approved spaces in the given geohash cells, and how many items DynamoDB read for them."""
+        found: list[Space] = []
+        read = 0
+        for cell in cells:
+            condition = None if len(cell) == geo.INDEX_PRECISION else self.model.geohash.startswith(cell)
+            result = self.model.by_cell.query(cell[: geo.INDEX_PRECISION], range_key_condition=condition)
+            for item in result:
+                found.append(codec.space_from_item(item))
+            read += result.total_count
+        return found, read
+
+
+class DynamoReservationRepository:
+    def __init__(self, models: Models, spaces: DynamoSpaceRepository) -> None:
+        self.model = models.reservations
+        self.spaces = spaces
+        self.connection = models.connection
+
+    def _item(self, r: Reservation) -> Model:
+        values = codec.reservation_values(r)
+        return self.model(values.pop("reservation_id"), **values)
+
+    def get(self, reservation_id: str) -> Reservation:
+        try:
+            return codec.reservation_from_item(self.model.get(reservation_id, consistent_read=True))
+        except DoesNotExist:
+            raise NotFoundError("no such reservation", field="reservation_id") from None
+
+    def _query(self, items: Iterable[Any]) -> list[Reservation]:
+        return [codec.reservation_from_item(i) for i in items]
+
+    def by_parker(self, parker_id: str) -> list[Reservation]:
+        return self._query(self.model.by_parker.query(parker_id, scan_index_forward=False))
+
+    def by_sharer(self, sharer_id: str) -> list[Reservation]:
+        return self._query(self.model.by_sharer.query(sharer_id, scan_index_forward=False))
+
+    def by_space(self, space_id: str) -> list[Reservation]:
+        return self._query(self.model.by_space.query(space_id, scan_index_forward=False))
+
+    def book(self, reservation: Reservation, space: Space, expected_space_version: int) -> None:
+        """Create the reservation and claim its time on the space in one transaction."""
+        self._transact(
+            [(self._item(reservation), self.model.reservation_id.does_not_exist())],
+            space,
+            expected_space_version,
+            duplicate=ConflictError("reservation already exists", field="reservation_id", code="duplicate_reservation"),
+        )
+
+    def change(
+        self,
+        reservation: Reservation,
+        expected_version: int,
+        space: Space | None = None,
+        expected_space_version: int | None = None,
+    ) -> None:
+        stale = ConcurrentUpdateError("reservation changed meanwhile", field="reservation_id")
+        self._transact([(self._item(reservation), self.model.version == expected_version)], space, expected_space_version, duplicate=stale)
+
+    def _transact(self, puts: list[tuple[Model, Any]], space: Space | None, space_version: int | None, *, duplicate: Exception) -> None:
+        try:
+            with TransactWrite(connection=self.connection) as tx:
+                for item, condition in puts:
+                    tx.save(item, condition=condition)
+                if space is not None:
+                    tx.save(self.spaces.item(space), condition=self.spaces.model.version == space_version)
+        except TransactWriteError as exc:
+            reasons = [(r or {}).get("Code") if isinstance(r, dict) else getattr(r, "code", None) for r in (exc.cancellation_reasons or [])]
+            if reasons and reasons[0] == CONDITION_FAILED:
+                raise duplicate from exc
+            if CONDITION_FAILED in reasons:
+                raise ConcurrentUpdateError("space calendar changed meanwhile", field="space_id") from exc
+            raise

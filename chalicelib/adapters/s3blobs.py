@@ -1,0 +1,52 @@
+"""S3 blob store: presigned PUTs that must carry SSE-KMS under our key, and HEAD checks after upload."""
+
+from __future__ import annotations
+
+import boto3
+from botocore.exceptions import ClientError
+
+from ..services.ports import StoredObject, UploadTicket
+
+URL_TTL_S = 900
+
+
+class S3BlobStore:
+    def __init__(self, bucket: str, kms_key_arn: str, region: str) -> None:
+        self.bucket, self.kms_key_arn = bucket, kms_key_arn
+        self.client = boto3.client("s3", region_name=region)
+
+    def upload_ticket(self, key: str, content_type: str, max_bytes: int) -> UploadTicket:
+        """A PUT URL whose signature covers the type, length and encryption headers the client must send."""
+        headers = {
+            "Content-Type": content_type,
+            "x-amz-server-side-encryption": "aws:kms",
+            "x-amz-server-side-encryption-aws-kms-key-id": self.kms_key_arn,
+        }
+        url = self.client.generate_presigned_url(
+            "put_object",
+            Params={
+                "Bucket": self.bucket,
+                "Key": key,
+                "ContentType": content_type,
+                "ServerSideEncryption": "aws:kms",
+                "SSEKMSKeyId": self.kms_key_arn,
+            },
+            ExpiresIn=URL_TTL_S,
+        )
+        del max_bytes  # enforced after upload by head(): presigned PUTs cannot cap the length
+        return UploadTicket(url=url, method="PUT", headers=headers, key=key, expires_in=URL_TTL_S)
+
+    def head(self, key: str) -> StoredObject | None:
+        try:
+            meta = self.client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+        return StoredObject(
+            key=key,
+            size=int(meta["ContentLength"]),
+            content_type=str(meta.get("ContentType", "")),
+            sse=meta.get("ServerSideEncryption"),
+            kms_key_id=meta.get("SSEKMSKeyId"),
+        )

@@ -1,0 +1,96 @@
+"""A registry of operations: each route declares its models once, and /openapi.json is built from it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from .schemas import Error
+
+STATUS_TEXT = {400: "Invalid input", 401: "Not signed in", 403: "Forbidden", 404: "Not found", 409: "Conflict",
+               422: "Refused by a business rule", 503: "A dependency is unavailable"}
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    operation_id: str
+    summary: str
+    tag: str
+    request: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    errors: tuple[int, ...] = ()
+    auth: bool = True
+    headers: tuple[str, ...] = ()
+
+
+@dataclass
+class Registry:
+    operations: list[Operation] = field(default_factory=list)
+
+    def add(self, op: Operation) -> None:
+        if any(o.operation_id == op.operation_id for o in self.operations):
+            raise ValueError(f"duplicate operationId {op.operation_id}")
+        self.operations.append(op)
+
+    def document(self, title: str, version: str) -> dict[str, Any]:
+        schemas: dict[str, Any] = {"Error": _schema(Error, schemas_out := {})}
+        paths: dict[str, Any] = {}
+        for op in self.operations:
+            paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, schemas_out)
+        schemas.update(schemas_out)
+        return {
+            "openapi": "3.1.0",
+            "info": {"title": title, "version": version, "description": "CarParker REST API. See docs/api.md."},
+            "servers": [{"url": "/"}],
+            "paths": paths,
+            "components": {
+                "schemas": schemas,
+                "securitySchemes": {"cognito": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT (Cognito ID token)"}},
+            },
+        }
+
+
+def _schema(model: type[BaseModel], into: dict[str, Any]) -> dict[str, Any]:
+    """The model's JSON Schema (2020-12, as OpenAPI 3.1 uses), with its $defs hoisted into components."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, sub in schema.pop("$defs", {}).items():
+        into[name] = sub
+    into[model.__name__] = schema
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _parameters(op: Operation, schemas: dict[str, Any]) -> list[dict[str, Any]]:
+    params = [{"name": n, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
+              for n in re.findall(r"{(\w+)}", op.path)]
+    if op.query is not None:
+        _schema(op.query, schemas)
+        full = op.query.model_json_schema()
+        for name, prop in full["properties"].items():
+            params.append({"name": name, "in": "query", "required": name in full.get("required", []), "schema": prop})
+    params += [{"name": h, "in": "header", "required": False, "schema": {"type": "string", "maxLength": 255}} for h in op.headers]
+    return params
+
+
+def _operation(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
+    err = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    codes = set(op.errors) | {400} | ({401, 403} if op.auth else set()) | ({404} if "{" in op.path else set())
+    responses: dict[str, Any] = {
+        str(op.status): {"description": "Success", **({"content": {"application/json": {"schema": _schema(op.response, schemas)}}} if op.response else {})}
+    }
+    for code in sorted(codes):
+        responses[str(code)] = {"description": STATUS_TEXT.get(code, "Error"), **err}
+    out: dict[str, Any] = {
+        "operationId": op.operation_id, "summary": op.summary, "tags": [op.tag],
+        "parameters": _parameters(op, schemas), "responses": responses,
+        "security": [{"cognito": []}] if op.auth else [],
+    }
+    if op.request is not None:
+        out["requestBody"] = {"required": True, "content": {"application/json": {"schema": _schema(op.request, schemas)}}}
+    return out

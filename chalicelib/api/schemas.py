@@ -1,0 +1,241 @@
+"""Wire formats. Requests are validated here; responses are documented here for /openapi.json."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Email = Field(pattern=r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$", max_length=254, examples=["pat@example.com"])
+Instant = Field(description="RFC 3339 timestamp with offset", examples=["2026-12-01T09:00:00Z"])
+Money = Field(ge=0, le=10_000_000, description="integer minor units (cents)")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Error(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class SignUpRequest(Strict):
+    email: str = Email
+    password: str = Field(min_length=10, max_length=256)
+    display_name: str = Field(min_length=1, max_length=80)
+    roles: list[Literal["parker", "sharer"]] = Field(default=["parker", "sharer"], min_length=1)
+
+
+class SignInRequest(Strict):
+    email: str = Email
+    password: str = Field(min_length=1, max_length=256)
+
+
+class ConfirmRequest(Strict):
+    email: str = Email
+    code: str = Field(min_length=1, max_length=16)
+
+
+class TokensOut(BaseModel):
+    id_token: str
+    access_token: str
+    refresh_token: str | None
+    expires_in: int
+    token_type: Literal["Bearer"] = "Bearer"
+
+
+class UserOut(BaseModel):
+    user_id: str
+    email: str
+    display_name: str
+    roles: list[str]
+    groups: list[str] = []
+    status: str
+    created_at: str
+
+
+class ProfilePatch(Strict):
+    display_name: str | None = Field(default=None, min_length=1, max_length=80)
+    roles: list[Literal["parker", "sharer"]] | None = Field(default=None, min_length=1)
+
+
+class AttributesIn(Strict):
+    covered: bool = False
+    ev_charger: bool = False
+    accessible: bool = False
+    max_height_cm: int | None = Field(default=None, ge=100, le=600)
+    vehicle_size: Literal["small", "medium", "large"] = "medium"
+
+
+class SpaceIn(Strict):
+    title: str = Field(min_length=1, max_length=120)
+    address: str = Field(min_length=3, max_length=300)
+    lat: float = Field(ge=-90, le=90)
+    lng: float = Field(ge=-180, le=180)
+    carpark_id: str | None = Field(default=None, max_length=64)
+    lot: str | None = Field(default=None, max_length=32)
+    timezone: str = Field(default="Europe/Amsterdam", max_length=64)
+    attributes: AttributesIn = AttributesIn()
+
+
+class WindowIn(Strict):
+    kind: Literal["once", "weekly"]
+    rate_minor: int = Money
+    daily_cap_minor: int | None = Field(default=None, ge=0, le=10_000_000)
+    start: str | None = Field(default=None, description="once: RFC 3339 start")
+    end: str | None = Field(default=None, description="once: RFC 3339 end")
+    days: list[int] = Field(default=[], max_length=7, description="weekly: 0=Monday .. 6=Sunday")
+    start_time: str | None = Field(default=None, pattern=r"^\d\d:\d\d$", description="weekly: local HH:MM")
+    end_time: str | None = Field(default=None, pattern=r"^\d\d:\d\d$", description="weekly: local HH:MM, 24:00 allowed")
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+
+class WindowOut(BaseModel):
+    window_id: str
+    kind: str
+    rate_minor: int
+    daily_cap_minor: int | None
+    increment_min: int
+    start: str | None = None
+    end: str | None = None
+    days: list[int] | None = None
+    start_time: str | None = None
+    end_time: str | None = None
+    valid_from: str | None = None
+    valid_until: str | None = None
+
+
+class DocumentOut(BaseModel):
+    status: str
+    content_type: str
+    size: int
+
+
+class SpaceOut(BaseModel):
+    space_id: str
+    owner_id: str
+    title: str
+    address: str
+    lat: float
+    lng: float
+    status: str
+    reject_reason: str | None
+    carpark_id: str | None
+    lot: str | None
+    timezone: str
+    currency: str
+    attributes: dict[str, object]
+    windows: list[WindowOut]
+    document: DocumentOut | None
+    booked: list[dict[str, str]]
+    created_at: str
+
+
+class SpaceList(BaseModel):
+    spaces: list[SpaceOut]
+
+
+class DocumentRequest(Strict):
+    content_type: Literal["application/pdf", "image/jpeg", "image/png"]
+    size: int = Field(gt=0, le=10 * 1024 * 1024)
+
+
+class UploadTicketOut(BaseModel):
+    url: str
+    method: str
+    headers: dict[str, str]
+    expires_in: int
+
+
+class ReviewRequest(Strict):
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class ReservationIn(Strict):
+    space_id: str = Field(min_length=1, max_length=64)
+    plate: str = Field(min_length=1, max_length=20)
+    start: str = Instant
+    end: str = Instant
+
+
+class ExtendIn(Strict):
+    end: str = Instant
+
+
+class ReservationOut(BaseModel):
+    reservation_id: str
+    space_id: str
+    parker_id: str
+    sharer_id: str
+    plate: str
+    start: str
+    end: str
+    price_minor: int
+    currency: str
+    state: str
+    fee_minor: int
+    refund_minor: int
+    cancelled_by: str | None
+    carpark_id: str | None
+    lot: str | None
+    created_at: str
+
+
+class ReservationList(BaseModel):
+    reservations: list[ReservationOut]
+
+
+class SearchHitOut(BaseModel):
+    space_id: str
+    title: str
+    address: str
+    lat: float
+    lng: float
+    distance_m: int
+    rate_minor: int
+    total_price_minor: int
+    currency: str
+    attributes: dict[str, object]
+    navigation: dict[str, str]
+
+
+class SearchOut(BaseModel):
+    center: dict[str, float]
+    place: str | None
+    start: str
+    end: str
+    results: list[SearchHitOut]
+    items_read: int
+
+
+class HealthOut(BaseModel):
+    status: str
+    version: str
+    backend: str
+    stage: str
+
+
+class SearchQuery(Strict):
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lng: float | None = Field(default=None, ge=-180, le=180)
+    q: str | None = Field(default=None, min_length=1, max_length=100, description="destination name from the gazetteer")
+    start: str = Instant
+    end: str = Instant
+    radius_m: int = Field(default=1000, ge=1, le=10_000)
+    max_price_minor: int | None = Field(default=None, ge=0)
+    covered: bool = False
+    ev_charger: bool = False
+    accessible: bool = False
+    min_height_cm: int | None = Field(default=None, ge=100, le=600)
+    vehicle_size: Literal["small", "medium", "large"] | None = None
+    sort: Literal["distance", "price"] = "distance"
+    limit: int = Field(default=20, ge=1, le=100)
+
+
+class GroupGrant(Strict):
+    group: Literal["staff", "admin"]
+    carpark_id: str | None = Field(default=None, max_length=64)

@@ -1,0 +1,79 @@
+"""The composition root: builds the real adapters once, on first use, and hands them to services."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable
+
+from . import config
+from .adapters.cognito import CognitoIdentityProvider
+from .adapters.gazetteer import GazetteerGeocoder
+from .adapters.repositories import DynamoReservationRepository, DynamoSpaceRepository, DynamoUserRepository
+from .adapters.idempotency import DynamoIdempotencyStore
+from .adapters.s3blobs import S3BlobStore
+from .adapters.tables import models
+from .services.ports import BlobStore, Clock, Geocoder, IdentityProvider, ReservationRepository, SpaceRepository, UserRepository
+from .services.idempotency import IdempotencyStore
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass
+class Deps:
+    users: UserRepository
+    spaces: SpaceRepository
+    reservations: ReservationRepository
+    idempotency: IdempotencyStore
+    idp: IdentityProvider
+    blobs: BlobStore
+    geocoder: Geocoder
+    clock: Clock
+    new_id: Callable[[], str]
+
+
+_lock = threading.Lock()
+_deps: Deps | None = None
+
+
+def build() -> Deps:
+    m = models()
+    spaces = DynamoSpaceRepository(m)
+    return Deps(
+        users=DynamoUserRepository(m),
+        spaces=spaces,
+        reservations=DynamoReservationRepository(m, spaces),
+        idempotency=DynamoIdempotencyStore(m),
+        idp=CognitoIdentityProvider(
+            config.user_pool_id(), config.user_pool_client_id(), config.jwt_issuer(), config.jwks_url(), config.region(),
+            config.auto_confirm_signups(),
+        ),
+        blobs=S3BlobStore(config.blob_bucket(), config.data_key_arn(), config.region()),
+        geocoder=GazetteerGeocoder(),
+        clock=SystemClock(),
+        new_id=new_id,
+    )
+
+
+def deps() -> Deps:
+    global _deps
+    with _lock:
+        if _deps is None:
+            _deps = build()
+        return _deps
+
+
+def override(value: Deps | None) -> None:
+    """Tests swap the whole graph (for example, to a fixed clock); None rebuilds on next use."""
+    global _deps
+    with _lock:
+        _deps = value

@@ -1,0 +1,90 @@
+"""Settings, read from the environment at call time. A missing setting is an error, never a default
+that would quietly point somewhere insecure."""
+
+from __future__ import annotations
+
+import os
+
+
+class ConfigError(RuntimeError):
+    """A required setting is missing or malformed."""
+
+
+def _required(name: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise ConfigError(f"environment variable {name} is required")
+    return value
+
+
+def stage() -> str:
+    return _required("CP_STAGE")
+
+
+def is_local() -> bool:
+    return stage() == "local"
+
+
+def region() -> str:
+    return os.environ.get("AWS_REGION") or _required("AWS_DEFAULT_REGION")
+
+
+def resource_prefix() -> str:
+    """Every table and alias is named "<prefix>-<name>", as infra/template.json names them."""
+    return _required("CP_RESOURCE_PREFIX")
+
+
+def table_name(name: str) -> str:
+    return f"{resource_prefix()}-{name}"
+
+
+def user_pool_id() -> str:
+    return _required("CP_USER_POOL_ID")
+
+
+def user_pool_client_id() -> str:
+    return _required("CP_USER_POOL_CLIENT_ID")
+
+
+def jwt_issuer() -> str:
+    return f"https://cognito-idp.{region()}.amazonaws.com/{user_pool_id()}"
+
+
+def jwks_url() -> str:
+    """Where the pool's signing keys are published (moto serves them at its own endpoint)."""
+    return os.environ.get("CP_JWKS_URL") or f"{jwt_issuer()}/.well-known/jwks.json"
+
+
+def blob_bucket() -> str:
+    return _required("CP_BLOB_BUCKET")
+
+
+def data_key_arn() -> str:
+    """The KMS key S3 objects are encrypted under (SSE-KMS)."""
+    arn = _required("CP_DATA_KEY_ARN")
+    if not arn.startswith("arn:"):
+        raise ConfigError("CP_DATA_KEY_ARN must be a full key ARN")
+    return arn
+
+
+def auto_confirm_signups() -> bool:
+    """Locally there is no mailbox: new accounts are confirmed at once. Never on AWS stages."""
+    return is_local() and os.environ.get("CP_AUTO_CONFIRM", "1") == "1"
+
+
+def int_setting(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def currency() -> str:
+    return os.environ.get("CP_CURRENCY", "EUR")
+
+
+def billing_increment_min() -> int:
+    return int_setting("CP_BILLING_INCREMENT_MIN", 15)

@@ -1,0 +1,41 @@
+"""People: one account can act as parker and sharer; staff and admin come from user-pool groups."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+PARKER, SHARER, STAFF, ADMIN = "parker", "sharer", "staff", "admin"
+SELF_SERVICE_ROLES = frozenset({PARKER, SHARER})
+ACTIVE, CLOSED = "active", "closed"
+
+
+@dataclass(frozen=True)
+class User:
+    user_id: str
+    email: str
+    display_name: str
+    roles: tuple[str, ...]
+    status: str
+    created_at: datetime
+    version: int = 1
+    closed_at: datetime | None = None
+    carpark_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the verified token's subject and groups, plus the stored profile's roles."""
+
+    user_id: str
+    email: str
+    groups: frozenset[str]
+    roles: frozenset[str]
+    carpark_id: str | None = None
+
+    def has(self, role: str) -> bool:
+        return role in self.roles or role in self.groups
+
+    @property
+    def is_admin(self) -> bool:
+        return ADMIN in self.groups

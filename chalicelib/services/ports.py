@@ -1,0 +1,98 @@
+"""The ports services depend on. Adapters implement them on AWS; tests/fakes.py in memory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from ..domain.accounts import User
+from ..domain.geo import Point
+from ..domain.reservations import Reservation
+from ..domain.spaces import Space
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class UserRepository(Protocol):
+    def add(self, user: User) -> None: ...
+    def get(self, user_id: str) -> User: ...
+    def save(self, user: User, expected_version: int) -> None: ...
+
+
+class SpaceRepository(Protocol):
+    def add(self, space: Space) -> None: ...
+    def get(self, space_id: str) -> Space: ...
+    def save(self, space: Space, expected_version: int) -> None: ...
+    def by_owner(self, owner_id: str) -> list[Space]: ...
+    def pending(self, limit: int) -> list[Space]: ...
+    def in_cells(self, cells: list[str]) -> tuple[list[Space], int]: ...
+
+
+class ReservationRepository(Protocol):
+    def get(self, reservation_id: str) -> Reservation: ...
+    def by_parker(self, parker_id: str) -> list[Reservation]: ...
+    def by_sharer(self, sharer_id: str) -> list[Reservation]: ...
+    def by_space(self, space_id: str) -> list[Reservation]: ...
+    def book(self, reservation: Reservation, space: Space, expected_space_version: int) -> None: ...
+    def change(
+        self,
+        reservation: Reservation,
+        expected_version: int,
+        space: Space | None = None,
+        expected_space_version: int | None = None,
+    ) -> None: ...
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str
+    point: Point
+    kind: str
+
+
+class Geocoder(Protocol):
+    def lookup(self, text: str) -> Place | None: ...
+    def suggest(self, text: str, limit: int = 5) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class UploadTicket:
+    url: str
+    method: str
+    headers: dict[str, str]
+    key: str
+    expires_in: int
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    key: str
+    size: int
+    content_type: str
+    sse: str | None
+    kms_key_id: str | None
+
+
+class BlobStore(Protocol):
+    def upload_ticket(self, key: str, content_type: str, max_bytes: int) -> UploadTicket: ...
+    def head(self, key: str) -> StoredObject | None: ...
+
+
+@dataclass(frozen=True)
+class Tokens:
+    id_token: str
+    access_token: str
+    refresh_token: str | None
+    expires_in: int
+
+
+class IdentityProvider(Protocol):
+    def sign_up(self, email: str, password: str) -> str: ...
+    def confirm(self, email: str, code: str) -> None: ...
+    def sign_in(self, email: str, password: str) -> Tokens: ...
+    def verify(self, token: str) -> dict[str, object]: ...
+    def sign_out_everywhere(self, user_id: str) -> None: ...
+    def add_to_group(self, user_id: str, group: str) -> None: ...

@@ -1,0 +1,146 @@
+"""Reserve, list, cancel and extend. No double booking: the space's calendar is written with a
+condition on its version in the same transaction that creates or changes the reservation."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from datetime import datetime
+from typing import Callable
+
+from ..domain.accounts import PARKER, Principal
+from ..domain.availability import Booking, Interval
+from ..domain.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, RuleViolationError
+from ..domain.plates import normalise_plate
+from ..domain.pricing import price_for_minutes
+from ..domain.reservations import CANCELLED, HOLDS_SPACE, RESERVED, Reservation, cancellation_terms
+from ..domain.timeutil import minutes_between
+from .ports import Clock, ReservationRepository, SpaceRepository
+from .retry import on_conflict
+
+MIN_MINUTES = 15
+
+
+def reservation_id_for(parker_id: str, idempotency_key: str | None, new_id: Callable[[], str]) -> str:
+    """A retried request with the same key names the same reservation, so it can only be created once."""
+    if not idempotency_key:
+        return new_id()
+    return "r" + hashlib.sha256(f"{parker_id}\x00{idempotency_key}".encode()).hexdigest()[:31]
+
+
+def _request_hash(space_id: str, plate: str, start: datetime, end: datetime) -> str:
+    return hashlib.sha256(f"{space_id}|{plate}|{start.isoformat()}|{end.isoformat()}".encode()).hexdigest()
+
+
+def reserve(
+    principal: Principal,
+    space_id: str,
+    raw_plate: str,
+    start: datetime,
+    end: datetime,
+    *,
+    idempotency_key: str | None,
+    spaces: SpaceRepository,
+    reservations: ReservationRepository,
+    clock: Clock,
+    new_id: Callable[[], str],
+) -> tuple[Reservation, bool]:
+    """Book the space; returns (reservation, created). A replay of the same request returns created=False."""
+    if not principal.has(PARKER):
+        raise ForbiddenError("only parkers can reserve; add the parker role to your profile", field="roles")
+    plate = normalise_plate(raw_plate)
+    now = clock.now()
+    if end <= start:
+        raise InvalidInputError("end must be after start", field="end")
+    if start < now.replace(second=0) and minutes_between(start, now) > 1:
+        raise InvalidInputError("start must not be in the past", field="start")
+    if minutes_between(start, end) < MIN_MINUTES:
+        raise InvalidInputError(f"a reservation lasts at least {MIN_MINUTES} minutes", field="end")
+    reservation_id = reservation_id_for(principal.user_id, idempotency_key, new_id)
+    fingerprint = _request_hash(space_id, plate, start, end)
+
+    def attempt() -> tuple[Reservation, bool]:
+        space = spaces.get(space_id)
+        space.require_offerable()
+        if space.owner_id == principal.user_id:
+            raise RuleViolationError("you cannot reserve your own space", field="space_id")
+        wanted = Interval(start, end)
+        window, _ = space.calendar.find_window(wanted)
+        calendar = space.calendar.with_booking(Booking(reservation_id, wanted))
+        reservation = Reservation(
+            reservation_id=reservation_id, space_id=space.space_id, parker_id=principal.user_id, sharer_id=space.owner_id,
+            plate=plate, start=start, end=end, price_minor=price_for_minutes(minutes_between(start, end), window.tariff),
+            currency=space.currency, state=RESERVED, version=1, created_at=now, window_id=window.window_id,
+            carpark_id=space.carpark_id, lot=space.lot, request_hash=fingerprint,
+        )
+        reservations.book(reservation, replace(space, calendar=calendar, version=space.version + 1), space.version)
+        return reservation, True
+
+    try:
+        return on_conflict(attempt)
+    except ConflictError as exc:
+        if exc.code != "duplicate_reservation" and not _replayed(reservations, reservation_id, idempotency_key):
+            raise
+        existing = reservations.get(reservation_id)
+        if existing.request_hash != fingerprint or existing.parker_id != principal.user_id:
+            raise ConflictError("this Idempotency-Key was already used for a different request", field="Idempotency-Key", code="idempotency_key_reused") from exc
+        return existing, False
+
+
+def _replayed(reservations: ReservationRepository, reservation_id: str, idempotency_key: str | None) -> bool:
+    """After a lost race, a keyed request may find that its own earlier attempt already succeeded."""
+    if not idempotency_key:
+        return False
+    try:
+        reservations.get(reservation_id)
+    except NotFoundError:
+        return False
+    return True
+
+
+def visible_reservation(principal: Principal, reservation_id: str, reservations: ReservationRepository) -> Reservation:
+    r = reservations.get(reservation_id)
+    if principal.user_id not in (r.parker_id, r.sharer_id) and not principal.is_admin:
+        raise NotFoundError("no such reservation", field="reservation_id")
+    return r
+
+
+def cancel(principal: Principal, reservation_id: str, *, spaces: SpaceRepository, reservations: ReservationRepository, clock: Clock) -> Reservation:
+    def attempt() -> Reservation:
+        r = visible_reservation(principal, reservation_id, reservations)
+        by_sharer = principal.user_id == r.sharer_id and principal.user_id != r.parker_id
+        fee, refund = cancellation_terms(r, by_sharer=by_sharer, now=clock.now())
+        cancelled = replace(r.moved_to(CANCELLED), fee_minor=fee, refund_minor=refund, cancelled_by="sharer" if by_sharer else "parker")
+        space = spaces.get(r.space_id)
+        freed = replace(space, calendar=space.calendar.without_booking(r.reservation_id), version=space.version + 1)
+        reservations.change(cancelled, r.version, freed, space.version)
+        return cancelled
+
+    return on_conflict(attempt)
+
+
+def extend(
+    principal: Principal, reservation_id: str, new_end: datetime, *, spaces: SpaceRepository, reservations: ReservationRepository, clock: Clock
+) -> Reservation:
+    def attempt() -> Reservation:
+        r = visible_reservation(principal, reservation_id, reservations)
+        if r.parker_id != principal.user_id:
+            raise ForbiddenError("only the parker can extend a reservation", field="reservation_id")
+        if r.state not in HOLDS_SPACE:
+            raise ConflictError(f"a reservation that is {r.state} cannot be extended", field="state", code="invalid_transition")
+        if new_end <= r.end:
+            raise InvalidInputError("the new end must be after the current end", field="end")
+        if new_end <= clock.now():
+            raise InvalidInputError("the new end must be in the future", field="end")
+        space = spaces.get(r.space_id)
+        wanted = Interval(r.start, new_end)
+        window, _ = space.calendar.find_window(wanted)
+        if window.window_id != r.window_id:
+            raise RuleViolationError("an extension must stay inside the same availability window", field="end")
+        calendar = space.calendar.with_booking(Booking(r.reservation_id, wanted))
+        price = price_for_minutes(minutes_between(r.start, new_end), window.tariff)
+        longer = replace(r, end=new_end, price_minor=max(price, r.price_minor), version=r.version + 1)
+        reservations.change(longer, r.version, replace(space, calendar=calendar, version=space.version + 1), space.version)
+        return longer
+
+    return on_conflict(attempt)

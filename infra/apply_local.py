@@ -1,0 +1,173 @@
+"""Apply infra/template.json to moto, resource by resource.
+
+On AWS, CloudFormation applies the template. moto's CloudFormation cannot create Cognito user pools,
+so locally this module reads the same template and makes the equivalent API calls for the
+resource types it uses. A resource type it does not know is an error, so the template and the
+local stack cannot drift apart silently.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+import boto3
+
+TEMPLATE = Path(__file__).with_name("template.json")
+LOCAL_ACCOUNT = "123456789012"  # moto's default account
+
+
+class TemplateError(RuntimeError):
+    pass
+
+
+class _Stack:
+    def __init__(self, template: dict[str, Any], params: dict[str, str], region: str) -> None:
+        self.template = template
+        self.region = region
+        self.params = {"AWS::AccountId": LOCAL_ACCOUNT, "AWS::Region": region, **params}
+        self.refs: dict[str, str] = {}
+        self.attrs: dict[tuple[str, str], str] = {}
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if set(value) == {"Ref"}:
+            name = value["Ref"]
+            return self.params[name] if name in self.params else self.refs[name]
+        if set(value) == {"Fn::Sub"}:
+            text = value["Fn::Sub"]
+            for name, val in {**self.params, **self.refs}.items():
+                text = text.replace("${" + name + "}", val)
+            return text
+        if set(value) == {"Fn::GetAtt"}:
+            return self.attrs[tuple(value["Fn::GetAtt"])]  # type: ignore[index]
+        return {k: self.resolve(v) for k, v in value.items()}
+
+    def ready(self, value: Any) -> bool:
+        try:
+            self.resolve(value)
+        except KeyError:
+            return False
+        return True
+
+
+def _table(stack: _Stack, logical: str, p: dict[str, Any]) -> None:
+    ddb = boto3.client("dynamodb", region_name=stack.region)
+    args = {k: p[k] for k in ("TableName", "AttributeDefinitions", "KeySchema", "BillingMode", "GlobalSecondaryIndexes") if k in p}
+    if "SSESpecification" in p:
+        args["SSESpecification"] = {"Enabled": p["SSESpecification"]["SSEEnabled"]}
+    arn = ddb.create_table(**args)["TableDescription"]["TableArn"]
+    if "TimeToLiveSpecification" in p:
+        ddb.update_time_to_live(TableName=p["TableName"], TimeToLiveSpecification=p["TimeToLiveSpecification"])
+    stack.refs[logical] = p["TableName"]
+    stack.attrs[(logical, "Arn")] = arn
+
+
+def _kms_key(stack: _Stack, logical: str, p: dict[str, Any]) -> None:
+    kms = boto3.client("kms", region_name=stack.region)
+    args: dict[str, Any] = {"Description": p.get("Description", logical), "Policy": json.dumps(p["KeyPolicy"])}
+    if "KeySpec" in p:
+        args["KeySpec"] = p["KeySpec"]
+    if "KeyUsage" in p:
+        args["KeyUsage"] = p["KeyUsage"]
+    meta = kms.create_key(**args)["KeyMetadata"]
+    stack.refs[logical] = meta["KeyId"]
+    stack.attrs[(logical, "Arn")] = meta["Arn"]
+    stack.attrs[(logical, "KeyId")] = meta["KeyId"]
+
+
+def _kms_alias(stack: _Stack, logical: str, p: dict[str, Any]) -> None:
+    boto3.client("kms", region_name=stack.region).create_alias(AliasName=p["AliasName"], TargetKeyId=p["TargetKeyId"])
+    stack.refs[logical] = p["AliasName"]
+
+
+def _bucket(stack: _Stack, logical: str, p: dict[str, Any]) -> None:
+    s3 = boto3.client("s3", region_name=stack.region)
+    name = p["BucketName"]
+    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": stack.region})
+    if "BucketEncryption" in p:
+        rules = [
+            {"ApplyServerSideEncryptionByDefault": r["ServerSideEncryptionByDefault"], "BucketKeyEnabled": r.get("BucketKeyEnabled", False)}
+            for r in p["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        ]
+        s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
+    if "PublicAccessBlockConfiguration" in p:
+        s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=p["PublicAccessBlockConfiguration"])
+    if "CorsConfiguration" in p:
+        cors = [{**{k: v for k, v in r.items() if k != "MaxAge"}, "MaxAgeSeconds": r.get("MaxAge", 0)} for r in p["CorsConfiguration"]["CorsRules"]]
+        s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": cors})
+    stack.refs[logical] = name
+    stack.attrs[(logical, "Arn")] = f"arn:aws:s3:::{name}"
+
+
+def _user_pool(stack: _Stack, logical: str, p: dict[str, Any]) -> None:
+    idp = boto3.client("cognito-idp", region_name=stack.region)
+    args = {k: p[k] for k in ("UsernameAttributes", "AutoVerifiedAttributes", "Policies") if k in p}
+    pool = idp.create_user_pool(PoolName=p["UserPoolName"], **args)["UserPool"]
+    stack.refs[logical] = pool["Id"]
+    stack.attrs[(logical, "Arn")] = pool["Arn"]
+
+
+def _user_pool_client(stack: _Stack, logical: str, p: dict[str, Any]) -> None:
+    idp = boto3.client("cognito-idp", region_name=stack.region)
+    keys = ("GenerateSecret", "ExplicitAuthFlows", "EnableTokenRevocation", "IdTokenValidity", "TokenValidityUnits")
+    client = idp.create_user_pool_client(UserPoolId=p["UserPoolId"], ClientName=p["ClientName"], **{k: p[k] for k in keys if k in p})
+    stack.refs[logical] = client["UserPoolClient"]["ClientId"]
+
+
+def _user_pool_group(stack: _Stack, logical: str, p: dict[str, Any]) -> None:
+    idp = boto3.client("cognito-idp", region_name=stack.region)
+    idp.create_group(UserPoolId=p["UserPoolId"], GroupName=p["GroupName"], Description=p.get("Description", ""))
+    stack.refs[logical] = p["GroupName"]
+
+
+CREATORS: dict[str, Callable[[_Stack, str, dict[str, Any]], None]] = {
+    "AWS::DynamoDB::Table": _table,
+    "AWS::KMS::Key": _kms_key,
+    "AWS::KMS::Alias": _kms_alias,
+    "AWS::S3::Bucket": _bucket,
+    "AWS::Cognito::UserPool": _user_pool,
+    "AWS::Cognito::UserPoolClient": _user_pool_client,
+    "AWS::Cognito::UserPoolGroup": _user_pool_group,
+}
+
+
+def load_template() -> dict[str, Any]:
+    return json.loads(TEMPLATE.read_text())
+
+
+def apply(prefix: str, region: str, template: dict[str, Any] | None = None) -> dict[str, str]:
+    """Create every resource of the template on the current endpoint; return the template's Outputs."""
+    template = template or load_template()
+    stack = _Stack(template, {"Prefix": prefix}, region)
+    pending = dict(template["Resources"])
+    unknown = {r["Type"] for r in pending.values()} - set(CREATORS)
+    if unknown:
+        raise TemplateError(f"apply_local cannot create {sorted(unknown)}; add a creator for it")
+    while pending:
+        ready = [name for name, r in pending.items() if stack.ready(r.get("Properties", {}))]
+        if not ready:
+            raise TemplateError(f"unresolvable references among {sorted(pending)}")
+        for name in ready:
+            resource = pending.pop(name)
+            CREATORS[resource["Type"]](stack, name, stack.resolve(resource.get("Properties", {})))
+    return {name: str(stack.resolve(out["Value"])) for name, out in template.get("Outputs", {}).items()}
+
+
+def environment(prefix: str, region: str, outputs: dict[str, str]) -> dict[str, str]:
+    """The CP_* settings the application reads, for a stack applied with `apply`."""
+    env = {
+        "CP_RESOURCE_PREFIX": prefix,
+        "AWS_DEFAULT_REGION": region,
+        "CP_USER_POOL_ID": outputs["UserPoolId"],
+        "CP_USER_POOL_CLIENT_ID": outputs["UserPoolClientId"],
+        "CP_BLOB_BUCKET": outputs["BlobBucket"],
+        "CP_DATA_KEY_ARN": outputs["DataKeyArn"],
+    }
+    for name, value in outputs.items():
+        env.setdefault("CP_OUT_" + name, value)
+    return env
