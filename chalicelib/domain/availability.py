@@ -46,11 +46,21 @@ class Window:
             assert self.start is not None and self.end is not None
             occ = Interval(self.start, self.end)
             return occ if occ.contains(wanted) else None
-        local_day = wanted.start.astimezone(tz).date()
-        for day in (local_day - timedelta(days=1), local_day):
+        return self._merged_occurrence(wanted, tz)
+
+    def _merged_occurrence(self, wanted: Interval, tz: ZoneInfo) -> Interval | None:
+        """Weekly occurrences that touch (Mon 00:00-24:00 then Tue 00:00-24:00) form one stretch."""
+        day = wanted.start.astimezone(tz).date() - timedelta(days=1)
+        last = wanted.end.astimezone(tz).date()
+        stretch: Interval | None = None
+        while day <= last:
             occ = self._occurrence_on(day, tz)
-            if occ is not None and occ.contains(wanted):
-                return occ
+            day += timedelta(days=1)
+            if occ is None:
+                continue
+            stretch = Interval(stretch.start, occ.end) if stretch and stretch.end >= occ.start else occ
+            if stretch.contains(wanted):
+                return stretch
         return None
 
     def _occurrence_on(self, day: date, tz: ZoneInfo) -> Interval | None:

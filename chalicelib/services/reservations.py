@@ -19,6 +19,7 @@ from .ports import Clock, ReservationRepository, SpaceRepository
 from .retry import on_conflict
 
 MIN_MINUTES = 15
+MAX_DAYS = 31
 
 
 def reservation_id_for(parker_id: str, idempotency_key: str | None, new_id: Callable[[], str]) -> str:
@@ -56,6 +57,8 @@ def reserve(
         raise InvalidInputError("start must not be in the past", field="start")
     if minutes_between(start, end) < MIN_MINUTES:
         raise InvalidInputError(f"a reservation lasts at least {MIN_MINUTES} minutes", field="end")
+    if (end - start).days >= MAX_DAYS:
+        raise InvalidInputError(f"a reservation lasts at most {MAX_DAYS} days", field="end")
     reservation_id = reservation_id_for(principal.user_id, idempotency_key, new_id)
     fingerprint = _request_hash(space_id, plate, start, end)
 

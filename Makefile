@@ -1,0 +1,27 @@
+# CarParker: `make run` starts everything locally on moto; `make test` installs what it needs and passes.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test bench lint clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python infra/run_local.py
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+lint: $(STAMP)
+	$(BIN)/python -m mypy app.py chalicelib
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis run

@@ -1,0 +1,74 @@
+"""`make run`: embedded moto, the template applied, demo data, and `chalice local` on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from infra import localstack, seed  # noqa: E402
+
+
+def wait_for(url: str, timeout_s: float, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"chalice local exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"{url} did not answer within {timeout_s:.0f}s")
+
+
+def main() -> None:
+    port = int(os.environ.get("PORT", "8000"))
+    moto_port = int(os.environ.get("MOTO_PORT", "0")) or None
+    started = time.monotonic()
+    stack = localstack.start(port=moto_port)
+    seed.seed()
+    env = {**os.environ, **stack.env}
+    chalice = [str(Path(sys.executable).with_name("chalice")), "local", "--no-autoreload", "--stage", "local", "--host", "127.0.0.1", "--port", str(port)]
+    proc = subprocess.Popen(chalice, cwd=ROOT, env=env)
+
+    def stop(*_: object) -> None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        stack.stop()
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    base = f"http://127.0.0.1:{port}"
+    wait_for(f"{base}/health", 60, proc)
+    print(f"""
+CarParker is running (ready in {time.monotonic() - started:.1f}s).
+  API           {base}            e.g. curl {base}/health
+  OpenAPI       {base}/openapi.json
+  moto (AWS)    {stack.endpoint}  (AWS_ENDPOINT_URL for the CLI tools)
+Demo logins (password {seed.PASSWORD}):
+  admin   admin@carparker.test
+  sharer  sam.sharer@carparker.test
+  parker  pat.parker@carparker.test
+The README's tour works against this instance. Ctrl-C stops everything.
+""", flush=True)
+    (ROOT / "run").mkdir(exist_ok=True)
+    (ROOT / "run" / "local.env").write_text("".join(f"export {k}={v}\n" for k, v in stack.env.items()))
+    proc.wait()
+    stack.stop()
+
+
+if __name__ == "__main__":
+    main()
