@@ -4,24 +4,24 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Callable
+from datetime import UTC, datetime
 
 from . import config
 from .adapters.cognito import CognitoIdentityProvider
 from .adapters.gazetteer import GazetteerGeocoder
-from .adapters.repositories import DynamoReservationRepository, DynamoSpaceRepository, DynamoUserRepository
 from .adapters.idempotency import DynamoIdempotencyStore
+from .adapters.repositories import DynamoReservationRepository, DynamoSpaceRepository, DynamoUserRepository
 from .adapters.s3blobs import S3BlobStore
 from .adapters.tables import models
-from .services.ports import BlobStore, Clock, Geocoder, IdentityProvider, ReservationRepository, SpaceRepository, UserRepository
 from .services.idempotency import IdempotencyStore
+from .services.ports import BlobStore, Clock, Geocoder, IdentityProvider, ReservationRepository, SpaceRepository, UserRepository
 
 
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now(timezone.utc).replace(microsecond=0)
+        return datetime.now(UTC).replace(microsecond=0)
 
 
 def new_id() -> str:

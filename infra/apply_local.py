@@ -9,8 +9,9 @@ local stack cannot drift apart silently.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import boto3
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,7 @@ def stack() -> Iterator[object]:
 
 
 @pytest.fixture
-def api(stack: object) -> Iterator["ApiClient"]:
+def api(stack: object) -> Iterator[Any]:
     from chalice.test import Client
 
     import app as app_module

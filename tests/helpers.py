@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 PASSWORD = "Test-password-1"
@@ -13,7 +13,7 @@ PASSWORD = "Test-password-1"
 
 def at(hours: float, base: datetime | None = None) -> str:
     """An RFC 3339 instant `hours` from the next whole hour (so windows are stable within a test)."""
-    now = base or datetime.now(timezone.utc)
+    now = base or datetime.now(UTC)
     anchor = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     return (anchor + timedelta(hours=hours)).isoformat().replace("+00:00", "Z")
 

@@ -19,10 +19,10 @@ class Interval:
     start: datetime
     end: datetime
 
-    def overlaps(self, other: "Interval") -> bool:
+    def overlaps(self, other: Interval) -> bool:
         return self.start < other.end and other.start < self.end
 
-    def contains(self, other: "Interval") -> bool:
+    def contains(self, other: Interval) -> bool:
         return self.start <= other.start and other.end <= self.end
 
 
@@ -120,17 +120,17 @@ class Calendar:
     def offers(self, wanted: Interval) -> bool:
         return any(w.occurrence_containing(wanted, self.tz) for w in self.windows) and self.is_free(wanted)
 
-    def with_booking(self, booking: Booking) -> "Calendar":
+    def with_booking(self, booking: Booking) -> Calendar:
         if not self.is_free(booking.interval, ignore=booking.reservation_id):
             raise ConflictError("the space is already booked for part of that time", field="start", code="slot_taken")
         others = tuple(b for b in self.bookings if b.reservation_id != booking.reservation_id)
         return Calendar(self.timezone, self.windows, others + (booking,))
 
-    def without_booking(self, reservation_id: str) -> "Calendar":
+    def without_booking(self, reservation_id: str) -> Calendar:
         kept = tuple(b for b in self.bookings if b.reservation_id != reservation_id)
         return Calendar(self.timezone, self.windows, kept)
 
-    def with_windows(self, windows: tuple[Window, ...]) -> "Calendar":
+    def with_windows(self, windows: tuple[Window, ...]) -> Calendar:
         """Replace the windows; every live booking must stay inside one of them."""
         candidate = Calendar(self.timezone, windows, self.bookings)
         for booking in self.bookings:

@@ -58,7 +58,7 @@ class Reservation:
     def interval(self) -> Interval:
         return Interval(self.start, self.end)
 
-    def moved_to(self, new_state: str) -> "Reservation":
+    def moved_to(self, new_state: str) -> Reservation:
         check_transition(self.state, new_state)
         return replace(self, state=new_state, version=self.version + 1)
 

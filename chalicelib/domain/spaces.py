@@ -21,7 +21,7 @@ class SpaceAttributes:
     max_height_cm: int | None = None
     vehicle_size: str = "medium"  # the largest vehicle that fits
 
-    def satisfies(self, wanted: "SpaceFilter") -> bool:
+    def satisfies(self, wanted: SpaceFilter) -> bool:
         size_ok = VEHICLE_SIZES.index(self.vehicle_size) >= VEHICLE_SIZES.index(wanted.vehicle_size or "small")
         height_ok = wanted.min_height_cm is None or (self.max_height_cm or 10_000) >= wanted.min_height_cm
         return (
@@ -69,7 +69,7 @@ class Space:
     reject_reason: str | None = None
     document: OwnershipDocument | None = None
 
-    def reviewed(self, approve: bool, reason: str | None) -> "Space":
+    def reviewed(self, approve: bool, reason: str | None) -> Space:
         if self.status != PENDING:
             raise InvalidTransitionError(f"space is already {self.status}", field="status")
         if approve and (self.document is None or self.document.status != "uploaded"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .errors import InvalidInputError
 
@@ -22,11 +22,11 @@ def parse_instant(value: object, *, field: str) -> datetime:
         ) from None
     if parsed.tzinfo is None:
         raise InvalidInputError("timestamp needs a timezone offset (for example Z)", field=field)
-    return parsed.astimezone(timezone.utc).replace(microsecond=0)
+    return parsed.astimezone(UTC).replace(microsecond=0)
 
 
 def format_instant(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def minutes_between(start: datetime, end: datetime) -> int:

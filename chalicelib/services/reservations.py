@@ -4,9 +4,9 @@ condition on its version in the same transaction that creates or changes the res
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import Callable
 
 from ..domain.accounts import PARKER, Principal
 from ..domain.availability import Booking, Interval
@@ -33,6 +33,21 @@ def _request_hash(space_id: str, plate: str, start: datetime, end: datetime) -> 
     return hashlib.sha256(f"{space_id}|{plate}|{start.isoformat()}|{end.isoformat()}".encode()).hexdigest()
 
 
+def _check_request(principal: Principal, raw_plate: str, start: datetime, end: datetime, now: datetime) -> str:
+    if not principal.has(PARKER):
+        raise ForbiddenError("only parkers can reserve; add the parker role to your profile", field="roles")
+    plate = normalise_plate(raw_plate)
+    if end <= start:
+        raise InvalidInputError("end must be after start", field="end")
+    if start < now.replace(second=0) and minutes_between(start, now) > 1:
+        raise InvalidInputError("start must not be in the past", field="start")
+    if minutes_between(start, end) < MIN_MINUTES:
+        raise InvalidInputError(f"a reservation lasts at least {MIN_MINUTES} minutes", field="end")
+    if (end - start).days >= MAX_DAYS:
+        raise InvalidInputError(f"a reservation lasts at most {MAX_DAYS} days", field="end")
+    return plate
+
+
 def reserve(
     principal: Principal,
     space_id: str,
@@ -47,18 +62,8 @@ def reserve(
     new_id: Callable[[], str],
 ) -> tuple[Reservation, bool]:
     """Book the space; returns (reservation, created). A replay of the same request returns created=False."""
-    if not principal.has(PARKER):
-        raise ForbiddenError("only parkers can reserve; add the parker role to your profile", field="roles")
-    plate = normalise_plate(raw_plate)
+    plate = _check_request(principal, raw_plate, start, end, clock.now())
     now = clock.now()
-    if end <= start:
-        raise InvalidInputError("end must be after start", field="end")
-    if start < now.replace(second=0) and minutes_between(start, now) > 1:
-        raise InvalidInputError("start must not be in the past", field="start")
-    if minutes_between(start, end) < MIN_MINUTES:
-        raise InvalidInputError(f"a reservation lasts at least {MIN_MINUTES} minutes", field="end")
-    if (end - start).days >= MAX_DAYS:
-        raise InvalidInputError(f"a reservation lasts at most {MAX_DAYS} days", field="end")
     reservation_id = reservation_id_for(principal.user_id, idempotency_key, new_id)
     fingerprint = _request_hash(space_id, plate, start, end)
 

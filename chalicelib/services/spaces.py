@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Callable
 
 from ..domain.accounts import SHARER, Principal
 from ..domain.availability import Calendar, WindowSpec, make_window, zone

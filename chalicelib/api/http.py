@@ -1,0 +1,147 @@
+"""HTTP plumbing shared by every blueprint: the route decorator that also writes /openapi.json,
+request parsing, the caller's identity, Idempotency-Key, and the one table from domain errors
+to HTTP statuses."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from chalice import AuthResponse, Blueprint, Response
+from pydantic import BaseModel, ValidationError
+
+from .. import bootstrap
+from ..domain import errors as e
+from ..domain.accounts import Principal
+from ..services import accounts
+from ..services.idempotency import request_hash, run_once
+from .routing import Operation, Registry
+
+REGISTRY = Registry()
+auth = Blueprint(__name__)
+
+# The one table from domain errors to HTTP statuses (first match wins; anything else is a 500).
+ERROR_STATUS: tuple[tuple[type[e.DomainError], int], ...] = (
+    (e.InvalidInputError, 400),
+    (e.UnauthenticatedError, 401),
+    (e.ForbiddenError, 403),
+    (e.NotFoundError, 404),
+    (e.ConflictError, 409),
+    (e.RuleViolationError, 422),
+    (e.UnavailableError, 503),
+)
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(body=json.dumps(body, separators=(",", ":")), status_code=status,
+                    headers={"Content-Type": "application/json", **(headers or {})})
+
+
+def error_response(status: int, code: str, message: str, field: str | None) -> Response:
+    return json_response(status, {"code": code, "message": message, "field": field})
+
+
+def status_for(exc: e.DomainError) -> int:
+    return next((status for cls, status in ERROR_STATUS if isinstance(exc, cls)), 400)
+
+
+def _validation_error(exc: ValidationError, where: str) -> Response:
+    first = exc.errors()[0]
+    field = ".".join(str(p) for p in first["loc"]) or where
+    return error_response(400, "invalid_input", f"{field}: {first['msg']}", field)
+
+
+@auth.authorizer()
+def cognito(auth_request: Any) -> AuthResponse:
+    """Verify the Cognito ID token; the verified claims travel to the routes in the context."""
+    token = (auth_request.token or "").removeprefix("Bearer ").strip()
+    try:
+        claims = bootstrap.deps().idp.verify(token)
+    except e.UnauthenticatedError:
+        return AuthResponse(routes=[], principal_id="anonymous")
+    groups = claims.get("cognito:groups") or []
+    return AuthResponse(routes=["*"], principal_id=str(claims["sub"]),
+                        context={"sub": str(claims["sub"]), "groups": ",".join(groups) if isinstance(groups, list) else ""})
+
+
+class Api:
+    """Routes of one blueprint. Handlers stay thin: parse, call one service, return a dict."""
+
+    def __init__(self, blueprint: Blueprint) -> None:
+        self.bp = blueprint
+
+    @property
+    def request(self) -> Any:
+        return self.bp.current_request
+
+    def principal(self) -> Principal:
+        ctx = self.request.context.get("authorizer") or {}
+        groups = [g for g in str(ctx.get("groups", "")).split(",") if g]
+        return accounts.principal_for({"sub": ctx.get("sub") or ctx.get("principalId"), "cognito:groups": groups},
+                                      users=bootstrap.deps().users)
+
+    def body(self, model: type[M]) -> M:
+        raw = self.request.raw_body or b"{}"
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise e.InvalidInputError("request body must be JSON", field="body") from None
+        if not isinstance(data, dict):
+            raise e.InvalidInputError("request body must be a JSON object", field="body")
+        return model.model_validate(data)
+
+    def query(self, model: type[M]) -> M:
+        return model.model_validate(dict(self.request.query_params or {}))
+
+    def header(self, name: str) -> str | None:
+        return self.request.headers.get(name.lower())
+
+    def route(self, method: str, path: str, operation_id: str, summary: str, tag: str, *,
+              request: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
+              response: type[BaseModel] | None = None, status: int = 200, errors: tuple[int, ...] = (),
+              auth: bool = True, headers: tuple[str, ...] = ()) -> Callable[[Callable[..., Any]], Any]:
+        """Register a route and its OpenAPI operation; domain and validation errors become JSON 4xx."""
+        idempotent = method == "POST" and auth
+        all_headers = headers + (("Idempotency-Key",) if idempotent else ())
+        REGISTRY.add(Operation(method, path, operation_id, summary, tag, request, query, response, status, errors, auth, all_headers))
+
+        def decorate(view: Callable[..., Any]) -> Any:
+            @functools.wraps(view)
+            def handler(**params: str) -> Response:
+                try:
+                    if idempotent and (key := self.header("Idempotency-Key")):
+                        return self._idempotent(key, status, lambda: view(**params))
+                    return _respond(status, view(**params))
+                except e.DomainError as exc:
+                    return error_response(status_for(exc), exc.code, exc.message, exc.field)
+                except ValidationError as exc:
+                    return _validation_error(exc, "body")
+
+            return self.bp.route(path, methods=[method], authorizer=cognito if auth else None)(handler)
+
+        return decorate
+
+    def _idempotent(self, key: str, status: int, view: Callable[[], Any]) -> Response:
+        req = self.request
+        who = self.principal()
+
+        def action() -> tuple[int, str]:
+            response = _respond(status, view())
+            return response.status_code, response.body if isinstance(response.body, str) else json.dumps(response.body)
+
+        deps = bootstrap.deps()
+        fingerprint = request_hash(req.method, req.path, req.raw_body or b"")
+        code, text, replayed = run_once(who.user_id, key, fingerprint, action, store=deps.idempotency,
+                                        now_s=int(deps.clock.now().timestamp()))
+        return Response(body=text, status_code=code,
+                        headers={"Content-Type": "application/json", "Idempotent-Replayed": str(replayed).lower()})
+
+
+def _respond(status: int, result: Any) -> Response:
+    if isinstance(result, Response):
+        return result
+    return json_response(status, result)

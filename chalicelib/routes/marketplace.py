@@ -1,0 +1,199 @@
+"""The marketplace: spaces, availability, search, reservations, and the admin review queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from .. import bootstrap, config
+from ..api import schemas as s
+from ..api.http import Api, json_response
+from ..api.present import reservation_out, search_out, space_out, window_spec
+from ..domain import errors as e
+from ..domain.geo import Point
+from ..domain.spaces import SpaceAttributes, SpaceFilter
+from ..domain.timeutil import parse_instant
+from ..services import reservations, search, spaces
+
+bp = Blueprint(__name__)
+api = Api(bp)
+
+
+
+@api.route("POST", "/spaces", "createSpace", "Register a space (pending until reviewed)", "spaces", request=s.SpaceIn,
+     response=s.SpaceOut, status=201)
+def create_space() -> dict[str, Any]:
+    req = api.body(s.SpaceIn)
+    d = bootstrap.deps()
+    space = spaces.register_space(
+        api.principal(), title=req.title, address=req.address, location=Point(req.lat, req.lng),
+        attributes=SpaceAttributes(**req.attributes.model_dump()), timezone=req.timezone, currency=config.currency(),
+        carpark_id=req.carpark_id, lot=req.lot, spaces=d.spaces, clock=d.clock, new_id=d.new_id)
+    return space_out(space, owner_view=True)
+
+
+@api.route("GET", "/spaces", "listMySpaces", "The spaces I registered", "spaces", response=s.SpaceList)
+def list_spaces() -> dict[str, Any]:
+    who = api.principal()
+    return {"spaces": [space_out(sp, owner_view=True) for sp in bootstrap.deps().spaces.by_owner(who.user_id)]}
+
+
+@api.route("GET", "/spaces/{space_id}", "getSpace", "A space (full detail for its owner, public detail if approved)", "spaces",
+     response=s.SpaceOut)
+def get_space(space_id: str) -> dict[str, Any]:
+    who = api.principal()
+    space = bootstrap.deps().spaces.get(space_id)
+    if space.owner_id == who.user_id or who.is_admin:
+        return space_out(space, owner_view=True)
+    if space.status != "approved":
+        raise e.NotFoundError("no such space", field="space_id")
+    return space_out(space, owner_view=False)
+
+
+@api.route("POST", "/spaces/{space_id}/document", "requestOwnershipUpload", "Get a presigned PUT for the ownership document",
+     "spaces", request=s.DocumentRequest, response=s.UploadTicketOut, status=201, errors=(422,))
+def request_document(space_id: str) -> dict[str, Any]:
+    req = api.body(s.DocumentRequest)
+    d = bootstrap.deps()
+    ticket = spaces.request_document_upload(api.principal(), space_id, req.content_type, req.size, spaces=d.spaces, blobs=d.blobs)
+    return {"url": ticket.url, "method": ticket.method, "headers": ticket.headers, "expires_in": ticket.expires_in}
+
+
+@api.route("POST", "/spaces/{space_id}/document/complete", "completeOwnershipUpload", "Check the uploaded ownership document",
+     "spaces", response=s.SpaceOut, errors=(422,))
+def complete_document(space_id: str) -> dict[str, Any]:
+    d = bootstrap.deps()
+    return space_out(spaces.complete_document_upload(api.principal(), space_id, spaces=d.spaces, blobs=d.blobs), owner_view=True)
+
+
+@api.route("POST", "/spaces/{space_id}/windows", "addWindow", "Offer the space in a one-off or weekly window", "availability",
+     request=s.WindowIn, response=s.SpaceOut, status=201, errors=(409, 422))
+def add_window(space_id: str) -> dict[str, Any]:
+    spec = window_spec(api.body(s.WindowIn))
+    d = bootstrap.deps()
+    space = spaces.add_window(api.principal(), space_id, spec, spaces=d.spaces, clock=d.clock, new_id=d.new_id,
+                              increment_min=config.billing_increment_min())
+    return space_out(space, owner_view=True)
+
+
+@api.route("PUT", "/spaces/{space_id}/windows/{window_id}", "replaceWindow", "Edit a window (booked time must stay offered)",
+     "availability", request=s.WindowIn, response=s.SpaceOut, errors=(409, 422))
+def replace_window(space_id: str, window_id: str) -> dict[str, Any]:
+    spec = window_spec(api.body(s.WindowIn))
+    d = bootstrap.deps()
+    space = spaces.replace_window(api.principal(), space_id, window_id, spec, spaces=d.spaces, clock=d.clock,
+                                  increment_min=config.billing_increment_min())
+    return space_out(space, owner_view=True)
+
+
+@api.route("DELETE", "/spaces/{space_id}/windows/{window_id}", "withdrawWindow", "Withdraw a window not yet booked",
+     "availability", response=s.SpaceOut, errors=(409, 422))
+def withdraw_window(space_id: str, window_id: str) -> dict[str, Any]:
+    d = bootstrap.deps()
+    space = spaces.replace_window(api.principal(), space_id, window_id, None, spaces=d.spaces, clock=d.clock,
+                                  increment_min=config.billing_increment_min())
+    return space_out(space, owner_view=True)
+
+
+@api.route("GET", "/spaces/{space_id}/reservations", "listSpaceReservations", "Reservations on one of my spaces", "reservations",
+     response=s.ReservationList)
+def space_reservations(space_id: str) -> dict[str, Any]:
+    d = bootstrap.deps()
+    space = spaces.own_space(api.principal(), space_id, d.spaces)
+    return {"reservations": [reservation_out(r) for r in d.reservations.by_space(space.space_id)]}
+
+
+# ---------------------------------------------------------------- search
+
+
+
+@api.route("GET", "/search", "searchSpaces", "Free spaces near a point or a named place for a whole window", "search",
+     query=s.SearchQuery, response=s.SearchOut)
+def search_spaces() -> dict[str, Any]:
+    q = api.query(s.SearchQuery)
+    api.principal()
+    d = bootstrap.deps()
+    center, place = search.resolve_center(q.lat, q.lng, q.q, d.geocoder)
+    start, end = parse_instant(q.start, field="start"), parse_instant(q.end, field="end")
+    wanted = SpaceFilter(q.covered, q.ev_charger, q.accessible, q.min_height_cm, q.vehicle_size, q.max_price_minor)
+    result = search.search(center=center, place=place, start=start, end=end, radius_m=q.radius_m, wanted=wanted,
+                           sort=q.sort, limit=q.limit, now=d.clock.now(), spaces=d.spaces)
+    return search_out(result, start, end)
+
+
+# ---------------------------------------------------------------- reservations
+
+
+
+@api.route("POST", "/reservations", "createReservation", "Reserve a space for a plate and a window (price fixed now)",
+     "reservations", request=s.ReservationIn, response=s.ReservationOut, status=201, errors=(409, 422))
+def create_reservation() -> Response:
+    req = api.body(s.ReservationIn)
+    d = bootstrap.deps()
+    key = api.header("Idempotency-Key")
+    r, created = reservations.reserve(
+        api.principal(), req.space_id, req.plate, parse_instant(req.start, field="start"), parse_instant(req.end, field="end"),
+        idempotency_key=key, spaces=d.spaces, reservations=d.reservations, clock=d.clock, new_id=d.new_id)
+    return json_response(201 if created else 200, reservation_out(r))
+
+
+@api.route("GET", "/reservations", "listMyReservations", "My reservations as a parker, newest first", "reservations",
+     response=s.ReservationList)
+def my_reservations() -> dict[str, Any]:
+    return {"reservations": [reservation_out(r) for r in bootstrap.deps().reservations.by_parker(api.principal().user_id)]}
+
+
+@api.route("GET", "/sharer/reservations", "listSharerReservations", "Reservations on all my spaces", "reservations",
+     response=s.ReservationList)
+def sharer_reservations() -> dict[str, Any]:
+    return {"reservations": [reservation_out(r) for r in bootstrap.deps().reservations.by_sharer(api.principal().user_id)]}
+
+
+@api.route("GET", "/reservations/{reservation_id}", "getReservation", "One reservation (its parker or sharer)", "reservations",
+     response=s.ReservationOut)
+def get_reservation(reservation_id: str) -> dict[str, Any]:
+    return reservation_out(reservations.visible_reservation(api.principal(), reservation_id, bootstrap.deps().reservations))
+
+
+@api.route("POST", "/reservations/{reservation_id}/cancel", "cancelReservation",
+     "Cancel (parker: free before the start; sharer: parker fully refunded)", "reservations", response=s.ReservationOut,
+     errors=(409,))
+def cancel_reservation(reservation_id: str) -> dict[str, Any]:
+    d = bootstrap.deps()
+    return reservation_out(reservations.cancel(api.principal(), reservation_id, spaces=d.spaces, reservations=d.reservations, clock=d.clock))
+
+
+@api.route("POST", "/reservations/{reservation_id}/extend", "extendReservation", "Extend when the following time is free",
+     "reservations", request=s.ExtendIn, response=s.ReservationOut, errors=(409, 422))
+def extend_reservation(reservation_id: str) -> dict[str, Any]:
+    req = api.body(s.ExtendIn)
+    d = bootstrap.deps()
+    r = reservations.extend(api.principal(), reservation_id, parse_instant(req.end, field="end"), spaces=d.spaces,
+                            reservations=d.reservations, clock=d.clock)
+    return reservation_out(r)
+
+
+# ---------------------------------------------------------------- admin
+
+
+
+@api.route("GET", "/admin/spaces", "listPendingSpaces", "Spaces waiting for review (admin)", "admin", response=s.SpaceList)
+def pending_spaces() -> dict[str, Any]:
+    who = api.principal()
+    if not who.is_admin:
+        raise e.ForbiddenError("admins only")
+    return {"spaces": [space_out(sp, owner_view=True) for sp in bootstrap.deps().spaces.pending(100)]}
+
+
+@api.route("POST", "/admin/spaces/{space_id}/approve", "approveSpace", "Approve a space (admin)", "admin", response=s.SpaceOut,
+     errors=(409, 422))
+def approve_space(space_id: str) -> dict[str, Any]:
+    return space_out(spaces.review_space(api.principal(), space_id, True, None, spaces=bootstrap.deps().spaces), owner_view=True)
+
+
+@api.route("POST", "/admin/spaces/{space_id}/reject", "rejectSpace", "Reject a space with a reason (admin)", "admin",
+     request=s.ReviewRequest, response=s.SpaceOut, errors=(409, 422))
+def reject_space(space_id: str) -> dict[str, Any]:
+    req = api.body(s.ReviewRequest)
+    return space_out(spaces.review_space(api.principal(), space_id, False, req.reason, spaces=bootstrap.deps().spaces), owner_view=True)
