@@ -96,3 +96,37 @@ class IdentityProvider(Protocol):
     def verify(self, token: str) -> dict[str, object]: ...
     def sign_out_everywhere(self, user_id: str) -> None: ...
     def add_to_group(self, user_id: str, group: str) -> None: ...
+
+
+class Enclave(Protocol):
+    """Seals data so that only its owner (through an authorised, logged unseal) can read it.
+
+    Every ciphertext is bound to (user_id, purpose, object_id) by its encryption context; unseal
+    with any other triple fails. Implemented on KMS + the AWS Encryption SDK in adapters/enclave.py.
+    """
+
+    def seal(self, user_id: str, purpose: str, object_id: str, plaintext: bytes) -> bytes: ...
+    def unseal(self, user_id: str, purpose: str, object_id: str, ciphertext: bytes) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class LedgerReceipt:
+    log: str  # "parent" (orders) or "side" (photos, access)
+    seq: int  # the entry's index in its log
+    entry_id: str  # "<log>:<seq>"
+
+
+class Ledger(Protocol):
+    """Append-only evidence log. `sealed` values are plaintext here; the ledger seals them to `user_id`
+    through the Enclave before they are stored. `digests` are plaintext SHA-256 hex values."""
+
+    def record(
+        self,
+        *,
+        log: str,
+        action: str,
+        user_id: str,
+        order_id: str,
+        sealed: dict[str, str],
+        digests: dict[str, str] | None = None,
+    ) -> LedgerReceipt: ...
