@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 
-from chalice import Chalice
+from chalice import Chalice, Rate
 
+from chalicelib import bootstrap
 from chalicelib.api.http import auth
-from chalicelib.routes import accounts, marketplace, system
+from chalicelib.routes import accounts, marketplace, orders, system
+from chalicelib.services import orders as orders_service
 
 app = Chalice(app_name="carparker")
 app.debug = os.environ.get("CP_STAGE") == "local"
@@ -20,3 +22,10 @@ app.register_blueprint(auth)
 app.register_blueprint(system.bp)
 app.register_blueprint(accounts.bp)
 app.register_blueprint(marketplace.bp)
+app.register_blueprint(orders.bp)
+
+
+@app.schedule(Rate(15, unit=Rate.MINUTES), name="expire_no_shows")
+def expire_no_shows(event: object) -> dict[str, list[str]]:
+    """Reservations nobody drove into become no-shows (policy fee charged, space released)."""
+    return {"expired": [r.reservation_id for r in orders_service.expire_no_shows(bootstrap.orders())]}

@@ -88,3 +88,63 @@ def currency() -> str:
 
 def billing_increment_min() -> int:
     return int_setting("CP_BILLING_INCREMENT_MIN", 15)
+
+
+# ---------------------------------------------------------------- gate, billing, payments
+
+
+def gate_grace_min() -> int:
+    """How early before its start (and the gate opens for) a reservation."""
+    return int_setting("CP_GATE_GRACE_MIN", 15)
+
+
+def gate_max_skew_s() -> int:
+    """Signed gate and payment webhooks older (or newer) than this are refused."""
+    return int_setting("CP_WEBHOOK_MAX_SKEW_S", 300)
+
+
+def plate_min_confidence_pct() -> int:
+    """Below this camera confidence a read that is not an exact match is refused."""
+    return int_setting("CP_PLATE_MIN_CONFIDENCE_PCT", 80)
+
+
+def billing_grace_min() -> int:
+    return int_setting("CP_BILLING_GRACE_MIN", 10)
+
+
+def overstay_surcharge_bp() -> int:
+    return int_setting("CP_OVERSTAY_SURCHARGE_BP", 5000)
+
+
+def no_show_fee_bp() -> int:
+    return int_setting("CP_NO_SHOW_FEE_BP", 10000)
+
+
+def refund_early_exit() -> bool:
+    return os.environ.get("CP_REFUND_EARLY_EXIT", "0") == "1"
+
+
+def platform_fee_bp() -> int:
+    return int_setting("CP_PLATFORM_FEE_BP", 1500)
+
+
+def payment_provider() -> str:
+    """Which payment provider adapter to build. Only "local" exists so far; AWS stages must name one."""
+    return os.environ.get("CP_PAYMENT_PROVIDER") or ("local" if is_local() else _required("CP_PAYMENT_PROVIDER"))
+
+
+def payment_webhook_secret() -> bytes:
+    """The HMAC key the provider signs its webhooks with (shared with the provider, never defaulted)."""
+    secret = _required("CP_PAYMENT_WEBHOOK_SECRET")
+    if len(secret) < 16:
+        raise ConfigError("CP_PAYMENT_WEBHOOK_SECRET must be at least 16 characters")
+    return secret.encode()
+
+
+def payment_webhook_url() -> str | None:
+    """Where the local provider delivers its webhooks by itself (make run); unset: tests deliver them."""
+    return os.environ.get("CP_PAYMENT_WEBHOOK_URL") or None
+
+
+def local_payment_delay_s() -> float:
+    return float(os.environ.get("CP_LOCAL_PAYMENT_DELAY_S", "1"))

@@ -6,9 +6,11 @@ from datetime import date
 from typing import Any
 
 from ..domain.availability import Booking, Calendar, Interval, Window
+from ..domain.billing import Bill
+from ..domain.gate import gate_key
 from ..domain.geo import Point
 from ..domain.pricing import Tariff
-from ..domain.reservations import Reservation
+from ..domain.reservations import RESERVED, Reservation
 from ..domain.spaces import OwnershipDocument, Space, SpaceAttributes
 from ..domain.timeutil import format_instant, parse_instant
 
@@ -140,8 +142,22 @@ _RES_FIELDS = (
 )
 
 
+_RES_TIMES = ("entered_at", "exited_at", "paid_at", "completed_at")
+_RES_OPTIONAL = ("charge_id", "payment_status", "ledger_entry")
+
+
+def bill_to_dict(bill: Bill | None) -> dict[str, int] | None:
+    if bill is None:
+        return None
+    return {
+        "reserved_minor": bill.reserved_minor, "overstay_min": bill.overstay_min, "overstay_minor": bill.overstay_minor,
+        "surcharge_minor": bill.surcharge_minor, "cap_discount_minor": bill.cap_discount_minor, "refund_minor": bill.refund_minor,
+    }
+
+
 def reservation_values(r: Reservation) -> dict[str, Any]:
-    values = {name: getattr(r, name) for name in _RES_FIELDS}
+    values = {name: getattr(r, name) for name in _RES_FIELDS + _RES_OPTIONAL}
+    values.update({name: format_instant(t) if (t := getattr(r, name)) else None for name in _RES_TIMES})
     values.update(
         start=format_instant(r.start),
         end=format_instant(r.end),
@@ -150,12 +166,18 @@ def reservation_values(r: Reservation) -> dict[str, Any]:
         fee_minor=r.fee_minor,
         refund_minor=r.refund_minor,
         version=r.version,
+        bill=bill_to_dict(r.bill),
+        # sparse index keys: the gate's plate lookup, the no-show sweep, the car park's takings
+        gate_key=gate_key(r.carpark_id, r.plate) if r.carpark_id else None,
+        awaiting=RESERVED if r.state == RESERVED else None,
+        paid_carpark=r.carpark_id if r.carpark_id and r.paid_at else None,
     )
     return values
 
 
 def reservation_from_item(item: Any) -> Reservation:
-    values = {name: getattr(item, name) for name in _RES_FIELDS}
+    values = {name: getattr(item, name) for name in _RES_FIELDS + _RES_OPTIONAL}
+    values.update({name: _when(getattr(item, name)) for name in _RES_TIMES})
     return Reservation(
         **values,
         start=_when(item.start),
@@ -165,4 +187,5 @@ def reservation_from_item(item: Any) -> Reservation:
         fee_minor=int(item.fee_minor or 0),
         refund_minor=int(item.refund_minor or 0),
         version=int(item.version),
+        bill=Bill(**{k: int(v) for k, v in item.bill.items()}) if item.bill else None,
     )

@@ -6,7 +6,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BinaryAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -100,10 +100,25 @@ def _build(prefix: str, region: str) -> Models:
         refund_minor = NumberAttribute(default=0)
         cancelled_by = UnicodeAttribute(null=True)
         request_hash = UnicodeAttribute(null=True)
+        entered_at = UnicodeAttribute(null=True)
+        exited_at = UnicodeAttribute(null=True)
+        bill = JSONAttribute(null=True)
+        charge_id = UnicodeAttribute(null=True)
+        payment_status = UnicodeAttribute(null=True)
+        paid_at = UnicodeAttribute(null=True)
+        completed_at = UnicodeAttribute(null=True)
+        ledger_entry = UnicodeAttribute(null=True)
+        gate_key = UnicodeAttribute(null=True)
+        awaiting = UnicodeAttribute(null=True)
+        paid_carpark = UnicodeAttribute(null=True)
         version = NumberAttribute()
         by_parker = _index("by_parker", "parker_id", "start")()
         by_sharer = _index("by_sharer", "sharer_id", "start")()
         by_space = _index("by_space", "space_id", "start")()
+        by_carpark = _index("by_carpark", "carpark_id", "start")()
+        by_gate_key = _index("by_gate_key", "gate_key", "start")()
+        by_expiry = _index("by_expiry", "awaiting", "end")()
+        by_carpark_paid = _index("by_carpark_paid", "paid_carpark", "paid_at")()
 
     class IdempotencyItem(Model):
         Meta = _meta("idempotency", region)
@@ -120,3 +135,63 @@ def _build(prefix: str, region: str) -> Models:
 def models() -> Models:
     return _build(config.resource_prefix(), config.region())
 
+
+
+# ---------------------------------------------------------------- car parks, gate, payments (the order lifecycle)
+
+
+@dataclass(frozen=True)
+class OrderModels:
+    carparks: type[Model]
+    devices: type[Model]
+    memberships: type[Model]
+    gate_events: type[Model]
+    notifications: type[Model]
+    balances: type[Model]
+    payments: type[Model]
+
+
+def _ranged(name: str, region: str, hash_key: str, range_key: str, indexes: dict[str, tuple[str, str]], **attrs: Any) -> type[Model]:
+    """A model with a string hash (and range) key, string attributes as given and sparse GSIs."""
+    body: dict[str, Any] = {"Meta": _meta(name, region), hash_key: UnicodeAttribute(hash_key=True)}
+    if range_key:
+        body[range_key] = UnicodeAttribute(range_key=True)
+    body.update(attrs)
+    for index, (h, r) in indexes.items():
+        body.setdefault(h, UnicodeAttribute(null=True))
+        body.setdefault(r, UnicodeAttribute(null=True))
+        body[index] = _index(index, h, r)()
+    return type(f"{name.title().replace('-', '')}Item", (Model,), body)
+
+
+def _s(null: bool = True) -> UnicodeAttribute:
+    return UnicodeAttribute(null=null)
+
+
+@functools.lru_cache(maxsize=8)
+def _build_orders(prefix: str, region: str) -> OrderModels:
+    del prefix
+    carparks = _ranged("carparks", region, "carpark_id", "", {}, owner_id=_s(False), name=_s(False), kind=_s(False),
+                       address=_s(False), lots=JSONAttribute(), timezone=_s(False), opening=JSONAttribute(),
+                       created_at=_s(False), version=NumberAttribute())
+    devices = _ranged("devices", region, "device_id", "", {"by_carpark": ("carpark_id", "created_at")}, name=_s(False),
+                      sealed_secret=BinaryAttribute(legacy_encoding=False), secret_version=NumberAttribute(), status=_s(False),
+                      version=NumberAttribute())
+    memberships = _ranged("memberships", region, "membership_id", "",
+                          {"by_carpark": ("carpark_id", "valid_until"), "by_gate_key": ("gate_key", "valid_until")},
+                          plate=_s(False), holder=_s(False), plan=_s(False), valid_from=_s(False), created_at=_s(False))
+    gate_events = _ranged("gate-events", region, "event_key", "", {"by_carpark": ("carpark_id", "occurred_at")},
+                          device_id=_s(False), request_hash=_s(False), state=_s(False), direction=_s(), plate=_s(),
+                          response=JSONAttribute(null=True))
+    notifications = _ranged("notifications", region, "feed_id", "sort_key", {}, kind=_s(False), title=_s(False),
+                            body=_s(False), reservation_id=_s(), created_at=_s(False))
+    balances = _ranged("balances", region, "pk", "", {}, balance_minor=NumberAttribute(null=True), currency=_s(),
+                       amount_minor=NumberAttribute(null=True), fee_minor=NumberAttribute(null=True), account_id=_s(),
+                       created_at=_s())
+    payments = _ranged("payments", region, "pk", "", {"by_queue": ("queue", "created_at")}, kind=_s(False),
+                       data=JSONAttribute(), status=_s(), version=NumberAttribute(default=1))
+    return OrderModels(carparks, devices, memberships, gate_events, notifications, balances, payments)
+
+
+def order_models() -> OrderModels:
+    return _build_orders(config.resource_prefix(), config.region())

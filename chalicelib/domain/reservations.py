@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from .availability import Interval
+from .billing import Bill
 from .errors import InvalidTransitionError
 
 RESERVED, ENTERED, EXITED, BILLED, PAID, COMPLETED = "reserved", "entered", "exited", "billed", "paid", "completed"
@@ -53,6 +54,19 @@ class Reservation:
     refund_minor: int = 0
     cancelled_by: str | None = None
     request_hash: str | None = None
+    entered_at: datetime | None = None
+    exited_at: datetime | None = None
+    bill: Bill | None = None
+    charge_id: str | None = None
+    payment_status: str | None = None  # pending, succeeded, failed (from the payment provider)
+    paid_at: datetime | None = None
+    completed_at: datetime | None = None
+    ledger_entry: str | None = None
+
+    @property
+    def amount_due_minor(self) -> int:
+        """What the parker pays: the bill after a stay, the fee after a cancellation or no-show."""
+        return self.bill.total_minor if self.bill is not None else self.fee_minor
 
     @property
     def interval(self) -> Interval:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from chalice import Blueprint, Response
@@ -14,7 +15,7 @@ from ..domain import errors as e
 from ..domain.geo import Point
 from ..domain.spaces import SpaceAttributes, SpaceFilter
 from ..domain.timeutil import parse_instant
-from ..services import reservations, search, spaces
+from ..services import orders, reservations, search, spaces
 
 bp = Blueprint(__name__)
 api = Api(bp)
@@ -161,7 +162,9 @@ def get_reservation(reservation_id: str) -> dict[str, Any]:
      errors=(409,))
 def cancel_reservation(reservation_id: str) -> dict[str, Any]:
     d = bootstrap.deps()
-    return reservation_out(reservations.cancel(api.principal(), reservation_id, spaces=d.spaces, reservations=d.reservations, clock=d.clock))
+    settle = functools.partial(orders.settle_cancellation, bootstrap.orders())
+    return reservation_out(reservations.cancel(api.principal(), reservation_id, spaces=d.spaces, reservations=d.reservations,
+                                               clock=d.clock, settle=settle))
 
 
 @api.route("POST", "/reservations/{reservation_id}/extend", "extendReservation", "Extend when the following time is free",

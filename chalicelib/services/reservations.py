@@ -113,7 +113,12 @@ def visible_reservation(principal: Principal, reservation_id: str, reservations:
     return r
 
 
-def cancel(principal: Principal, reservation_id: str, *, spaces: SpaceRepository, reservations: ReservationRepository, clock: Clock) -> Reservation:
+def cancel(
+    principal: Principal, reservation_id: str, *, spaces: SpaceRepository, reservations: ReservationRepository, clock: Clock,
+    settle: Callable[[Reservation], Reservation] | None = None,
+) -> Reservation:
+    """Cancel and free the time; `settle` then charges the fee or refunds through the payment port."""
+
     def attempt() -> Reservation:
         r = visible_reservation(principal, reservation_id, reservations)
         by_sharer = principal.user_id == r.sharer_id and principal.user_id != r.parker_id
@@ -124,7 +129,8 @@ def cancel(principal: Principal, reservation_id: str, *, spaces: SpaceRepository
         reservations.change(cancelled, r.version, freed, space.version)
         return cancelled
 
-    return on_conflict(attempt)
+    cancelled = on_conflict(attempt)
+    return settle(cancelled) if settle is not None else cancelled
 
 
 def extend(

@@ -1,0 +1,242 @@
+"""DynamoDB and KMS adapters for car parks, gate devices and events, members, notifications and balances."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from ..domain.carparks import CarPark, Device, Membership, OpeningRule
+from ..domain.errors import ConcurrentUpdateError, ConflictError, NotFoundError, UnavailableError
+from ..domain.gate import gate_key
+from ..domain.reservations import RESERVED, Reservation
+from ..domain.timeutil import format_instant, parse_instant
+from ..services.order_ports import GateEventRecord, Notification, Payout
+from .repositories import DynamoReservationRepository, _condition_failed, _put
+from .tables import OrderModels
+
+
+def _when(text: str) -> datetime:
+    return parse_instant(text, field="stored")
+
+
+def _get(model: type[Model], key: str, what: str, field: str) -> Any:
+    try:
+        return model.get(key, consistent_read=True)
+    except DoesNotExist:
+        raise NotFoundError(f"no such {what}", field=field) from None
+
+
+class DynamoCarParkRepository:
+    def __init__(self, models: OrderModels) -> None:
+        self.model = models.carparks
+
+    def add(self, cp: CarPark) -> None:
+        item = self.model(
+            cp.carpark_id, owner_id=cp.owner_id, name=cp.name, kind=cp.kind, address=cp.address, lots=list(cp.lots),
+            timezone=cp.timezone, created_at=format_instant(cp.created_at), version=cp.version,
+            opening=[{"days": list(r.days), "start_minute": r.start_minute, "end_minute": r.end_minute} for r in cp.opening],
+        )
+        _put(item, self.model.carpark_id.does_not_exist(), ConflictError("car park already exists", field="carpark_id"))
+
+    def get(self, carpark_id: str) -> CarPark:
+        i = _get(self.model, carpark_id, "car park", "carpark_id")
+        return CarPark(
+            i.carpark_id, i.owner_id, i.name, i.kind, i.address, tuple(i.lots), i.timezone,
+            tuple(OpeningRule(tuple(r["days"]), r["start_minute"], r["end_minute"]) for r in i.opening),
+            _when(i.created_at), int(i.version),
+        )
+
+
+class DynamoDeviceRepository:
+    def __init__(self, models: OrderModels) -> None:
+        self.model = models.devices
+
+    def _item(self, d: Device) -> Model:
+        return self.model(d.device_id, carpark_id=d.carpark_id, name=d.name, sealed_secret=d.sealed_secret,
+                          secret_version=d.secret_version, status=d.status, created_at=format_instant(d.created_at), version=d.version)
+
+    def _device(self, i: Any) -> Device:
+        return Device(i.device_id, i.carpark_id, i.name, bytes(i.sealed_secret), int(i.secret_version), i.status,
+                      _when(i.created_at), int(i.version))
+
+    def add(self, device: Device) -> None:
+        _put(self._item(device), self.model.device_id.does_not_exist(), ConflictError("device already exists", field="device_id"))
+
+    def get(self, device_id: str) -> Device:
+        return self._device(_get(self.model, device_id, "device", "device_id"))
+
+    def save(self, device: Device, expected_version: int) -> None:
+        _put(self._item(device), self.model.version == expected_version, ConcurrentUpdateError("device changed meanwhile", field="device_id"))
+
+    def by_carpark(self, carpark_id: str) -> list[Device]:
+        return [self._device(i) for i in self.model.by_carpark.query(carpark_id)]
+
+
+class DynamoMembershipRepository:
+    def __init__(self, models: OrderModels) -> None:
+        self.model = models.memberships
+
+    def add(self, m: Membership) -> None:
+        item = self.model(m.membership_id, carpark_id=m.carpark_id, plate=m.plate, holder=m.holder, plan=m.plan,
+                          valid_from=m.valid_from.isoformat(), valid_until=m.valid_until.isoformat(),
+                          gate_key=gate_key(m.carpark_id, m.plate), created_at=format_instant(m.created_at))
+        _put(item, self.model.membership_id.does_not_exist(), ConflictError("membership already exists", field="membership_id"))
+
+    def _membership(self, i: Any) -> Membership:
+        return Membership(i.membership_id, i.carpark_id, i.plate, i.holder, i.plan, date.fromisoformat(i.valid_from),
+                          date.fromisoformat(i.valid_until), _when(i.created_at))
+
+    def by_carpark(self, carpark_id: str) -> list[Membership]:
+        return [self._membership(i) for i in self.model.by_carpark.query(carpark_id, scan_index_forward=False)]
+
+    def for_plate(self, carpark_id: str, plate: str) -> list[Membership]:
+        return [self._membership(i) for i in self.model.by_gate_key.query(gate_key(carpark_id, plate))]
+
+
+class OrderReservationRepository(DynamoReservationRepository):
+    """The foundation's reservation repository plus the gate's, the sweep's and the dashboard's queries."""
+
+    def for_plate(self, carpark_id: str, plate: str) -> list[Reservation]:
+        return self._query(self.model.by_gate_key.query(gate_key(carpark_id, plate)))
+
+    def at_carpark(self, carpark_id: str, limit: int) -> list[Reservation]:
+        return self._query(self.model.by_carpark.query(carpark_id, scan_index_forward=False, limit=limit))
+
+    def paid_at_carpark(self, carpark_id: str, since: datetime, until: datetime) -> list[Reservation]:
+        cond = self.model.paid_at.between(format_instant(since), format_instant(until))
+        return self._query(self.model.by_carpark_paid.query(carpark_id, range_key_condition=cond))
+
+    def expired(self, before: datetime, limit: int) -> list[Reservation]:
+        cond = self.model.end < format_instant(before)
+        return self._query(self.model.by_expiry.query(RESERVED, range_key_condition=cond, limit=limit))
+
+
+class KmsSecretBox:
+    """Device secrets sealed with KMS Encrypt under the data key, bound to the device by encryption context.
+
+    HMAC verification needs the secret itself (a hash would not do), so it is kept encrypted and the
+    decrypted value is cached per container, keyed by device and secret version.
+    """
+
+    _cache: dict[tuple[str, int], bytes] = {}
+    _lock = threading.Lock()
+
+    def __init__(self, key_arn: str, region: str) -> None:
+        self.key_arn = key_arn
+        self.client = boto3.client("kms", region_name=region)
+
+    @staticmethod
+    def _context(device_id: str) -> dict[str, str]:
+        return {"purpose": "gate-device-secret", "device_id": device_id}
+
+    def seal(self, device_id: str, secret: bytes) -> bytes:
+        try:
+            out = self.client.encrypt(KeyId=self.key_arn, Plaintext=secret, EncryptionContext=self._context(device_id))
+        except ClientError as exc:
+            raise UnavailableError("the key service refused to seal the device secret") from exc
+        return bytes(out["CiphertextBlob"])
+
+    def open(self, device_id: str, secret_version: int, sealed: bytes) -> bytes:
+        key = (device_id, secret_version)
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+        try:
+            out = self.client.decrypt(CiphertextBlob=sealed, KeyId=self.key_arn, EncryptionContext=self._context(device_id))
+        except ClientError as exc:
+            raise UnavailableError("the key service could not open the device secret") from exc
+        with self._lock:
+            self._cache[key] = bytes(out["Plaintext"])
+        return self._cache[key]
+
+
+class DynamoGateEventLog:
+    def __init__(self, models: OrderModels) -> None:
+        self.model = models.gate_events
+
+    def _record(self, i: Any) -> GateEventRecord:
+        return GateEventRecord(i.event_key, i.device_id, i.carpark_id, i.request_hash, i.state, _when(i.occurred_at),
+                               i.direction, i.plate, i.response)
+
+    def claim(self, record: GateEventRecord) -> GateEventRecord | None:
+        item = self.model(record.event_key, device_id=record.device_id, carpark_id=record.carpark_id, request_hash=record.request_hash,
+                          state="in_progress", occurred_at=format_instant(record.occurred_at))
+        try:
+            item.save(condition=self.model.event_key.does_not_exist())
+            return None
+        except PutError as exc:
+            if not _condition_failed(exc):
+                raise
+        return self._record(self.model.get(record.event_key, consistent_read=True))
+
+    def finish(self, record: GateEventRecord) -> None:
+        self.model(record.event_key).update(
+            actions=[self.model.state.set("done"), self.model.direction.set(record.direction), self.model.plate.set(record.plate),
+                     self.model.response.set(record.response)],
+            condition=self.model.state == "in_progress",
+        )
+
+    def release(self, event_key: str) -> None:
+        self.model(event_key).delete(condition=self.model.state == "in_progress")
+
+    def by_carpark(self, carpark_id: str, since: datetime, until: datetime) -> list[GateEventRecord]:
+        cond = self.model.occurred_at.between(format_instant(since), format_instant(until))
+        return [self._record(i) for i in self.model.by_carpark.query(carpark_id, range_key_condition=cond, scan_index_forward=False)]
+
+
+class DynamoNotificationFeed:
+    def __init__(self, models: OrderModels) -> None:
+        self.model = models.notifications
+
+    def add(self, n: Notification) -> None:
+        item = self.model(n.feed_id, f"{format_instant(n.created_at)}#{n.notification_id}", kind=n.kind, title=n.title, body=n.body,
+                          reservation_id=n.reservation_id, created_at=format_instant(n.created_at))
+        try:
+            item.save(condition=self.model.sort_key.does_not_exist())
+        except PutError as exc:
+            if not _condition_failed(exc):
+                raise
+
+    def feed(self, feed_id: str, limit: int) -> list[Notification]:
+        items = self.model.query(feed_id, scan_index_forward=False, limit=limit)
+        return [Notification(i.feed_id, i.sort_key.split("#", 1)[1], i.kind, i.title, i.body, _when(i.created_at), i.reservation_id)
+                for i in items]
+
+
+class DynamoBalances:
+    """Balance rows ("balance#<user>") and payout rows ("payout#<order>") in one table, written in one transaction."""
+
+    def __init__(self, models: OrderModels, connection: Any) -> None:
+        self.model = models.balances
+        self.connection = connection
+
+    def credit(self, p: Payout) -> bool:
+        record = self.model(f"payout#{p.payout_id}", account_id=p.account_id, amount_minor=p.amount_minor, fee_minor=p.fee_minor,
+                            currency=p.currency, created_at=format_instant(p.created_at))
+        balance = self.model(f"balance#{p.account_id}")
+        try:
+            with TransactWrite(connection=self.connection) as tx:
+                tx.save(record, condition=self.model.pk.does_not_exist())
+                tx.update(balance, actions=[self.model.balance_minor.add(p.amount_minor), self.model.currency.set(p.currency)],
+                          condition=self.model.currency.does_not_exist() | (self.model.currency == p.currency))
+        except TransactWriteError as exc:
+            codes = [getattr(r, "code", None) or (r or {}).get("Code") for r in (exc.cancellation_reasons or [])]
+            if codes and codes[0] == "ConditionalCheckFailed":
+                return False
+            raise
+        return True
+
+    def balance(self, account_id: str) -> tuple[int, str | None]:
+        try:
+            item = self.model.get(f"balance#{account_id}", consistent_read=True)
+        except DoesNotExist:
+            return 0, None
+        return int(item.balance_minor or 0), item.currency
+

@@ -1,0 +1,191 @@
+"""Wire formats of car parks, the gate, payments and notifications."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from .schemas import ReservationList, ReservationOut, Strict
+
+__all__ = ["ReservationList"]
+
+
+class OpeningIn(Strict):
+    days: list[int] = Field(min_length=1, max_length=7, description="0=Monday .. 6=Sunday")
+    open: str = Field(pattern=r"^\d\d:\d\d$", description="local HH:MM")
+    close: str = Field(pattern=r"^\d\d:\d\d$", description="local HH:MM, 24:00 allowed")
+
+
+class CarParkIn(Strict):
+    name: str = Field(min_length=1, max_length=120)
+    kind: Literal["residential", "public"]
+    address: str = Field(min_length=3, max_length=300)
+    lots: list[str] = Field(default=[], max_length=2000)
+    timezone: str = Field(default="Europe/Amsterdam", max_length=64)
+    opening: list[OpeningIn] = Field(default=[], max_length=14, description="empty: open around the clock")
+
+
+class CarParkOut(BaseModel):
+    carpark_id: str
+    owner_id: str
+    name: str
+    kind: str
+    address: str
+    lots: list[str]
+    timezone: str
+    opening: list[dict[str, object]]
+    created_at: str
+
+
+class StaffIn(Strict):
+    user_id: str = Field(min_length=1, max_length=64)
+
+
+class StaffOut(BaseModel):
+    carpark_id: str
+    user_id: str
+    group: str
+
+
+class DeviceIn(Strict):
+    name: str = Field(min_length=1, max_length=80)
+
+
+class DeviceOut(BaseModel):
+    device_id: str
+    carpark_id: str
+    name: str
+    status: str
+    secret_version: int
+    created_at: str
+    secret: str | None = Field(default=None, description="the HMAC secret: returned once, at creation or rotation")
+
+
+class DeviceList(BaseModel):
+    devices: list[DeviceOut]
+
+
+class MembershipIn(Strict):
+    plate: str = Field(min_length=1, max_length=20)
+    holder: str = Field(min_length=1, max_length=120)
+    plan: Literal["monthly", "quarterly", "annual"]
+    valid_from: date | None = None
+
+
+class MembershipOut(BaseModel):
+    membership_id: str
+    carpark_id: str
+    plate: str
+    holder: str
+    plan: str
+    valid_from: str
+    valid_until: str
+
+
+class MembershipList(BaseModel):
+    memberships: list[MembershipOut]
+
+
+class GateEventIn(BaseModel):
+    """Signed by the device: headers X-Gate-Device, X-Gate-Timestamp, X-Gate-Signature (see docs/gate.md)."""
+
+    event_id: str = Field(min_length=1, max_length=128)
+    carpark_id: str
+    direction: Literal["entry", "exit"]
+    plate: str
+    confidence: float = Field(default=1.0, ge=0, le=1)
+    captured_at: str | None = None
+    snapshot: str | None = None
+
+
+class GateDecisionOut(BaseModel):
+    event_id: str
+    decision: Literal["open", "deny"]
+    reason: str
+    message: str
+    plate: str
+    reservation_id: str | None
+    membership_id: str | None
+    direction: str
+    at: str
+
+
+class MovementOut(BaseModel):
+    device_id: str
+    direction: str | None
+    plate: str | None
+    decision: str | None
+    reason: str | None
+    reservation_id: str | None
+    at: str
+
+
+class MovementList(BaseModel):
+    movements: list[MovementOut]
+
+
+class TransactionsOut(BaseModel):
+    since: str
+    until: str
+    orders: list[ReservationOut]
+    days: dict[str, dict[str, int]]
+    total_minor: int
+
+
+class DayQuery(Strict):
+    day: date | None = Field(default=None, alias="date", description="local day; default today")
+
+
+class RangeQuery(Strict):
+    since: date = Field(alias="from")
+    until: date = Field(alias="to")
+
+
+class PaymentMethodIn(Strict):
+    token: str = Field(min_length=1, max_length=64, examples=["tok_visa"])
+
+
+class PaymentMethodOut(BaseModel):
+    method_id: str
+    brand: str
+    last4: str
+
+
+class PaymentWebhookIn(BaseModel):
+    """Signed by the provider: headers X-Payment-Timestamp, X-Payment-Signature (see docs/gate.md)."""
+
+    event_id: str
+    type: str
+    created: str
+    data: dict[str, object]
+
+
+class WebhookAck(BaseModel):
+    received: bool
+    reservation_id: str
+    state: str
+    payment_status: str | None
+
+
+class NotificationOut(BaseModel):
+    notification_id: str
+    kind: str
+    title: str
+    body: str
+    reservation_id: str | None
+    created_at: str
+
+
+class NotificationList(BaseModel):
+    notifications: list[NotificationOut]
+
+
+class BalanceOut(BaseModel):
+    balance_minor: int
+    currency: str | None
+
+
+class SweepOut(BaseModel):
+    expired: list[str]

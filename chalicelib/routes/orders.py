@@ -1,0 +1,184 @@
+"""Car parks and their staff dashboard, the gate webhook, payments and notifications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from .. import bootstrap, config
+from ..api import order_schemas as s
+from ..api.http import Api, json_response
+from ..api.present import reservation_out
+from ..domain.availability import parse_clock
+from ..domain.carparks import CarPark, Device, Membership, OpeningRule
+from ..domain.timeutil import format_instant
+from ..services import carparks, gate, payments
+from ..services.order_ports import GateEventRecord, Notification
+
+bp = Blueprint(__name__)
+api = Api(bp)
+
+
+def carpark_out(cp: CarPark) -> dict[str, Any]:
+    return {"carpark_id": cp.carpark_id, "owner_id": cp.owner_id, "name": cp.name, "kind": cp.kind, "address": cp.address,
+            "lots": list(cp.lots), "timezone": cp.timezone, "created_at": format_instant(cp.created_at),
+            "opening": [{"days": list(r.days), "open": f"{r.start_minute // 60:02d}:{r.start_minute % 60:02d}",
+                         "close": f"{r.end_minute // 60:02d}:{r.end_minute % 60:02d}"} for r in cp.opening]}
+
+
+def device_out(d: Device, secret: str | None = None) -> dict[str, Any]:
+    return {"device_id": d.device_id, "carpark_id": d.carpark_id, "name": d.name, "status": d.status,
+            "secret_version": d.secret_version, "created_at": format_instant(d.created_at), "secret": secret}
+
+
+def membership_out(m: Membership) -> dict[str, Any]:
+    return {"membership_id": m.membership_id, "carpark_id": m.carpark_id, "plate": m.plate, "holder": m.holder, "plan": m.plan,
+            "valid_from": m.valid_from.isoformat(), "valid_until": m.valid_until.isoformat()}
+
+
+def movement_out(e: GateEventRecord) -> dict[str, Any]:
+    r = e.response or {}
+    return {"device_id": e.device_id, "direction": e.direction, "plate": e.plate, "decision": r.get("decision"),
+            "reason": r.get("reason"), "reservation_id": r.get("reservation_id"), "at": format_instant(e.occurred_at)}
+
+
+def notification_out(n: Notification) -> dict[str, Any]:
+    return {"notification_id": n.notification_id, "kind": n.kind, "title": n.title, "body": n.body,
+            "reservation_id": n.reservation_id, "created_at": format_instant(n.created_at)}
+
+
+# ---------------------------------------------------------------- car parks
+
+
+@api.route("POST", "/carparks", "createCarPark", "Create a car park (admin or owner)", "carparks", request=s.CarParkIn,
+           response=s.CarParkOut, status=201)
+def create_carpark() -> dict[str, Any]:
+    req = api.body(s.CarParkIn)
+    opening = tuple(OpeningRule(tuple(o.days), parse_clock(o.open, field="open"), parse_clock(o.close, field="close")) for o in req.opening)
+    cp = carparks.create_carpark(api.principal(), name=req.name, kind=req.kind, address=req.address, lots=tuple(req.lots),
+                                 timezone=req.timezone, opening=opening, o=bootstrap.orders())
+    return carpark_out(cp)
+
+
+@api.route("GET", "/carparks/{carpark_id}", "getCarPark", "A car park (owner, admin, its staff)", "carparks", response=s.CarParkOut)
+def get_carpark(carpark_id: str) -> dict[str, Any]:
+    return carpark_out(carparks.viewed(api.principal(), carpark_id, bootstrap.orders()))
+
+
+@api.route("POST", "/carparks/{carpark_id}/staff", "addCarParkStaff", "Link a user to the car park as staff", "carparks",
+           request=s.StaffIn, response=s.StaffOut, status=201)
+def add_staff(carpark_id: str) -> dict[str, Any]:
+    req = api.body(s.StaffIn)
+    d = bootstrap.deps()
+    carparks.add_staff(api.principal(), carpark_id, req.user_id, o=bootstrap.orders(), users=d.users, idp=d.idp)
+    return {"carpark_id": carpark_id, "user_id": req.user_id, "group": "staff"}
+
+
+@api.route("POST", "/carparks/{carpark_id}/devices", "registerGateDevice", "Register a gate device; its secret is shown once",
+           "carparks", request=s.DeviceIn, response=s.DeviceOut, status=201)
+def register_device(carpark_id: str) -> dict[str, Any]:
+    req = api.body(s.DeviceIn)
+    made = carparks.register_device(api.principal(), carpark_id, req.name, o=bootstrap.orders())
+    return device_out(made.device, made.secret)
+
+
+@api.route("POST", "/carparks/{carpark_id}/devices/{device_id}/rotate", "rotateGateDeviceSecret",
+           "Give a device a new secret (shown once); the old one stops working", "carparks", response=s.DeviceOut, errors=(409, 422))
+def rotate_device(carpark_id: str, device_id: str) -> dict[str, Any]:
+    made = carparks.rotate_device_secret(api.principal(), carpark_id, device_id, o=bootstrap.orders())
+    return device_out(made.device, made.secret)
+
+
+@api.route("GET", "/carparks/{carpark_id}/devices", "listGateDevices", "The car park's gate devices", "dashboard",
+           response=s.DeviceList)
+def list_devices(carpark_id: str) -> dict[str, Any]:
+    return {"devices": [device_out(d) for d in carparks.devices(api.principal(), carpark_id, o=bootstrap.orders())]}
+
+
+@api.route("POST", "/carparks/{carpark_id}/memberships", "addMembership", "A monthly, quarterly or annual member", "carparks",
+           request=s.MembershipIn, response=s.MembershipOut, status=201)
+def add_membership(carpark_id: str) -> dict[str, Any]:
+    req = api.body(s.MembershipIn)
+    m = carparks.add_membership(api.principal(), carpark_id, plate=req.plate, holder=req.holder, plan=req.plan,
+                                valid_from=req.valid_from, o=bootstrap.orders())
+    return membership_out(m)
+
+
+@api.route("GET", "/carparks/{carpark_id}/memberships", "listMemberships", "The car park's members", "dashboard",
+           response=s.MembershipList)
+def list_memberships(carpark_id: str) -> dict[str, Any]:
+    return {"memberships": [membership_out(m) for m in carparks.memberships(api.principal(), carpark_id, o=bootstrap.orders())]}
+
+
+@api.route("GET", "/carparks/{carpark_id}/movements", "listMovements", "Car in / car out for a day, newest first", "dashboard",
+           query=s.DayQuery, response=s.MovementList)
+def list_movements(carpark_id: str) -> dict[str, Any]:
+    q = api.query(s.DayQuery)
+    return {"movements": [movement_out(e) for e in carparks.movements(api.principal(), carpark_id, q.day, o=bootstrap.orders())]}
+
+
+@api.route("GET", "/carparks/{carpark_id}/transactions", "listTransactions", "Paid orders between two days, with daily totals",
+           "dashboard", query=s.RangeQuery, response=s.TransactionsOut)
+def list_transactions(carpark_id: str) -> dict[str, Any]:
+    q = api.query(s.RangeQuery)
+    report = carparks.transactions(api.principal(), carpark_id, q.since, q.until, o=bootstrap.orders())
+    return {"since": q.since.isoformat(), "until": q.until.isoformat(), "orders": [reservation_out(r) for r in report["orders"]],
+            "days": report["days"], "total_minor": report["total_minor"]}
+
+
+@api.route("GET", "/carparks/{carpark_id}/reservations", "listCarParkReservations", "Reservations at the car park", "dashboard",
+           response=s.ReservationList)
+def list_carpark_reservations(carpark_id: str) -> dict[str, Any]:
+    return {"reservations": [reservation_out(r) for r in carparks.carpark_reservations(api.principal(), carpark_id, o=bootstrap.orders())]}
+
+
+@api.route("GET", "/carparks/{carpark_id}/notifications", "listCarParkNotifications", "The car park's feed, newest first",
+           "dashboard", response=s.NotificationList)
+def carpark_notifications(carpark_id: str) -> dict[str, Any]:
+    return {"notifications": [notification_out(n) for n in carparks.carpark_feed(api.principal(), carpark_id, o=bootstrap.orders())]}
+
+
+# ---------------------------------------------------------------- webhooks (authenticated by HMAC, not by the authorizer)
+
+
+@api.route("POST", "/gate/events", "gateEvent", "A plate read from a gate device (HMAC-signed); answers open or deny", "gate",
+           request=s.GateEventIn, response=s.GateDecisionOut, errors=(401, 403, 409, 422), auth=False,
+           headers=("X-Gate-Device", "X-Gate-Timestamp", "X-Gate-Signature"))
+def gate_event() -> Response:
+    settings = gate.GateSettings(config.gate_max_skew_s(), config.gate_grace_min(), config.plate_min_confidence_pct())
+    reply = gate.receive(api.header("X-Gate-Device"), api.header("X-Gate-Timestamp"), api.header("X-Gate-Signature"),
+                         api.request.raw_body or b"", o=bootstrap.orders(), settings=settings)
+    return json_response(200, reply.body, {"Idempotent-Replayed": str(reply.replayed).lower()})
+
+
+@api.route("POST", "/payments/webhook", "paymentWebhook", "The payment provider's signed verdict on a charge or refund", "payments",
+           request=s.PaymentWebhookIn, response=s.WebhookAck, errors=(401, 404, 409, 422), auth=False,
+           headers=("X-Payment-Timestamp", "X-Payment-Signature"))
+def payment_webhook() -> dict[str, Any]:
+    r = payments.receive_webhook(api.header("X-Payment-Timestamp"), api.header("X-Payment-Signature"), api.request.raw_body or b"",
+                                 o=bootstrap.orders(), secret=config.payment_webhook_secret(), max_skew_s=config.gate_max_skew_s())
+    return {"received": True, "reservation_id": r.reservation_id, "state": r.state, "payment_status": r.payment_status}
+
+
+# ---------------------------------------------------------------- the caller's money and feed
+
+
+@api.route("PUT", "/me/payment-method", "savePaymentMethod", "Save my card (a provider token) for automatic payment", "payments",
+           request=s.PaymentMethodIn, response=s.PaymentMethodOut)
+def save_payment_method() -> dict[str, Any]:
+    req = api.body(s.PaymentMethodIn)
+    m = payments.save_method(api.principal(), req.token, o=bootstrap.orders())
+    return {"method_id": m.method_id, "brand": m.brand, "last4": m.last4}
+
+
+@api.route("GET", "/me/balance", "getMyBalance", "My balance as a sharer (payouts credited)", "payments", response=s.BalanceOut)
+def my_balance() -> dict[str, Any]:
+    amount, currency = bootstrap.orders().balances.balance(api.principal().user_id)
+    return {"balance_minor": amount, "currency": currency}
+
+
+@api.route("GET", "/me/notifications", "listMyNotifications", "My notifications, newest first", "accounts",
+           response=s.NotificationList)
+def my_notifications() -> dict[str, Any]:
+    return {"notifications": [notification_out(n) for n in bootstrap.orders().notifications.feed(api.principal().user_id, 50)]}

@@ -1,0 +1,144 @@
+"""Car parks, their staff, gate devices and members; the staff dashboard's data."""
+
+from __future__ import annotations
+
+import secrets as pysecrets
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from ..domain.accounts import SHARER, STAFF, Principal
+from ..domain.availability import zone
+from ..domain.carparks import ACTIVE, CarPark, Device, Membership, OpeningRule, day_bounds, local_day, membership_end
+from ..domain.errors import ForbiddenError, InvalidInputError, NotFoundError
+from ..domain.plates import normalise_plate
+from ..domain.reservations import Reservation
+from .order_ports import GateEventRecord, Notification
+from .orders import Orders
+from .ports import IdentityProvider, UserRepository
+from .retry import on_conflict
+
+SECRET_BYTES = 32
+MAX_REPORT_DAYS = 92
+
+
+@dataclass(frozen=True)
+class DeviceSecret:
+    device: Device
+    secret: str  # shown once; only its KMS-sealed form is stored
+
+
+def create_carpark(principal: Principal, *, name: str, kind: str, address: str, lots: tuple[str, ...], timezone: str,
+                   opening: tuple[OpeningRule, ...], o: Orders) -> CarPark:
+    if not (principal.is_admin or principal.has(SHARER)):
+        raise ForbiddenError("only admins and sharers (car park owners) can create car parks", field="roles")
+    zone(timezone)
+    carpark = CarPark(o.new_id(), principal.user_id, name, kind, address, lots, timezone, opening, o.clock.now())
+    o.carparks.add(carpark)
+    return carpark
+
+
+def managed(principal: Principal, carpark_id: str, o: Orders) -> CarPark:
+    """A car park the caller owns (or any, for admins); others are told it does not exist."""
+    carpark = o.carparks.get(carpark_id)
+    if carpark.owner_id != principal.user_id and not principal.is_admin:
+        raise NotFoundError("no such car park", field="carpark_id")
+    return carpark
+
+
+def viewed(principal: Principal, carpark_id: str, o: Orders) -> CarPark:
+    """A car park the caller owns, administers, or works at as staff."""
+    carpark = o.carparks.get(carpark_id)
+    staff_here = principal.has(STAFF) and principal.carpark_id == carpark_id
+    if not (staff_here or carpark.owner_id == principal.user_id or principal.is_admin):
+        raise NotFoundError("no such car park", field="carpark_id")
+    return carpark
+
+
+def add_staff(principal: Principal, carpark_id: str, user_id: str, *, o: Orders, users: UserRepository, idp: IdentityProvider) -> None:
+    carpark = managed(principal, carpark_id, o)
+
+    def attempt() -> None:
+        user = users.get(user_id)
+        users.save(replace(user, carpark_id=carpark.carpark_id, version=user.version + 1), user.version)
+
+    on_conflict(attempt)
+    idp.add_to_group(user_id, STAFF)
+
+
+def register_device(principal: Principal, carpark_id: str, name: str, *, o: Orders) -> DeviceSecret:
+    carpark = managed(principal, carpark_id, o)
+    device_id = "gd_" + o.new_id()[:20]
+    secret = pysecrets.token_urlsafe(SECRET_BYTES)
+    device = Device(device_id, carpark.carpark_id, name, o.secrets.seal(device_id, secret.encode()), 1, ACTIVE, o.clock.now())
+    o.devices.add(device)
+    return DeviceSecret(device, secret)
+
+
+def rotate_device_secret(principal: Principal, carpark_id: str, device_id: str, *, o: Orders) -> DeviceSecret:
+    carpark = managed(principal, carpark_id, o)
+    secret = pysecrets.token_urlsafe(SECRET_BYTES)
+
+    def attempt() -> Device:
+        device = o.devices.get(device_id)
+        if device.carpark_id != carpark.carpark_id:
+            raise NotFoundError("no such device", field="device_id")
+        rotated = device.rotated(o.secrets.seal(device_id, secret.encode()))
+        o.devices.save(rotated, device.version)
+        return rotated
+
+    return DeviceSecret(on_conflict(attempt), secret)
+
+
+def add_membership(principal: Principal, carpark_id: str, *, plate: str, holder: str, plan: str, valid_from: date | None,
+                   o: Orders) -> Membership:
+    carpark = managed(principal, carpark_id, o)
+    start = valid_from or local_day(o.clock.now(), carpark.timezone)
+    membership = Membership(o.new_id(), carpark.carpark_id, normalise_plate(plate), holder, plan, start, membership_end(plan, start),
+                            o.clock.now())
+    o.memberships.add(membership)
+    return membership
+
+
+# ---------------------------------------------------------------- the staff dashboard
+
+
+def movements(principal: Principal, carpark_id: str, day: date | None, *, o: Orders) -> list[GateEventRecord]:
+    """Car in / car out: the day's gate events, newest first."""
+    carpark = viewed(principal, carpark_id, o)
+    since, until = day_bounds(day or local_day(o.clock.now(), carpark.timezone), carpark.timezone)
+    return [e for e in o.gate_events.by_carpark(carpark.carpark_id, since, until) if e.state == "done"]
+
+
+def transactions(principal: Principal, carpark_id: str, since_day: date, until_day: date, *, o: Orders) -> dict[str, Any]:
+    """Paid orders between two local days (inclusive), with their totals: the daily list and the history report."""
+    carpark = viewed(principal, carpark_id, o)
+    if until_day < since_day or (until_day - since_day).days >= MAX_REPORT_DAYS:
+        raise InvalidInputError(f"a report spans 1 to {MAX_REPORT_DAYS} days, from <= to", field="to")
+    since, _ = day_bounds(since_day, carpark.timezone)
+    _, until = day_bounds(until_day, carpark.timezone)
+    paid = o.reservations.paid_at_carpark(carpark.carpark_id, since, until)
+    by_day: dict[str, dict[str, int]] = {}
+    for r in paid:
+        assert r.paid_at is not None
+        bucket = by_day.setdefault(local_day(r.paid_at, carpark.timezone).isoformat(), {"orders": 0, "total_minor": 0})
+        bucket["orders"] += 1
+        bucket["total_minor"] += r.amount_due_minor
+    return {"orders": paid, "days": by_day, "total_minor": sum(r.amount_due_minor for r in paid)}
+
+
+def carpark_reservations(principal: Principal, carpark_id: str, *, o: Orders) -> list[Reservation]:
+    return o.reservations.at_carpark(viewed(principal, carpark_id, o).carpark_id, 100)
+
+
+def carpark_feed(principal: Principal, carpark_id: str, *, o: Orders) -> list[Notification]:
+    return o.notifications.feed(f"carpark:{viewed(principal, carpark_id, o).carpark_id}", 50)
+
+
+def memberships(principal: Principal, carpark_id: str, *, o: Orders) -> list[Membership]:
+    return o.memberships.by_carpark(viewed(principal, carpark_id, o).carpark_id)
+
+
+def devices(principal: Principal, carpark_id: str, *, o: Orders) -> list[Device]:
+    return o.devices.by_carpark(viewed(principal, carpark_id, o).carpark_id)
+

@@ -1,0 +1,140 @@
+"""The gate webhook: authenticate the device, refuse stale and replayed events, decide, record.
+
+Order of checks (each refusal changes nothing): headers present → device known and active →
+HMAC over "<timestamp>.<body>" with the device's secret → timestamp within the allowed skew →
+body well formed → the event's car park is the device's → event id not seen with another body.
+A redelivery of an event already handled (same device, event id and body) gets the first answer
+again and has no second effect.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ..domain import signing
+from ..domain.carparks import ACTIVE
+from ..domain.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError
+from ..domain.gate import ENTRY, EXIT, OPEN, Decision, decide_entry, decide_exit
+from ..domain.plates import normalise_plate
+from ..domain.timeutil import format_instant, parse_instant
+from .order_ports import GateEventRecord
+from .orders import Orders, finish_stay, start_stay
+
+
+@dataclass(frozen=True)
+class GateSettings:
+    max_skew_s: int
+    grace_min: int
+    min_confidence_pct: int
+
+
+@dataclass(frozen=True)
+class GateEvent:
+    event_id: str
+    carpark_id: str
+    direction: str
+    plate: str
+    confidence_pct: int
+    occurred_at: datetime
+    snapshot: str | None = None
+
+
+@dataclass(frozen=True)
+class GateReply:
+    body: dict[str, Any]
+    replayed: bool
+
+
+def parse_event(raw: bytes, signed_at: datetime, max_skew_s: int) -> GateEvent:
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInputError("event body must be JSON", field="body") from None
+    if not isinstance(data, dict):
+        raise InvalidInputError("event body must be a JSON object", field="body")
+    event_id = data.get("event_id")
+    if not isinstance(event_id, str) or not 1 <= len(event_id) <= 128:
+        raise InvalidInputError("event_id must be a string of 1 to 128 characters", field="event_id")
+    if data.get("direction") not in (ENTRY, EXIT):
+        raise InvalidInputError("direction must be entry or exit", field="direction")
+    confidence = data.get("confidence", 1.0)
+    if not isinstance(confidence, (int, float)) or not 0 <= confidence <= 1:
+        raise InvalidInputError("confidence must be a number from 0 to 1", field="confidence")
+    occurred = parse_instant(data["captured_at"], field="captured_at") if data.get("captured_at") else signed_at
+    if abs((occurred - signed_at).total_seconds()) > max_skew_s:
+        raise InvalidInputError("captured_at is too far from the signed timestamp", field="captured_at")
+    return GateEvent(event_id, str(data.get("carpark_id", "")), data["direction"], normalise_plate(data.get("plate", "")),
+                     round(confidence * 100), occurred, data.get("snapshot") if isinstance(data.get("snapshot"), str) else None)
+
+
+def _device(o: Orders, device_id: str | None) -> Any:
+    if not device_id:
+        raise UnauthenticatedError("request is not signed: device header missing", code="unsigned")
+    try:
+        device = o.devices.get(device_id)
+    except NotFoundError:
+        raise UnauthenticatedError("unknown device", code="unknown_device") from None
+    if device.status != ACTIVE:
+        raise UnauthenticatedError("this device is revoked", code="device_revoked")
+    return device
+
+
+def receive(device_id: str | None, timestamp: str | None, signature: str | None, raw: bytes, *, o: Orders, settings: GateSettings) -> GateReply:
+    """Authenticate and apply one plate read; the reply tells the device to open or deny, and why."""
+    device = _device(o, device_id)
+    ts = signing.parse_timestamp(timestamp)
+    secret = o.secrets.open(device.device_id, device.secret_version, device.sealed_secret)
+    signing.verify(secret, ts, raw, signature, now=o.clock.now(), max_skew_s=settings.max_skew_s)
+    event = parse_event(raw, datetime.fromtimestamp(ts, o.clock.now().tzinfo), settings.max_skew_s)
+    if event.carpark_id != device.carpark_id:
+        raise ForbiddenError("this device may only report for its own car park", field="carpark_id", code="wrong_carpark")
+    record = GateEventRecord(f"{device.device_id}#{event.event_id}", device.device_id, device.carpark_id,
+                             hashlib.sha256(raw).hexdigest(), "in_progress", event.occurred_at)
+    previous = o.gate_events.claim(record)
+    if previous is not None:
+        return _replay(previous, record)
+    try:
+        body = _reply(_apply(o, event, settings), event)
+    except Exception:
+        o.gate_events.release(record.event_key)  # nothing happened: the device may send it again
+        raise
+    o.gate_events.finish(GateEventRecord(**{**record.__dict__, "state": "done", "direction": event.direction, "plate": event.plate,
+                                            "response": body}))
+    return GateReply(body, False)
+
+
+def _replay(previous: GateEventRecord, record: GateEventRecord) -> GateReply:
+    if previous.request_hash != record.request_hash:
+        raise ConflictError("this event id was already used for a different event", field="event_id", code="event_replayed")
+    if previous.state != "done" or previous.response is None:
+        raise ConflictError("this event is being handled; retry shortly", field="event_id", code="event_in_progress")
+    return GateReply(dict(previous.response), True)
+
+
+def _apply(o: Orders, event: GateEvent, settings: GateSettings) -> Decision:
+    carpark = o.carparks.get(event.carpark_id)
+    reservations = o.reservations.for_plate(carpark.carpark_id, event.plate)
+    members = o.memberships.for_plate(carpark.carpark_id, event.plate)
+    if event.direction == ENTRY:
+        decision = decide_entry(event.plate, event.confidence_pct, event.occurred_at, carpark=carpark, reservations=reservations,
+                                members=members, grace_min=settings.grace_min, min_confidence_pct=settings.min_confidence_pct)
+        if decision.action == OPEN and decision.reservation_id:
+            start_stay(o, decision.reservation_id, event.occurred_at)
+        return decision
+    decision = decide_exit(event.plate, event.occurred_at, carpark=carpark, reservations=reservations, members=members)
+    if decision.action == OPEN and decision.reservation_id:
+        finish_stay(o, decision.reservation_id, event.occurred_at)
+    return decision
+
+
+def _reply(decision: Decision, event: GateEvent) -> dict[str, Any]:
+    return {
+        "event_id": event.event_id, "decision": decision.action, "reason": decision.reason, "message": decision.message,
+        "plate": decision.plate or event.plate, "reservation_id": decision.reservation_id, "membership_id": decision.membership_id,
+        "direction": event.direction, "at": format_instant(event.occurred_at),
+    }
+

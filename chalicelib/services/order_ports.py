@@ -1,0 +1,135 @@
+"""Ports of the order lifecycle (car parks, gate, notifications, balances, payments).
+
+Adapters implement them on DynamoDB/KMS (chalicelib/adapters/orders.py, payments.py); tests/fakes.py in memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from ..domain.carparks import CarPark, Device, Membership
+from ..domain.reservations import Reservation
+from .ports import ReservationRepository
+
+
+class CarParkRepository(Protocol):
+    def add(self, carpark: CarPark) -> None: ...
+    def get(self, carpark_id: str) -> CarPark: ...
+
+
+class DeviceRepository(Protocol):
+    def add(self, device: Device) -> None: ...
+    def get(self, device_id: str) -> Device: ...
+    def save(self, device: Device, expected_version: int) -> None: ...
+    def by_carpark(self, carpark_id: str) -> list[Device]: ...
+
+
+class MembershipRepository(Protocol):
+    def add(self, membership: Membership) -> None: ...
+    def by_carpark(self, carpark_id: str) -> list[Membership]: ...
+    def for_plate(self, carpark_id: str, plate: str) -> list[Membership]: ...
+
+
+class OrderReservations(ReservationRepository, Protocol):
+    """The reservation queries the gate, the no-show sweep and the staff dashboard need."""
+
+    def for_plate(self, carpark_id: str, plate: str) -> list[Reservation]: ...
+    def at_carpark(self, carpark_id: str, limit: int) -> list[Reservation]: ...
+    def paid_at_carpark(self, carpark_id: str, since: datetime, until: datetime) -> list[Reservation]: ...
+    def expired(self, before: datetime, limit: int) -> list[Reservation]: ...
+
+
+class SecretBox(Protocol):
+    """Seals device secrets (KMS) and opens them again, bound to the device id."""
+
+    def seal(self, device_id: str, secret: bytes) -> bytes: ...
+    def open(self, device_id: str, secret_version: int, sealed: bytes) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class GateEventRecord:
+    event_key: str
+    device_id: str
+    carpark_id: str
+    request_hash: str
+    state: str  # in_progress or done
+    occurred_at: datetime
+    direction: str | None = None
+    plate: str | None = None
+    response: dict[str, object] | None = None
+
+
+class GateEventLog(Protocol):
+    def claim(self, record: GateEventRecord) -> GateEventRecord | None:
+        """Store the event if its key is new (None); otherwise return what is stored."""
+        ...
+
+    def finish(self, record: GateEventRecord) -> None: ...
+    def release(self, event_key: str) -> None: ...
+    def by_carpark(self, carpark_id: str, since: datetime, until: datetime) -> list[GateEventRecord]: ...
+
+
+@dataclass(frozen=True)
+class Notification:
+    feed_id: str  # a user id, or "carpark:<id>" for a car park's staff
+    notification_id: str
+    kind: str
+    title: str
+    body: str
+    created_at: datetime
+    reservation_id: str | None = None
+
+
+class NotificationFeed(Protocol):
+    def add(self, notification: Notification) -> None:
+        """Idempotent: the same notification id in one feed is stored once."""
+        ...
+
+    def feed(self, feed_id: str, limit: int) -> list[Notification]: ...
+
+
+@dataclass(frozen=True)
+class Payout:
+    payout_id: str  # the reservation id: one payout per order
+    account_id: str
+    amount_minor: int
+    fee_minor: int
+    currency: str
+    created_at: datetime
+
+
+class Balances(Protocol):
+    def credit(self, payout: Payout) -> bool:
+        """Record the payout and add it to the balance atomically; False if it was already credited."""
+        ...
+
+    def balance(self, account_id: str) -> tuple[int, str | None]: ...
+
+
+@dataclass(frozen=True)
+class PaymentMethod:
+    customer_id: str
+    method_id: str
+    brand: str
+    last4: str
+
+
+@dataclass(frozen=True)
+class Charge:
+    charge_id: str
+    customer_id: str
+    amount_minor: int
+    currency: str
+    reference: str  # our reservation id
+    status: str  # pending, succeeded, failed
+    kind: str = "charge"  # charge or refund
+    failure: str | None = None
+
+
+class PaymentProvider(Protocol):
+    def save_method(self, customer_id: str, token: str) -> PaymentMethod: ...
+    def method(self, customer_id: str) -> PaymentMethod | None: ...
+    def create_charge(self, *, customer_id: str, amount_minor: int, currency: str, reference: str, idempotency_key: str) -> Charge: ...
+    def refund(self, *, charge_id: str, amount_minor: int, reference: str, idempotency_key: str) -> Charge: ...

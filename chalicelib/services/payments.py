@@ -1,0 +1,48 @@
+"""Our side of the payment provider: saved payment methods and the provider's signed webhooks."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..domain import signing
+from ..domain.accounts import PARKER, Principal
+from ..domain.errors import ForbiddenError, InvalidInputError
+from ..domain.reservations import Reservation
+from .order_ports import PaymentMethod
+from .orders import Orders, payment_settled
+
+EVENT_TYPES = {"charge.succeeded", "charge.failed", "refund.succeeded", "refund.failed"}
+
+
+def save_method(principal: Principal, token: str, *, o: Orders) -> PaymentMethod:
+    if not principal.has(PARKER):
+        raise ForbiddenError("only parkers save a payment method", field="roles")
+    return o.payments.save_method(principal.user_id, token)
+
+
+def _event(raw: bytes) -> dict[str, Any]:
+    try:
+        event = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInputError("webhook body must be JSON", field="body") from None
+    data = event.get("data") if isinstance(event, dict) else None
+    if not isinstance(data, dict) or event.get("type") not in EVENT_TYPES:
+        raise InvalidInputError(f"webhook type must be one of {sorted(EVENT_TYPES)} with a data object", field="type")
+    for name in ("charge_id", "reference", "currency"):
+        if not isinstance(data.get(name), str):
+            raise InvalidInputError(f"data.{name} must be a string", field=f"data.{name}")
+    if not isinstance(data.get("amount_minor"), int):
+        raise InvalidInputError("data.amount_minor must be an integer", field="data.amount_minor")
+    return event
+
+
+def receive_webhook(timestamp: str | None, signature: str | None, raw: bytes, *, o: Orders, secret: bytes, max_skew_s: int) -> Reservation:
+    """Verify the provider's signature and freshness, then apply its verdict (idempotent per charge)."""
+    ts = signing.parse_timestamp(timestamp)
+    signing.verify(secret, ts, raw, signature, now=o.clock.now(), max_skew_s=max_skew_s)
+    event = _event(raw)
+    kind, status = str(event["type"]).split(".")
+    d = event["data"]
+    return payment_settled(o, kind=kind, status=status, charge_id=d["charge_id"], reference=d["reference"],
+                           amount_minor=d["amount_minor"], currency=d["currency"], failure=d.get("failure"))
