@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 os.environ.setdefault("CP_STAGE", "local")
+os.environ.setdefault("CP_PAYMENT_WEBHOOK_SECRET", "local-only-payment-webhook-secret")  # as .chalice/config.json (local)
 
 
 @pytest.fixture(scope="session")

@@ -151,9 +151,9 @@ class OrderModels:
     payments: type[Model]
 
 
-def _ranged(name: str, region: str, hash_key: str, range_key: str, indexes: dict[str, tuple[str, str]], **attrs: Any) -> type[Model]:
+def _ranged(table: str, region: str, hash_key: str, range_key: str, indexes: dict[str, tuple[str, str]], **attrs: Any) -> type[Model]:
     """A model with a string hash (and range) key, string attributes as given and sparse GSIs."""
-    body: dict[str, Any] = {"Meta": _meta(name, region), hash_key: UnicodeAttribute(hash_key=True)}
+    body: dict[str, Any] = {"Meta": _meta(table, region), hash_key: UnicodeAttribute(hash_key=True)}
     if range_key:
         body[range_key] = UnicodeAttribute(range_key=True)
     body.update(attrs)
@@ -161,7 +161,7 @@ def _ranged(name: str, region: str, hash_key: str, range_key: str, indexes: dict
         body.setdefault(h, UnicodeAttribute(null=True))
         body.setdefault(r, UnicodeAttribute(null=True))
         body[index] = _index(index, h, r)()
-    return type(f"{name.title().replace('-', '')}Item", (Model,), body)
+    return type(f"{table.title().replace('-', '')}Item", (Model,), body)
 
 
 def _s(null: bool = True) -> UnicodeAttribute:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ..adapters.codec import attributes_to_dict
+from ..adapters.codec import attributes_to_dict, bill_to_dict
 from ..domain.accounts import User
 from ..domain.availability import Window, WindowSpec, format_clock
 from ..domain.geo import navigation_links
@@ -58,6 +58,19 @@ def reservation_out(r: Reservation) -> dict[str, Any]:
         "plate": r.plate, "start": format_instant(r.start), "end": format_instant(r.end), "price_minor": r.price_minor,
         "currency": r.currency, "state": r.state, "fee_minor": r.fee_minor, "refund_minor": r.refund_minor,
         "cancelled_by": r.cancelled_by, "carpark_id": r.carpark_id, "lot": r.lot, "created_at": format_instant(r.created_at),
+        **order_progress(r),
+    }
+
+
+def order_progress(r: Reservation) -> dict[str, Any]:
+    """The order after the reservation: gate times, the bill, payment and completion."""
+    def when(t: datetime | None) -> str | None:
+        return format_instant(t) if t else None
+
+    return {
+        "entered_at": when(r.entered_at), "exited_at": when(r.exited_at), "bill": bill_to_dict(r.bill),
+        "amount_due_minor": r.amount_due_minor, "payment_status": r.payment_status, "paid_at": when(r.paid_at),
+        "completed_at": when(r.completed_at), "ledger_entry": r.ledger_entry,
     }
 
 

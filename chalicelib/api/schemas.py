@@ -183,6 +183,14 @@ class ReservationOut(BaseModel):
     carpark_id: str | None
     lot: str | None
     created_at: str
+    entered_at: str | None = None
+    exited_at: str | None = None
+    bill: dict[str, int] | None = Field(default=None, description="reserved, overstay, surcharge, cap discount, refund (minor units)")
+    amount_due_minor: int = 0
+    payment_status: str | None = None
+    paid_at: str | None = None
+    completed_at: str | None = None
+    ledger_entry: str | None = None
 
 
 class ReservationList(BaseModel):

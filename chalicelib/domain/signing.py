@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from datetime import datetime
 
 from .errors import UnauthenticatedError
@@ -39,3 +40,14 @@ def verify(secret: bytes, timestamp: int, body: bytes, signature: str | None, *,
         raise UnauthenticatedError("signature does not match the body and timestamp", code="bad_signature")
     if abs(int(now.timestamp()) - timestamp) > max_skew_s:
         raise UnauthenticatedError(f"request is older than {max_skew_s} s (or from the future); refused", code="stale_request")
+
+
+def gate_request(device_id: str, secret: bytes, event: dict[str, object], timestamp: int) -> tuple[bytes, dict[str, str]]:
+    """What a gate device sends: the JSON body and the headers that authenticate it (docs/gate.md)."""
+    body = json.dumps(event, separators=(",", ":"), sort_keys=True).encode()
+    return body, {
+        "Content-Type": "application/json",
+        "X-Gate-Device": device_id,
+        "X-Gate-Timestamp": str(timestamp),
+        "X-Gate-Signature": sign(secret, timestamp, body),
+    }

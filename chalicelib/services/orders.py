@@ -250,9 +250,8 @@ def complete(o: Orders, r: Reservation) -> Reservation:
     completed_at = o.clock.now()
     receipt = o.ledger.record(log="parent", action="paid", user_id=r.parker_id, order_id=r.reservation_id,
                               sealed=ledger_fields(r, completed_at))
-    done = _completed(o, r.reservation_id, completed_at, receipt)
-    _announce(o, done)
-    return done
+    _announce(o, r, receipt)  # before the transition: a retry after a crash re-announces (idempotently), never skips
+    return _completed(o, r.reservation_id, completed_at, receipt)
 
 
 def _completed(o: Orders, reservation_id: str, at: datetime, receipt: LedgerReceipt) -> Reservation:
@@ -267,9 +266,9 @@ def _completed(o: Orders, reservation_id: str, at: datetime, receipt: LedgerRece
     return on_conflict(attempt)
 
 
-def _announce(o: Orders, r: Reservation) -> None:
+def _announce(o: Orders, r: Reservation, receipt: LedgerReceipt) -> None:
     assert r.paid_at is not None
-    text = f"{r.plate}: {r.amount_due_minor} {r.currency} minor units paid; ledger entry {r.ledger_entry}"
+    text = f"{r.plate}: {r.amount_due_minor} {r.currency} minor units paid; ledger entry {receipt.entry_id}"
     feeds = [r.parker_id, r.sharer_id] + ([f"carpark:{r.carpark_id}"] if r.carpark_id else [])
     for feed in feeds:
         _notify(o, feed, f"{r.reservation_id}:completed", "order_completed", "Order completed", text, r.paid_at, r.reservation_id)
