@@ -114,7 +114,7 @@ class OrderReservationRepository(DynamoReservationRepository):
         return self._query(self.model.by_carpark_paid.query(carpark_id, range_key_condition=cond))
 
     def expired(self, before: datetime, limit: int) -> list[Reservation]:
-        cond = self.model.end < format_instant(before)
+        cond = self.model.end <= format_instant(before)
         return self._query(self.model.by_expiry.query(RESERVED, range_key_condition=cond, limit=limit))
 
 
