@@ -92,7 +92,7 @@ class GateEventIn(BaseModel):
     """Signed by the device: headers X-Gate-Device, X-Gate-Timestamp, X-Gate-Signature (see docs/gate.md)."""
 
     event_id: str = Field(min_length=1, max_length=128)
-    carpark_id: str
+    carpark_id: str | None = Field(default=None, description="optional; if given it must be the device's car park")
     direction: Literal["entry", "exit"]
     plate: str
     confidence: float = Field(default=1.0, ge=0, le=1)

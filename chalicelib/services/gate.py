@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -35,7 +35,7 @@ class GateSettings:
 @dataclass(frozen=True)
 class GateEvent:
     event_id: str
-    carpark_id: str
+    carpark_id: str | None  # optional: a device reports for its own car park; naming another is refused
     direction: str
     plate: str
     confidence_pct: int
@@ -67,7 +67,10 @@ def parse_event(raw: bytes, signed_at: datetime, max_skew_s: int) -> GateEvent:
     occurred = parse_instant(data["captured_at"], field="captured_at") if data.get("captured_at") else signed_at
     if abs((occurred - signed_at).total_seconds()) > max_skew_s:
         raise InvalidInputError("captured_at is too far from the signed timestamp", field="captured_at")
-    return GateEvent(event_id, str(data.get("carpark_id", "")), data["direction"], normalise_plate(data.get("plate", "")),
+    carpark_id = data.get("carpark_id")
+    if carpark_id is not None and not isinstance(carpark_id, str):
+        raise InvalidInputError("carpark_id must be a string", field="carpark_id")
+    return GateEvent(event_id, carpark_id, data["direction"], normalise_plate(data.get("plate", "")),
                      round(confidence * 100), occurred, data.get("snapshot") if isinstance(data.get("snapshot"), str) else None)
 
 
@@ -90,8 +93,9 @@ def receive(device_id: str | None, timestamp: str | None, signature: str | None,
     secret = o.secrets.open(device.device_id, device.secret_version, device.sealed_secret)
     signing.verify(secret, ts, raw, signature, now=o.clock.now(), max_skew_s=settings.max_skew_s)
     event = parse_event(raw, datetime.fromtimestamp(ts, o.clock.now().tzinfo), settings.max_skew_s)
-    if event.carpark_id != device.carpark_id:
+    if event.carpark_id not in (None, device.carpark_id):
         raise ForbiddenError("this device may only report for its own car park", field="carpark_id", code="wrong_carpark")
+    event = replace(event, carpark_id=device.carpark_id)
     record = GateEventRecord(f"{device.device_id}#{event.event_id}", device.device_id, device.carpark_id,
                              hashlib.sha256(raw).hexdigest(), "in_progress", event.occurred_at)
     previous = o.gate_events.claim(record)
@@ -116,6 +120,7 @@ def _replay(previous: GateEventRecord, record: GateEventRecord) -> GateReply:
 
 
 def _apply(o: Orders, event: GateEvent, settings: GateSettings) -> Decision:
+    assert event.carpark_id is not None
     carpark = o.carparks.get(event.carpark_id)
     reservations = o.reservations.for_plate(carpark.carpark_id, event.plate)
     members = o.memberships.for_plate(carpark.carpark_id, event.plate)
