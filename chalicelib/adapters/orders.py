@@ -227,7 +227,7 @@ class DynamoBalances:
                 tx.update(balance, actions=[self.model.balance_minor.add(p.amount_minor), self.model.currency.set(p.currency)],
                           condition=self.model.currency.does_not_exist() | (self.model.currency == p.currency))
         except TransactWriteError as exc:
-            codes = [getattr(r, "code", None) or (r or {}).get("Code") for r in (exc.cancellation_reasons or [])]
+            codes = [getattr(r, "code", None) for r in (exc.cancellation_reasons or [])]
             if codes and codes[0] == "ConditionalCheckFailed":
                 return False
             raise

@@ -51,8 +51,9 @@ def test_reservation_nobody_drove_into_becomes_a_no_show_and_pays_the_fee(world:
 
 
 def test_scheduled_function_runs_the_sweep(world: World) -> None:
-    import app as app_module
     from chalice.test import Client
+
+    import app as app_module
 
     _, parker, _, rid = reserve(world)
     world.clock.set(world.at(3) + timedelta(hours=1))
