@@ -36,7 +36,8 @@ def main() -> None:
     started = time.monotonic()
     stack = localstack.start(port=moto_port)
     seed.seed()
-    env = {**os.environ, **stack.env}
+    # The local payment provider settles charges by itself a moment later and calls our webhook, like a real one.
+    env = {**os.environ, **stack.env, "CP_PAYMENT_WEBHOOK_URL": f"http://127.0.0.1:{port}/payments/webhook"}
     chalice = [str(Path(sys.executable).with_name("chalice")), "local", "--no-autoreload", "--stage", "local", "--host", "127.0.0.1", "--port", str(port)]
     proc = subprocess.Popen(chalice, cwd=ROOT, env=env)
 
