@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -35,7 +36,13 @@ def main() -> None:
     moto_port = int(os.environ.get("MOTO_PORT", "0")) or None
     started = time.monotonic()
     stack = localstack.start(port=moto_port)
-    seed.seed()
+    local_env = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["local"]["environment_variables"]
+    for name, value in local_env.items():
+        os.environ.setdefault(name, value)  # the seeding below builds the app's adapters in this process
+    users = seed.seed()
+    from chalicelib import bootstrap
+
+    gate = seed.seed_carpark(bootstrap.deps(), users["sam.sharer@carparker.test"])
     # The local payment provider settles charges by itself a moment later and calls our webhook, like a real one.
     env = {**os.environ, **stack.env, "CP_PAYMENT_WEBHOOK_URL": f"http://127.0.0.1:{port}/payments/webhook"}
     chalice = [str(Path(sys.executable).with_name("chalice")), "local", "--no-autoreload", "--stage", "local", "--host", "127.0.0.1", "--port", str(port)]
@@ -63,6 +70,8 @@ Demo logins (password {seed.PASSWORD}):
   admin   admin@carparker.test
   sharer  sam.sharer@carparker.test
   parker  pat.parker@carparker.test
+Demo car park {gate["carpark_id"]} (spaces demo-cp-A1..A3) and its gate device:
+  python -m chalicelib.cli gate --url {base} --device-id {gate["device_id"]} --secret {gate["device_secret"]} entry AB-123-C
 The README's tour works against this instance. Ctrl-C stops everything.
 """, flush=True)
     (ROOT / "run").mkdir(exist_ok=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from chalicelib import bootstrap
@@ -73,3 +73,21 @@ def seed(spaces: int = 240) -> dict[str, User]:
         d.spaces.add(_space(d, sam, rng, n, APPROVED))
     d.spaces.add(_space(d, sam, rng, spaces, PENDING))
     return users
+
+
+def seed_carpark(d: bootstrap.Deps, owner: User) -> dict[str, str]:
+    """A demo car park with three lots offered around the clock and one gate device (its secret printed once)."""
+    from chalicelib.domain.accounts import Principal
+    from chalicelib.services import carparks
+
+    orders = bootstrap.orders()
+    sam = Principal(owner.user_id, owner.email, frozenset(), frozenset(owner.roles))
+    cp = carparks.create_carpark(sam, name="Central Garage", kind="public", address="Damrak 1, Amsterdam", lots=("A1", "A2", "A3"),
+                                 timezone="Europe/Amsterdam", opening=(), o=orders)
+    rng = random.Random(11)
+    for n, lot in enumerate(cp.lots):
+        space = _space(d, owner, rng, 1000 + n, APPROVED)
+        d.spaces.add(replace(space, space_id=f"demo-cp-{lot}", carpark_id=cp.carpark_id, lot=lot,
+                             title=f"Central Garage lot {lot}", location=Point(52.3765, 4.8980)))
+    device = carparks.register_device(sam, cp.carpark_id, "main gate", o=orders)
+    return {"carpark_id": cp.carpark_id, "device_id": device.device.device_id, "device_secret": device.secret}
