@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+import itertools
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
+from chalicelib.domain.carparks import CarPark, Device, Membership
+from chalicelib.domain.errors import ConcurrentUpdateError, ConflictError, NotFoundError
+from chalicelib.domain.gate import gate_key
+from chalicelib.domain.reservations import RESERVED, Reservation
+from chalicelib.domain.spaces import Space
+from chalicelib.services.order_ports import Charge, GateEventRecord, Notification, PaymentMethod, Payout
 from chalicelib.services.ports import LedgerReceipt
 
 
@@ -50,3 +58,247 @@ class FakeLedger:
 
     def for_order(self, order_id: str) -> list[LedgerEntry]:
         return [e for e in self.entries if e.order_id == order_id]
+
+
+# ---------------------------------------------------------------- the order lifecycle's ports, in memory
+
+class FakeSpaces:
+    def __init__(self) -> None:
+        self.items: dict[str, Space] = {}
+
+    def add(self, space: Space) -> None:
+        if space.space_id in self.items:
+            raise ConflictError("space already exists", field="space_id")
+        self.items[space.space_id] = space
+
+    def get(self, space_id: str) -> Space:
+        if space_id not in self.items:
+            raise NotFoundError("no such space", field="space_id")
+        return self.items[space_id]
+
+    def save(self, space: Space, expected_version: int) -> None:
+        if self.get(space.space_id).version != expected_version:
+            raise ConcurrentUpdateError("space changed meanwhile", field="space_id")
+        self.items[space.space_id] = space
+
+    def by_owner(self, owner_id: str) -> list[Space]:
+        return [s for s in self.items.values() if s.owner_id == owner_id]
+
+    def pending(self, limit: int) -> list[Space]:
+        return [s for s in self.items.values() if s.status == "pending"][:limit]
+
+    def in_cells(self, cells: list[str]) -> tuple[list[Space], int]:
+        return list(self.items.values()), len(self.items)
+
+
+class FakeReservations:
+    """Conditional writes as the DynamoDB repository does them: on the reservation's and the space's versions."""
+
+    def __init__(self, spaces: FakeSpaces) -> None:
+        self.items: dict[str, Reservation] = {}
+        self.spaces = spaces
+        self.writes = 0
+
+    def get(self, reservation_id: str) -> Reservation:
+        if reservation_id not in self.items:
+            raise NotFoundError("no such reservation", field="reservation_id")
+        return self.items[reservation_id]
+
+    def by_parker(self, parker_id: str) -> list[Reservation]:
+        return [r for r in self.items.values() if r.parker_id == parker_id]
+
+    def by_sharer(self, sharer_id: str) -> list[Reservation]:
+        return [r for r in self.items.values() if r.sharer_id == sharer_id]
+
+    def by_space(self, space_id: str) -> list[Reservation]:
+        return [r for r in self.items.values() if r.space_id == space_id]
+
+    def _space_write(self, space: Space | None, expected: int | None) -> None:
+        if space is not None and self.spaces.get(space.space_id).version != expected:
+            raise ConcurrentUpdateError("space calendar changed meanwhile", field="space_id")
+
+    def book(self, reservation: Reservation, space: Space, expected_space_version: int) -> None:
+        if reservation.reservation_id in self.items:
+            raise ConflictError("reservation already exists", field="reservation_id", code="duplicate_reservation")
+        self._space_write(space, expected_space_version)
+        self.items[reservation.reservation_id] = reservation
+        self.spaces.items[space.space_id] = space
+        self.writes += 1
+
+    def change(self, reservation: Reservation, expected_version: int, space: Space | None = None,
+               expected_space_version: int | None = None) -> None:
+        if self.get(reservation.reservation_id).version != expected_version:
+            raise ConcurrentUpdateError("reservation changed meanwhile", field="reservation_id")
+        self._space_write(space, expected_space_version)
+        self.items[reservation.reservation_id] = reservation
+        if space is not None:
+            self.spaces.items[space.space_id] = space
+        self.writes += 1
+
+    def for_plate(self, carpark_id: str, plate: str) -> list[Reservation]:
+        key = gate_key(carpark_id, plate)
+        return [r for r in self.items.values() if r.carpark_id and gate_key(r.carpark_id, r.plate) == key]
+
+    def at_carpark(self, carpark_id: str, limit: int) -> list[Reservation]:
+        return sorted((r for r in self.items.values() if r.carpark_id == carpark_id), key=lambda r: r.start, reverse=True)[:limit]
+
+    def paid_at_carpark(self, carpark_id: str, since: datetime, until: datetime) -> list[Reservation]:
+        return [r for r in self.items.values() if r.carpark_id == carpark_id and r.paid_at and since <= r.paid_at <= until]
+
+    def expired(self, before: datetime, limit: int) -> list[Reservation]:
+        return [r for r in self.items.values() if r.state == RESERVED and r.end <= before][:limit]
+
+
+class FakeCarParks:
+    def __init__(self) -> None:
+        self.items: dict[str, CarPark] = {}
+
+    def add(self, carpark: CarPark) -> None:
+        self.items[carpark.carpark_id] = carpark
+
+    def get(self, carpark_id: str) -> CarPark:
+        if carpark_id not in self.items:
+            raise NotFoundError("no such car park", field="carpark_id")
+        return self.items[carpark_id]
+
+
+class FakeDevices:
+    def __init__(self) -> None:
+        self.items: dict[str, Device] = {}
+
+    def add(self, device: Device) -> None:
+        self.items[device.device_id] = device
+
+    def get(self, device_id: str) -> Device:
+        if device_id not in self.items:
+            raise NotFoundError("no such device", field="device_id")
+        return self.items[device_id]
+
+    def save(self, device: Device, expected_version: int) -> None:
+        if self.get(device.device_id).version != expected_version:
+            raise ConcurrentUpdateError("device changed meanwhile", field="device_id")
+        self.items[device.device_id] = device
+
+    def by_carpark(self, carpark_id: str) -> list[Device]:
+        return [d for d in self.items.values() if d.carpark_id == carpark_id]
+
+
+class FakeMemberships:
+    def __init__(self) -> None:
+        self.items: list[Membership] = []
+
+    def add(self, membership: Membership) -> None:
+        self.items.append(membership)
+
+    def by_carpark(self, carpark_id: str) -> list[Membership]:
+        return [m for m in self.items if m.carpark_id == carpark_id]
+
+    def for_plate(self, carpark_id: str, plate: str) -> list[Membership]:
+        return [m for m in self.items if gate_key(m.carpark_id, m.plate) == gate_key(carpark_id, plate)]
+
+
+class FakeSecretBox:
+    """Not encryption: a reversible wrapping bound to the device id, enough to show the binding is checked."""
+
+    def seal(self, device_id: str, secret: bytes) -> bytes:
+        return device_id.encode() + b"|" + secret
+
+    def open(self, device_id: str, secret_version: int, sealed: bytes) -> bytes:
+        owner, _, secret = sealed.partition(b"|")
+        if owner != device_id.encode():
+            raise ValueError("sealed for another device")
+        return secret
+
+
+class FakeGateEvents:
+    def __init__(self) -> None:
+        self.items: dict[str, GateEventRecord] = {}
+
+    def claim(self, record: GateEventRecord) -> GateEventRecord | None:
+        if record.event_key in self.items:
+            return self.items[record.event_key]
+        self.items[record.event_key] = record
+        return None
+
+    def finish(self, record: GateEventRecord) -> None:
+        assert self.items[record.event_key].state == "in_progress"
+        self.items[record.event_key] = record
+
+    def release(self, event_key: str) -> None:
+        if self.items.get(event_key) and self.items[event_key].state == "in_progress":
+            del self.items[event_key]
+
+    def by_carpark(self, carpark_id: str, since: datetime, until: datetime) -> list[GateEventRecord]:
+        found = [e for e in self.items.values() if e.carpark_id == carpark_id and since <= e.occurred_at <= until]
+        return sorted(found, key=lambda e: e.occurred_at, reverse=True)
+
+
+class FakeNotifications:
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], Notification] = {}
+
+    def add(self, n: Notification) -> None:
+        self.items.setdefault((n.feed_id, f"{n.created_at.isoformat()}#{n.notification_id}"), n)
+
+    def feed(self, feed_id: str, limit: int) -> list[Notification]:
+        mine = sorted(((k, n) for k, n in self.items.items() if k[0] == feed_id), key=lambda kn: kn[0][1], reverse=True)
+        return [n for _, n in mine][:limit]
+
+
+class FakeBalances:
+    def __init__(self) -> None:
+        self.payouts: dict[str, Payout] = {}
+        self.balances: dict[str, tuple[int, str]] = {}
+
+    def credit(self, payout: Payout) -> bool:
+        if payout.payout_id in self.payouts:
+            return False
+        self.payouts[payout.payout_id] = payout
+        amount, _ = self.balances.get(payout.account_id, (0, payout.currency))
+        self.balances[payout.account_id] = (amount + payout.amount_minor, payout.currency)
+        return True
+
+    def balance(self, account_id: str) -> tuple[int, str | None]:
+        amount, currency = self.balances.get(account_id, (0, None))
+        return amount, currency
+
+
+class FakePayments:
+    """Charges keyed by idempotency key; settlement is the test's explicit call."""
+
+    def __init__(self) -> None:
+        self.methods: dict[str, PaymentMethod] = {}
+        self.by_key: dict[str, tuple[str, Charge]] = {}
+        self.ids = itertools.count(1)
+
+    def save_method(self, customer_id: str, token: str) -> PaymentMethod:
+        self.methods[customer_id] = PaymentMethod(customer_id, f"pm_{token}", "visa", "4242")
+        return self.methods[customer_id]
+
+    def method(self, customer_id: str) -> PaymentMethod | None:
+        return self.methods.get(customer_id)
+
+    def _once(self, key: str, charge: Charge) -> Charge:
+        fingerprint = hashlib.sha256(repr((charge.kind, charge.customer_id, charge.amount_minor, charge.reference)).encode()).hexdigest()
+        if key in self.by_key:
+            if self.by_key[key][0] != fingerprint:
+                raise ConflictError("idempotency key reused", code="idempotency_key_reused")
+            return self.by_key[key][1]
+        self.by_key[key] = (fingerprint, charge)
+        return charge
+
+    def create_charge(self, *, customer_id: str, amount_minor: int, currency: str, reference: str, idempotency_key: str) -> Charge:
+        return self._once(idempotency_key, Charge(f"ch_{next(self.ids)}", customer_id, amount_minor, currency, reference, "pending"))
+
+    def refund(self, *, charge_id: str, amount_minor: int, reference: str, idempotency_key: str) -> Charge:
+        return self._once(idempotency_key, Charge(f"re_{next(self.ids)}", "", amount_minor, "EUR", reference, "pending", "refund"))
+
+    def charges(self) -> list[Charge]:
+        return [c for _, c in self.by_key.values()]
+
+
+def fake_reservation(**fields: object) -> Reservation:
+    base = Reservation("r1", "s1", "parker", "sharer", "AB123C", datetime(2026, 12, 1, 9, tzinfo=UTC),
+                       datetime(2026, 12, 1, 11, tzinfo=UTC), 400, "EUR", RESERVED, 1, datetime(2026, 11, 30, tzinfo=UTC), "w1",
+                       carpark_id="cp1", lot="A1")
+    return replace(base, **fields)  # type: ignore[arg-type]

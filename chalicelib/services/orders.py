@@ -108,8 +108,8 @@ def finish_stay(o: Orders, reservation_id: str, exited_at: datetime) -> Reservat
 def collect_payment(o: Orders, r: Reservation) -> Reservation:
     """Charge what is due under an idempotency key derived from the order: a retry can never charge twice."""
     amount = r.amount_due_minor
-    if amount == 0:
-        return _paid(o, r.reservation_id, o.clock.now()) if r.state == BILLED else r
+    if amount == 0:  # nothing to charge: a free stay is paid at once and completes
+        return complete(o, _paid(o, r.reservation_id, o.clock.now())) if r.state == BILLED else r
     kind = "order" if r.state in (BILLED, PAID, COMPLETED) else "fee"
     charge = o.payments.create_charge(customer_id=r.parker_id, amount_minor=amount, currency=r.currency, reference=r.reservation_id,
                                       idempotency_key=f"{kind}:{r.reservation_id}")

@@ -1,0 +1,183 @@
+"""Order services on in-memory fakes: every step is safe to repeat, and money moves once."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from chalicelib.domain.accounts import Principal
+from chalicelib.domain.availability import Booking, Calendar, Interval, Window
+from chalicelib.domain.billing import BillingPolicy
+from chalicelib.domain.carparks import CarPark
+from chalicelib.domain.errors import ConflictError, ForbiddenError, NotFoundError, RuleViolationError, UnauthenticatedError
+from chalicelib.domain.geo import Point
+from chalicelib.domain.pricing import Tariff
+from chalicelib.domain.signing import gate_request
+from chalicelib.domain.spaces import APPROVED, Space, SpaceAttributes
+from chalicelib.services import carparks, gate
+from chalicelib.services.orders import Orders, complete, expire_no_shows, finish_stay, payment_settled, start_stay
+from tests.fakes import (
+    FakeBalances,
+    FakeCarParks,
+    FakeClock,
+    FakeDevices,
+    FakeGateEvents,
+    FakeLedger,
+    FakeMemberships,
+    FakeNotifications,
+    FakePayments,
+    FakeReservations,
+    FakeSecretBox,
+    FakeSpaces,
+    fake_reservation,
+)
+
+START = datetime(2026, 12, 1, 9, tzinfo=UTC)
+SETTINGS = gate.GateSettings(max_skew_s=300, grace_min=15, min_confidence_pct=80)
+OWNER = Principal("sharer", "s@example.com", frozenset(), frozenset({"sharer"}))
+
+
+def make_orders(rate: int = 200, ledger: FakeLedger | None = None) -> Orders:
+    spaces = FakeSpaces()
+    window = Window("w1", "weekly", Tariff(rate, None, 15), days=tuple(range(7)), start_minute=0, end_minute=1440)
+    r = fake_reservation(price_minor=2 * rate)
+    spaces.add(Space("s1", "sharer", "Lot A1", "Dam 2", Point(52.37, 4.89), SpaceAttributes(), APPROVED,
+                     Calendar("Europe/Amsterdam", (window,), (Booking("r1", Interval(r.start, r.end)),)), 1, START, "EUR",
+                     carpark_id="cp1", lot="A1"))
+    reservations = FakeReservations(spaces)
+    reservations.items["r1"] = r
+    o = Orders(reservations, spaces, FakeCarParks(), FakeDevices(), FakeMemberships(), FakeGateEvents(), FakeSecretBox(),
+               FakeNotifications(), FakeBalances(), FakePayments(), FakeClock(START), lambda: "id" + str(len(reservations.items)),
+               BillingPolicy(), 1500, ledger if ledger is not None else FakeLedger())
+    o.carparks.add(CarPark("cp1", "sharer", "Central", "public", "Dam 2", ("A1",), "Europe/Amsterdam", (), START))
+    return o
+
+
+def settle(o: Orders, status: str = "succeeded", amount: int | None = None) -> object:
+    r = o.reservations.get("r1")
+    assert r.charge_id is not None
+    return payment_settled(o, kind="charge", status=status, charge_id=r.charge_id, reference="r1",
+                           amount_minor=r.amount_due_minor if amount is None else amount, currency="EUR", failure=None)
+
+
+def drive_to_billed(o: Orders, exit_after: timedelta = timedelta(hours=2)) -> None:
+    start_stay(o, "r1", START + timedelta(minutes=3))
+    finish_stay(o, "r1", START + exit_after)
+
+
+def test_exit_bills_releases_the_space_and_charges_once() -> None:
+    o = make_orders()
+    drive_to_billed(o, timedelta(hours=2, minutes=30))
+    r = o.reservations.get("r1")
+    assert (r.state, r.amount_due_minor, r.payment_status) == ("billed", 550, "pending")
+    assert o.spaces.get("s1").calendar.bookings == ()
+    with pytest.raises(ConflictError):
+        finish_stay(o, "r1", START + timedelta(hours=3))
+    assert len(o.payments.charges()) == 1  # type: ignore[attr-defined]
+
+
+def test_a_redelivered_payment_webhook_pays_out_and_records_once() -> None:
+    ledger = FakeLedger()
+    o = make_orders(ledger=ledger)
+    drive_to_billed(o)
+    settle(o)
+    settle(o)
+    assert o.reservations.get("r1").state == "completed"
+    assert len(ledger.entries) == 1 and o.balances.balance("sharer") == (340, "EUR")
+    assert [n.kind for n in o.notifications.feed("carpark:cp1", 10)] == ["order_completed"]
+
+
+def test_without_a_ledger_the_order_waits_in_paid_and_completes_later() -> None:
+    o = make_orders()
+    o.ledger = None
+    drive_to_billed(o)
+    settle(o)
+    assert o.reservations.get("r1").state == "paid" and o.balances.balance("sharer")[0] == 340
+    o.ledger = FakeLedger()
+    settle(o)  # the provider redelivers; now the order can be recorded
+    done = o.reservations.get("r1")
+    assert done.state == "completed" and done.ledger_entry == "parent:0" and o.balances.balance("sharer")[0] == 340
+
+
+def test_a_free_stay_is_paid_without_a_charge() -> None:
+    o = make_orders(rate=0)
+    drive_to_billed(o)
+    assert o.reservations.get("r1").state == "completed" and o.payments.charges() == []  # type: ignore[attr-defined]
+
+
+def test_settlement_with_another_amount_is_refused() -> None:
+    o = make_orders()
+    drive_to_billed(o)
+    with pytest.raises(RuleViolationError) as refused:
+        settle(o, amount=1)
+    assert refused.value.code == "amount_mismatch" and o.reservations.get("r1").state == "billed"
+
+
+def test_failed_payment_keeps_the_order_billed() -> None:
+    o = make_orders()
+    drive_to_billed(o)
+    settle(o, status="failed")
+    r = o.reservations.get("r1")
+    assert (r.state, r.payment_status) == ("billed", "failed") and o.balances.balance("sharer") == (0, None)
+
+
+def test_complete_does_nothing_before_payment() -> None:
+    o = make_orders()
+    drive_to_billed(o)
+    assert complete(o, o.reservations.get("r1")).state == "billed"
+
+
+def test_no_show_sweep_expires_once_and_charges_the_fee() -> None:
+    o = make_orders()
+    o.clock.set(START + timedelta(hours=2, minutes=10))  # type: ignore[attr-defined]
+    assert [r.reservation_id for r in expire_no_shows(o)] == ["r1"]
+    assert expire_no_shows(o) == []
+    r = o.reservations.get("r1")
+    assert (r.state, r.fee_minor, r.payment_status) == ("no_show", 400, "pending") and o.spaces.get("s1").calendar.bookings == ()
+
+
+def gate_device(o: Orders) -> tuple[str, str]:
+    made = carparks.register_device(OWNER, "cp1", "north", o=o)
+    return made.device.device_id, made.secret
+
+
+def send(o: Orders, device_id: str, secret: str, event: dict[str, object], ts: datetime | None = None) -> gate.GateReply:
+    body, h = gate_request(device_id, secret.encode(), event, int((ts or o.clock.now()).timestamp()))
+    return gate.receive(h["X-Gate-Device"], h["X-Gate-Timestamp"], h["X-Gate-Signature"], body, o=o, settings=SETTINGS)
+
+
+def test_gate_replay_answers_the_same_and_changes_nothing() -> None:
+    o = make_orders()
+    device, secret = gate_device(o)
+    event = {"event_id": "e1", "direction": "entry", "plate": "AB-123-C"}
+    first = send(o, device, secret, event)
+    writes = o.reservations.writes  # type: ignore[attr-defined]
+    again = send(o, device, secret, event, START + timedelta(seconds=40))
+    assert again.body == first.body and again.replayed and o.reservations.writes == writes  # type: ignore[attr-defined]
+    with pytest.raises(ConflictError):
+        send(o, device, secret, event | {"plate": "ZZ999"})
+
+
+def test_gate_refusals_leave_no_trace() -> None:
+    o = make_orders()
+    device, secret = gate_device(o)
+    event = {"event_id": "e2", "direction": "entry", "plate": "AB123C"}
+    with pytest.raises(UnauthenticatedError):
+        send(o, device, secret, event, START - timedelta(minutes=6))
+    with pytest.raises(ForbiddenError):
+        send(o, device, secret, event | {"carpark_id": "elsewhere"})
+    assert o.gate_events.items == {} and o.reservations.get("r1").state == "reserved"  # type: ignore[attr-defined]
+
+
+def test_staff_of_another_car_park_cannot_see_this_one() -> None:
+    o = make_orders()
+    stranger = Principal("x", "x@example.com", frozenset({"staff"}), frozenset(), carpark_id="cp2")
+    with pytest.raises(NotFoundError):
+        carparks.devices(stranger, "cp1", o=o)
+    mine = replace(stranger, carpark_id="cp1")
+    drive_to_billed(o)
+    settle(o)
+    report = carparks.transactions(mine, "cp1", START.date(), START.date(), o=o)
+    assert report["total_minor"] == 400 and report["days"] == {"2026-12-01": {"orders": 1, "total_minor": 400}}
