@@ -8,7 +8,7 @@ from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -184,7 +184,11 @@ class DynamoGateEventLog:
         )
 
     def release(self, event_key: str) -> None:
-        self.model(event_key).delete(condition=self.model.state == "in_progress")
+        try:
+            self.model(event_key).delete(condition=self.model.state == "in_progress")
+        except DeleteError as exc:
+            if not _condition_failed(exc):  # already done: a finished event is never released
+                raise
 
     def by_carpark(self, carpark_id: str, since: datetime, until: datetime) -> list[GateEventRecord]:
         cond = self.model.occurred_at.between(format_instant(since), format_instant(until))

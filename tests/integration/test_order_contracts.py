@@ -1,0 +1,54 @@
+"""Contract tests: the in-memory fakes and the DynamoDB adapters behave alike."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from chalicelib.adapters.orders import DynamoBalances, DynamoGateEventLog, DynamoNotificationFeed
+from chalicelib.adapters.tables import models, order_models
+from chalicelib.services.order_ports import GateEventRecord, Notification, Payout
+from tests.fakes import FakeBalances, FakeGateEvents, FakeNotifications
+
+T = datetime(2026, 12, 1, 9, tzinfo=UTC)
+
+
+@pytest.fixture(params=["fake", "dynamo"])
+def kind(request: Any, stack: object) -> str:
+    return str(request.param)
+
+
+def test_feed_is_newest_first_and_idempotent(kind: str) -> None:
+    feed = FakeNotifications() if kind == "fake" else DynamoNotificationFeed(order_models())
+    who = uuid.uuid4().hex
+    for n in range(3):
+        feed.add(Notification(who, f"n{n}", "k", "t", "b", T + timedelta(minutes=n)))
+    feed.add(Notification(who, "n1", "k", "t", "b", T + timedelta(minutes=1)))
+    assert [n.notification_id for n in feed.feed(who, 10)] == ["n2", "n1", "n0"]
+
+
+def test_payout_credits_once(kind: str) -> None:
+    balances = FakeBalances() if kind == "fake" else DynamoBalances(order_models(), models().connection)
+    who = uuid.uuid4().hex
+    assert balances.credit(Payout("o1" + who, who, 100, 18, "EUR", T)) is True
+    assert balances.credit(Payout("o1" + who, who, 100, 18, "EUR", T)) is False
+    assert balances.credit(Payout("o2" + who, who, 50, 9, "EUR", T)) is True
+    assert balances.balance(who) == (150, "EUR")
+
+
+def test_gate_event_is_claimed_once_and_released_only_while_in_progress(kind: str) -> None:
+    log = FakeGateEvents() if kind == "fake" else DynamoGateEventLog(order_models())
+    cp = uuid.uuid4().hex
+    record = GateEventRecord(f"gd#{cp}", "gd", cp, "h1", "in_progress", T)
+    assert log.claim(record) is None
+    assert log.claim(record).state == "in_progress"  # type: ignore[union-attr]
+    log.release(record.event_key)
+    assert log.claim(record) is None
+    log.finish(GateEventRecord(record.event_key, "gd", cp, "h1", "done", T, "entry", "AB1", {"decision": "open"}))
+    log.release(record.event_key)  # a finished event stays
+    stored = log.claim(record)
+    assert stored is not None and stored.state == "done" and stored.response == {"decision": "open"}
+    assert [e.plate for e in log.by_carpark(cp, T - timedelta(hours=1), T + timedelta(hours=1))] == ["AB1"]
