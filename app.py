@@ -27,5 +27,7 @@ app.register_blueprint(orders.bp)
 
 @app.schedule(Rate(15, unit=Rate.MINUTES), name="expire_no_shows")
 def expire_no_shows(event: object) -> dict[str, list[str]]:
-    """Reservations nobody drove into become no-shows (policy fee charged, space released)."""
-    return {"expired": [r.reservation_id for r in orders_service.expire_no_shows(bootstrap.orders())]}
+    """Reservations nobody drove into become no-shows (policy fee charged, space released); bills left uncharged are charged."""
+    o = bootstrap.orders()
+    expired = [r.reservation_id for r in orders_service.expire_no_shows(o)]
+    return {"expired": expired, "charged": [r.reservation_id for r in orders_service.charge_uncharged(o)]}

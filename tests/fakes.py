@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from chalicelib.domain.carparks import CarPark, Device, Membership
-from chalicelib.domain.errors import ConcurrentUpdateError, ConflictError, NotFoundError
+from chalicelib.domain.errors import ConcurrentUpdateError, ConflictError, NotFoundError, UnavailableError
 from chalicelib.domain.gate import gate_key
 from chalicelib.domain.reservations import RESERVED, Reservation
 from chalicelib.domain.spaces import Space
@@ -148,6 +148,10 @@ class FakeReservations:
     def expired(self, before: datetime, limit: int) -> list[Reservation]:
         return [r for r in self.items.values() if r.state == RESERVED and r.end <= before][:limit]
 
+    def uncharged(self, limit: int) -> list[Reservation]:
+        due = ("billed", "cancelled", "no_show")
+        return [r for r in self.items.values() if r.state in due and r.amount_due_minor > 0 and r.charge_id is None][:limit]
+
 
 class FakeCarParks:
     def __init__(self) -> None:
@@ -270,6 +274,7 @@ class FakePayments:
         self.methods: dict[str, PaymentMethod] = {}
         self.by_key: dict[str, tuple[str, Charge]] = {}
         self.ids = itertools.count(1)
+        self.outage = False  # while True the provider cannot be reached
 
     def save_method(self, customer_id: str, token: str) -> PaymentMethod:
         self.methods[customer_id] = PaymentMethod(customer_id, f"pm_{token}", "visa", "4242")
@@ -288,6 +293,8 @@ class FakePayments:
         return charge
 
     def create_charge(self, *, customer_id: str, amount_minor: int, currency: str, reference: str, idempotency_key: str) -> Charge:
+        if self.outage:
+            raise UnavailableError("payment provider unreachable")
         return self._once(idempotency_key, Charge(f"ch_{next(self.ids)}", customer_id, amount_minor, currency, reference, "pending"))
 
     def refund(self, *, charge_id: str, amount_minor: int, reference: str, idempotency_key: str) -> Charge:

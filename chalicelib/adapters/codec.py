@@ -10,7 +10,7 @@ from ..domain.billing import Bill
 from ..domain.gate import gate_key
 from ..domain.geo import Point
 from ..domain.pricing import Tariff
-from ..domain.reservations import RESERVED, Reservation
+from ..domain.reservations import BILLED, CANCELLED, NO_SHOW, RESERVED, Reservation
 from ..domain.spaces import OwnershipDocument, Space, SpaceAttributes
 from ..domain.timeutil import format_instant, parse_instant
 
@@ -169,10 +169,22 @@ def reservation_values(r: Reservation) -> dict[str, Any]:
         bill=bill_to_dict(r.bill),
         # sparse index keys: the gate's plate lookup, the no-show sweep, the car park's takings
         gate_key=gate_key(r.carpark_id, r.plate) if r.carpark_id else None,
-        awaiting=RESERVED if r.state == RESERVED else None,
+        awaiting=_awaiting(r),
         paid_carpark=r.carpark_id if r.carpark_id and r.paid_at else None,
     )
     return values
+
+
+UNCHARGED = "uncharged"
+
+
+def _awaiting(r: Reservation) -> str | None:
+    """The sweeps' sparse index: reservations that may expire, and money due that no charge covers yet."""
+    if r.state == RESERVED:
+        return RESERVED
+    if r.state in (BILLED, CANCELLED, NO_SHOW) and r.amount_due_minor > 0 and r.charge_id is None:
+        return UNCHARGED
+    return None
 
 
 def reservation_from_item(item: Any) -> Reservation:

@@ -18,6 +18,7 @@ from ..domain.gate import gate_key
 from ..domain.reservations import RESERVED, Reservation
 from ..domain.timeutil import format_instant, parse_instant
 from ..services.order_ports import GateEventRecord, Notification, Payout
+from . import codec
 from .repositories import DynamoReservationRepository, _condition_failed, _put
 from .tables import OrderModels
 
@@ -116,6 +117,9 @@ class OrderReservationRepository(DynamoReservationRepository):
     def expired(self, before: datetime, limit: int) -> list[Reservation]:
         cond = self.model.end <= format_instant(before)
         return self._query(self.model.by_expiry.query(RESERVED, range_key_condition=cond, limit=limit))
+
+    def uncharged(self, limit: int) -> list[Reservation]:
+        return self._query(self.model.by_expiry.query(codec.UNCHARGED, limit=limit))
 
 
 class KmsSecretBox:

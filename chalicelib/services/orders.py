@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from ..domain.billing import BillingPolicy, bill_stay, missed, no_show_fee, payout_split
-from ..domain.errors import NotFoundError, RuleViolationError
+from ..domain.errors import NotFoundError, RuleViolationError, UnavailableError
 from ..domain.pricing import Tariff
 from ..domain.reservations import BILLED, CANCELLED, COMPLETED, ENTERED, EXITED, NO_SHOW, PAID, RESERVED, Reservation
 from ..domain.spaces import Space
@@ -99,7 +99,12 @@ def finish_stay(o: Orders, reservation_id: str, exited_at: datetime) -> Reservat
         o.reservations.change(billed, r.version, _released(space, r.reservation_id), space.version)
         return billed
 
-    return collect_payment(o, on_conflict(attempt))
+    billed = on_conflict(attempt)
+    try:
+        return collect_payment(o, billed)
+    except Exception:  # the car has left and the bill stands; the scheduled sweep charges it later
+        log.exception("order %s billed but not charged yet", reservation_id)
+        return billed
 
 
 # ---------------------------------------------------------------- payment
@@ -306,3 +311,14 @@ def _expire(o: Orders, reservation_id: str, now: datetime) -> Reservation | None
         return gone
 
     return on_conflict(attempt)
+
+
+def charge_uncharged(o: Orders, *, limit: int = 100) -> list[Reservation]:
+    """The scheduled sweep's second half: charge bills and fees whose charge was never created."""
+    charged = []
+    for r in o.reservations.uncharged(limit):
+        try:
+            charged.append(collect_payment(o, o.reservations.get(r.reservation_id)))
+        except UnavailableError:
+            log.warning("payment provider unavailable; order %s stays uncharged until the next sweep", r.reservation_id)
+    return charged

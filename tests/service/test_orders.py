@@ -17,7 +17,15 @@ from chalicelib.domain.pricing import Tariff
 from chalicelib.domain.signing import gate_request
 from chalicelib.domain.spaces import APPROVED, Space, SpaceAttributes
 from chalicelib.services import carparks, gate
-from chalicelib.services.orders import Orders, complete, expire_no_shows, finish_stay, payment_settled, start_stay
+from chalicelib.services.orders import (
+    Orders,
+    charge_uncharged,
+    complete,
+    expire_no_shows,
+    finish_stay,
+    payment_settled,
+    start_stay,
+)
 from tests.fakes import (
     FakeBalances,
     FakeCarParks,
@@ -181,3 +189,16 @@ def test_staff_of_another_car_park_cannot_see_this_one() -> None:
     settle(o)
     report = carparks.transactions(mine, "cp1", START.date(), START.date(), o=o)
     assert report["total_minor"] == 400 and report["days"] == {"2026-12-01": {"orders": 1, "total_minor": 400}}
+
+
+def test_an_exit_during_a_provider_outage_is_billed_and_charged_by_the_sweep() -> None:
+    o = make_orders()
+    o.payments.outage = True  # type: ignore[attr-defined]
+    drive_to_billed(o)
+    assert (o.reservations.get("r1").state, o.reservations.get("r1").charge_id) == ("billed", None)
+    assert charge_uncharged(o) == []  # still down: nothing charged, nothing lost
+    assert o.reservations.get("r1").charge_id is None
+    o.payments.outage = False  # type: ignore[attr-defined]
+    [charged] = charge_uncharged(o)
+    assert charged.payment_status == "pending" and charged.charge_id is not None
+    assert charge_uncharged(o) == []
