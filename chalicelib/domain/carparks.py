@@ -77,6 +77,11 @@ class Device:
     created_at: datetime
     version: int = 1
 
+    def revoked(self) -> Device:
+        if self.status != ACTIVE:
+            raise RuleViolationError("the device is already revoked", field="device_id", code="device_revoked")
+        return replace(self, status=REVOKED, version=self.version + 1)
+
     def rotated(self, sealed_secret: bytes) -> Device:
         if self.status != ACTIVE:
             raise RuleViolationError("a revoked device cannot get a new secret", field="device_id", code="device_revoked")

@@ -90,6 +90,12 @@ def rotate_device(carpark_id: str, device_id: str) -> dict[str, Any]:
     return device_out(made.device, made.secret)
 
 
+@api.route("POST", "/carparks/{carpark_id}/devices/{device_id}/revoke", "revokeGateDevice",
+           "Revoke a device: its signed events are refused from now on", "carparks", response=s.DeviceOut, errors=(422,))
+def revoke_device(carpark_id: str, device_id: str) -> dict[str, Any]:
+    return device_out(carparks.revoke_device(api.principal(), carpark_id, device_id, o=bootstrap.orders()))
+
+
 @api.route("GET", "/carparks/{carpark_id}/devices", "listGateDevices", "The car park's gate devices", "dashboard",
            response=s.DeviceList)
 def list_devices(carpark_id: str) -> dict[str, Any]:

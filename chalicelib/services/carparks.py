@@ -90,6 +90,21 @@ def rotate_device_secret(principal: Principal, carpark_id: str, device_id: str, 
     return DeviceSecret(on_conflict(attempt), secret)
 
 
+def revoke_device(principal: Principal, carpark_id: str, device_id: str, *, o: Orders) -> Device:
+    """A lost or replaced device stops being able to open anything at once."""
+    carpark = managed(principal, carpark_id, o)
+
+    def attempt() -> Device:
+        device = o.devices.get(device_id)
+        if device.carpark_id != carpark.carpark_id:
+            raise NotFoundError("no such device", field="device_id")
+        gone = device.revoked()
+        o.devices.save(gone, device.version)
+        return gone
+
+    return on_conflict(attempt)
+
+
 def add_membership(principal: Principal, carpark_id: str, *, plate: str, holder: str, plan: str, valid_from: date | None,
                    o: Orders) -> Membership:
     carpark = managed(principal, carpark_id, o)

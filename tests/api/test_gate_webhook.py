@@ -122,6 +122,16 @@ def test_rotated_secret_replaces_the_old_one(scene: Scene) -> None:
     assert listed[0]["secret"] is None
 
 
+def test_revoked_device_is_refused(scene: Scene) -> None:
+    w, g = scene.world, scene.gate
+    r = w.api.post(f"/carparks/{scene.carpark_id}/devices/{g.device_id}/revoke", scene.sharer)
+    assert r.status == 200 and r.body["status"] == "revoked"
+    refused = w.send(g, g.event("entry", "XY55ZZ"))
+    assert (refused.status, refused.body["code"]) == (401, "device_revoked")
+    assert state(scene) == "reserved"
+    assert w.api.post(f"/carparks/{scene.carpark_id}/devices/{g.device_id}/rotate", scene.sharer).status == 422
+
+
 def test_exit_without_entry_is_denied_and_changes_nothing(scene: Scene) -> None:
     r = scene.world.send(scene.gate, scene.gate.event("exit", "XY55ZZ"))
     assert r.status == 200 and (r.body["decision"], r.body["reason"]) == ("deny", "no_entry_recorded")

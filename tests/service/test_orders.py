@@ -24,6 +24,7 @@ from chalicelib.services.orders import (
     expire_no_shows,
     finish_stay,
     payment_settled,
+    settle_cancellation,
     start_stay,
 )
 from tests.fakes import (
@@ -202,3 +203,20 @@ def test_an_exit_during_a_provider_outage_is_billed_and_charged_by_the_sweep() -
     [charged] = charge_uncharged(o)
     assert charged.payment_status == "pending" and charged.charge_id is not None
     assert charge_uncharged(o) == []
+
+
+def test_a_captured_payment_is_refunded_through_the_port_when_the_sharer_cancels() -> None:
+    o = make_orders()
+    paid_ahead = replace(o.reservations.get("r1"), state="cancelled", refund_minor=400, cancelled_by="sharer", charge_id="ch_pre",
+                         payment_status="succeeded")
+    o.reservations.items["r1"] = paid_ahead  # type: ignore[attr-defined]
+    settle_cancellation(o, paid_ahead)
+    settle_cancellation(o, paid_ahead)  # a retry
+    [refund] = o.payments.charges()  # type: ignore[attr-defined]
+    assert (refund.kind, refund.amount_minor, refund.reference) == ("refund", 400, "r1")
+    payment_settled(o, kind="refund", status="succeeded", charge_id=refund.charge_id, reference="r1", amount_minor=400,
+                    currency="EUR", failure=None)
+    assert o.notifications.feed("parker", 5)[0].kind == "refund_succeeded"
+    with pytest.raises(NotFoundError):
+        payment_settled(o, kind="refund", status="succeeded", charge_id="re_x", reference="r1", amount_minor=999,
+                        currency="EUR", failure=None)
