@@ -140,6 +140,7 @@ def payment_settled(o: Orders, *, kind: str, status: str, charge_id: str, refere
     if kind == "refund":
         return _refund_settled(o, r, status, charge_id, amount_minor)
     if r.charge_id != charge_id:
+        # Also a verdict that overtakes our own record of the charge: refused now, the provider redelivers it.
         raise NotFoundError("this charge is not one we made", field="charge_id", code="unknown_charge")
     if amount_minor != r.amount_due_minor or currency != r.currency:
         raise RuleViolationError("the settled amount differs from the amount charged", field="amount_minor", code="amount_mismatch")
