@@ -180,3 +180,9 @@ def test_search_errors(api: ApiClient, people: dict[str, User]) -> None:
     assert r.status == 400 and r.body["field"] == "end"
     r = api.get(f"/search?lat=52.3&lng=4.9&start={at(1)}&end={at(2)}&radius_m=99999", people["parker"])
     assert r.status == 400 and r.body["field"] == "radius_m"
+
+
+def test_coordinates_dynamodb_cannot_store_are_normalised_not_500(api: ApiClient, people: dict[str, User]) -> None:
+    # Found by the schema fuzzer: 1e-200 underflowed DynamoDB's number range and gave a 500.
+    r = api.post("/spaces", people["sharer"], {"title": "x", "address": "abc", "lat": 1e-200, "lng": -1e-150})
+    assert r.status == 201 and r.body["lat"] == 0.0 and r.body["lng"] == 0.0
