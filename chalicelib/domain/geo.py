@@ -37,7 +37,8 @@ def check_coordinates(lat: float, lng: float) -> None:
 
 def encode(lat: float, lng: float, precision: int = STORED_PRECISION) -> str:
     lat_lo, lat_hi, lng_lo, lng_hi = -90.0, 90.0, -180.0, 180.0
-    chars, bits, value, even = [], 0, 0, True
+    chars: list[str] = []
+    bits, value, even = 0, 0, True
     while len(chars) < precision:
         if even:
             mid = (lng_lo + lng_hi) / 2
