@@ -68,10 +68,11 @@ def _encode_str(value: str) -> str:
 
 
 def _encode_object(value: dict[object, object], parts: list[str], path: str) -> None:
-    keys = list(value)
-    for key in keys:
+    keys: list[str] = []
+    for key in value:
         if not isinstance(key, str):
             raise CanonicalJSONError(f"{path}: object key {key!r} is not a string")
+        keys.append(key)
     parts.append("{")
     for i, key in enumerate(sorted(keys, key=_utf16_sort_key)):
         if i:

@@ -76,7 +76,9 @@ def root_from_leaf_hashes(hashes: Sequence[bytes]) -> bytes:
     level = hashes
     while len(level) > 1:
         pairs = iter(level)
-        parents = [sha256(b"\x01" + left + right).digest() for left, right in zip(pairs, pairs)]
+        # zip over one iterator pairs neighbours; strict=False leaves an odd last node over.
+        parents = [sha256(b"\x01" + left + right).digest()
+                   for left, right in zip(pairs, pairs, strict=False)]
         if len(level) & 1:
             parents.append(level[-1])
         level = parents

@@ -41,7 +41,8 @@ def test_rfc8785_nested_structure_example_without_the_float() -> None:
     # RFC 8785 section 3.2.3's nested sample, minus the 56.0 member.
     source = json.loads('{"1": {"f": {"f": "hi", "F": 5}}, "10": {}, "": "empty", '
                         '"a": {}, "111": [{"e": "yes", "E": "no"}], "A": {}}')
-    expected = b'{"":"empty","1":{"f":{"F":5,"f":"hi"}},"10":{},"111":[{"E":"no","e":"yes"}],"A":{},"a":{}}'
+    expected = (b'{"":"empty","1":{"f":{"F":5,"f":"hi"}},"10":{},"111":[{"E":"no","e":"yes"}],'
+                b'"A":{},"a":{}}')
     assert canonical_bytes(source) == expected
 
 
@@ -64,7 +65,8 @@ def test_values_outside_the_subset_are_rejected(value: object) -> None:
 
 
 def test_largest_safe_integers_are_allowed() -> None:
-    assert canonical_bytes([2**53 - 1, -(2**53 - 1), 0, -0]) == b"[9007199254740991,-9007199254740991,0,0]"
+    assert (canonical_bytes([2**53 - 1, -(2**53 - 1), 0, -0])
+            == b"[9007199254740991,-9007199254740991,0,0]")
 
 
 json_values = st.recursive(
