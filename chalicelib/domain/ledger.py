@@ -48,7 +48,7 @@ class BlockMismatchError(LedgerError):
     """A block does not follow from its predecessor and entries.
 
     ``what`` names the rule that failed: "height", "ledger_id", "log", "link", "counts",
-    "seq", "time" or "root".
+    "seq", "validators", "time" or "root".
     """
 
     def __init__(self, what: str, *, expected: object, computed: object) -> None:
@@ -89,7 +89,9 @@ class Entry:
 @dataclass(frozen=True)
 class BlockHeader:
     """A block of one log. ``root`` is the hex RFC 9162 root over entries 0..tree_size-1
-    of the log; ``prev_hash`` is header_hash of the block at height - 1."""
+    of the log; ``prev_hash`` is header_hash of the block at height - 1;
+    ``validators_hash`` is quorum.validator_set_hash of the set that certifies the block
+    (as CometBFT headers do), so a certificate also commits to who may sign it."""
 
     ledger_id: str
     log: str
@@ -99,6 +101,7 @@ class BlockHeader:
     tree_size: int
     root: str
     prev_hash: str
+    validators_hash: str
     cut_at: str
     version: int = FORMAT_VERSION
 
@@ -111,6 +114,7 @@ class BlockHeader:
         _require_int("entry_count", self.entry_count, minimum=1)
         _require_hex64("root", self.root)
         _require_hex64("prev_hash", self.prev_hash)
+        _require_hex64("validators_hash", self.validators_hash)
         parse_timestamp(self.cut_at)
         self._require_internal_consistency()
 
@@ -187,23 +191,24 @@ def header_from_dict(data: object) -> BlockHeader:
 
 def build_block(ledger_id: str, log: str, height: int, prev: BlockHeader | None,
                 all_leaf_hashes_so_far: Sequence[bytes], new_entries: Sequence[Entry],
-                cut_at: str) -> BlockHeader:
+                cut_at: str, *, validators_hash: str) -> BlockHeader:
     """Cut the next block of ``log`` from ``new_entries``.
 
     ``all_leaf_hashes_so_far`` are the leaf hashes of every earlier entry of the log
-    (seq 0 .. prev.tree_size - 1). Raises BlockMismatchError if the arguments do not
-    continue ``prev``.
+    (seq 0 .. prev.tree_size - 1); ``validators_hash`` is validator_set_hash of the
+    current validator set. Raises BlockMismatchError if the arguments do not continue
+    ``prev``.
     """
     first_seq = len(all_leaf_hashes_so_far)
     prev_hash = GENESIS_PREV_HASH if prev is None else header_hash(prev)
     _require_link(prev, ledger_id=ledger_id, log=log, height=height, first_seq=first_seq,
-                  prev_hash=prev_hash, cut_at=cut_at)
+                  prev_hash=prev_hash, validators_hash=validators_hash, cut_at=cut_at)
     _require_entries_continue(log, first_seq, new_entries)
     leaves = [*all_leaf_hashes_so_far, *(entry_leaf_hash(e) for e in new_entries)]
     return BlockHeader(ledger_id=ledger_id, log=log, height=height, first_seq=first_seq,
                        entry_count=len(new_entries), tree_size=len(leaves),
                        root=root_from_leaf_hashes(leaves).hex(), prev_hash=prev_hash,
-                       cut_at=cut_at)
+                       validators_hash=validators_hash, cut_at=cut_at)
 
 
 def check_block(header: BlockHeader, prev: BlockHeader | None,
@@ -214,7 +219,8 @@ def check_block(header: BlockHeader, prev: BlockHeader | None,
     first rule that fails.
     """
     _require_link(prev, ledger_id=header.ledger_id, log=header.log, height=header.height,
-                  first_seq=header.first_seq, prev_hash=header.prev_hash, cut_at=header.cut_at)
+                  first_seq=header.first_seq, prev_hash=header.prev_hash,
+                  validators_hash=header.validators_hash, cut_at=header.cut_at)
     if len(leaf_hashes) != header.tree_size:
         raise BlockMismatchError("counts", expected=header.tree_size, computed=len(leaf_hashes))
     root = root_from_leaf_hashes(leaf_hashes).hex()
@@ -223,14 +229,16 @@ def check_block(header: BlockHeader, prev: BlockHeader | None,
 
 
 def _require_link(prev: BlockHeader | None, *, ledger_id: str, log: str, height: int,
-                  first_seq: int, prev_hash: str, cut_at: str) -> None:
+                  first_seq: int, prev_hash: str, validators_hash: str, cut_at: str) -> None:
     if prev is None:
         expected = {"height": 0, "counts": 0, "link": GENESIS_PREV_HASH}
     else:
+        # Validator-set rotation is not designed yet, so a log keeps the set it began with.
         expected = {"height": prev.height + 1, "counts": prev.tree_size,
-                    "link": header_hash(prev), "ledger_id": prev.ledger_id, "log": prev.log}
+                    "link": header_hash(prev), "ledger_id": prev.ledger_id, "log": prev.log,
+                    "validators": prev.validators_hash}
     actual = {"height": height, "counts": first_seq, "link": prev_hash,
-              "ledger_id": ledger_id, "log": log}
+              "ledger_id": ledger_id, "log": log, "validators": validators_hash}
     for what, want in expected.items():
         if actual[what] != want:
             raise BlockMismatchError(what, expected=want, computed=actual[what])

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
@@ -26,6 +28,10 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
     load_der_public_key,
 )
+
+from chalicelib.domain.canonical import canonical_bytes
+
+VALIDATOR_SET_TYPE = "carparker.validator-set/v1"
 
 
 class ValidatorSetError(ValueError):
@@ -94,6 +100,23 @@ class ValidatorSet:
 
     def public_key(self, validator_id: str) -> ec.EllipticCurvePublicKey | None:
         return self._keys.get(validator_id)
+
+    def public_keys(self) -> Mapping[str, ec.EllipticCurvePublicKey]:
+        return MappingProxyType(dict(self._keys))
+
+
+def validator_set_to_dict(vset: ValidatorSet) -> dict[str, object]:
+    """The set as JSON: validators keyed by id (so order does not matter), keys as
+    standard base64 of their canonical DER SubjectPublicKeyInfo."""
+    keys = {validator_id: base64.b64encode(public_key_der(key)).decode("ascii")
+            for validator_id, key in vset.public_keys().items()}
+    return {"type": VALIDATOR_SET_TYPE, "f": vset.f, "validators": keys}
+
+
+def validator_set_hash(vset: ValidatorSet) -> str:
+    """Lowercase hex SHA-256 of the set's canonical JSON; block headers carry it as
+    ``validators_hash`` so a quorum certificate also commits to the set that signed it."""
+    return hashlib.sha256(canonical_bytes(validator_set_to_dict(vset))).hexdigest()
 
 
 def load_p256_public_key(der: bytes) -> ec.EllipticCurvePublicKey:

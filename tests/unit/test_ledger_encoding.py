@@ -36,6 +36,7 @@ from chalicelib.domain.merkle import (
 )
 
 PHOTO_SHA = hashlib.sha256(b"front").hexdigest()
+VALIDATORS_HASH = hashlib.sha256(b"a validator set").hexdigest()
 
 
 def make_entry(seq: int, log: str = "parent", **changes: Any) -> Entry:
@@ -55,7 +56,8 @@ def chain(count_per_block: list[int], log: str = "parent") -> tuple[list[BlockHe
         entries = [make_entry(len(leaves) + i, log) for i in range(count)]
         prev = headers[-1] if headers else None
         headers.append(build_block("carparker-test", log, height, prev, leaves, entries,
-                                   f"2025-03-01T10:0{height}:00.250Z"))
+                                   f"2025-03-01T10:0{height}:00.250Z",
+                                   validators_hash=VALIDATORS_HASH))
         leaves = leaves + [entry_leaf_hash(e) for e in entries]
     return headers, leaves
 
@@ -114,7 +116,8 @@ def test_header_bytes_hash_and_signing_payload() -> None:
     (genesis,), _ = chain([2])
     data = header_to_dict(genesis)
     assert list(data)[0] == "type" and data["type"] == "carparker.block/v1"
-    assert header_bytes(genesis).startswith(b'{"cut_at":"2025-03-01T10:00:00.250Z","entry_count":2,')
+    assert header_bytes(genesis).startswith(
+        b'{"cut_at":"2025-03-01T10:00:00.250Z","entry_count":2,')
     assert header_hash(genesis) == hashlib.sha256(header_bytes(genesis)).hexdigest()
     assert signing_payload(genesis) == b"carparker-ledger-block-v1\n" + header_bytes(genesis)
     assert header_from_dict(data) == genesis
@@ -123,7 +126,8 @@ def test_header_bytes_hash_and_signing_payload() -> None:
 
 @pytest.mark.parametrize("change", [
     {"tree_size": 3}, {"entry_count": 0}, {"prev_hash": "1" * 64}, {"height": 1},
-    {"root": "AB" * 32}, {"cut_at": "yesterday"}, {"ledger_id": ""}, {"version": True},
+    {"root": "AB" * 32}, {"validators_hash": ""}, {"cut_at": "yesterday"}, {"ledger_id": ""},
+    {"version": True},
 ])
 def test_header_rejects_malformed_or_inconsistent_fields(change: dict[str, Any]) -> None:
     (genesis,), _ = chain([2])
@@ -161,6 +165,7 @@ def _tamper(header: BlockHeader, **changes: Any) -> BlockHeader:
     ("time", lambda h, p: (_tamper(h, cut_at="2025-03-01T09:00:00Z"), p)),
     ("ledger_id", lambda h, p: (_tamper(h, ledger_id="elsewhere"), p)),
     ("log", lambda h, p: (_tamper(h, log="side"), p)),
+    ("validators", lambda h, p: (_tamper(h, validators_hash="ef" * 32), p)),
     ("link", lambda h, p: (h, _tamper(p, cut_at="2025-03-01T10:00:00.251Z"))),
 ])
 def test_check_block_names_the_rule_that_fails(what: str, mutate: Any) -> None:
@@ -191,11 +196,11 @@ def test_build_block_rejects_entries_that_do_not_continue_the_log() -> None:
     for entries, what in cases:
         with pytest.raises(BlockMismatchError) as err:
             build_block("carparker-test", "parent", 1, genesis, leaves, entries,
-                        "2025-03-01T10:05:00Z")
+                        "2025-03-01T10:05:00Z", validators_hash=VALIDATORS_HASH)
         assert err.value.what == what
     with pytest.raises(BlockMismatchError) as err:
         build_block("carparker-test", "parent", 1, genesis, leaves[:1], [make_entry(1)],
-                    "2025-03-01T10:05:00Z")
+                    "2025-03-01T10:05:00Z", validators_hash=VALIDATORS_HASH)
     assert err.value.what == "counts"
 
 

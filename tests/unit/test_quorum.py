@@ -20,6 +20,8 @@ from chalicelib.domain.quorum import (
     ValidatorSet,
     ValidatorSetError,
     public_key_der,
+    validator_set_hash,
+    validator_set_to_dict,
     verify_certificate,
 )
 
@@ -138,3 +140,15 @@ def test_single_validator_set_with_f_zero_needs_one_signature() -> None:
     solo = ValidatorSet((validators(1)[0],), f=0)
     assert solo.threshold == 1
     assert verify_certificate(solo, PAYLOAD, [sign(0)]) == ["v0"]
+
+
+def test_validator_set_hash_ignores_order_but_not_content() -> None:
+    vs = validators()
+    base = validator_set_hash(ValidatorSet(tuple(vs), f=1))
+    assert validator_set_hash(ValidatorSet(tuple(reversed(vs)), f=1)) == base
+    assert validator_set_hash(ValidatorSet(tuple(vs), f=0)) != base
+    renamed = (Validator("w0", vs[0].public_key_der), *vs[1:])
+    assert validator_set_hash(ValidatorSet(renamed, f=1)) != base
+    rekeyed = (*vs[:3], Validator("v3", public_key_der(KEYS[5].public_key())))
+    assert validator_set_hash(ValidatorSet(rekeyed, f=1)) != base
+    assert validator_set_to_dict(ValidatorSet(tuple(vs), f=1))["type"] == "carparker.validator-set/v1"
