@@ -352,6 +352,8 @@ def _pem_certificate(raw: object, what: str) -> x509.Certificate:
     except (ValueError, UnicodeEncodeError, UnsupportedAlgorithm, x509.InvalidVersion,
             CryptographyDeprecationWarning) as exc:
         raise VerificationError(f"certificate of {what} is not a valid certificate: {exc}") from exc
+    if cert.version != x509.Version.v3:
+        _fail(f"certificate of {what} is not an X.509 v3 certificate")
     if cert.public_bytes(Encoding.PEM).decode("ascii") != text:
         _fail(f"certificate of {what} is not in canonical PEM form")
     if cert.public_bytes(Encoding.DER) != _expected_certificate_der(cert):

@@ -151,4 +151,5 @@ def test_validator_set_hash_ignores_order_but_not_content() -> None:
     assert validator_set_hash(ValidatorSet(renamed, f=1)) != base
     rekeyed = (*vs[:3], Validator("v3", public_key_der(KEYS[5].public_key())))
     assert validator_set_hash(ValidatorSet(rekeyed, f=1)) != base
-    assert validator_set_to_dict(ValidatorSet(tuple(vs), f=1))["type"] == "carparker.validator-set/v1"
+    as_dict = validator_set_to_dict(ValidatorSet(tuple(vs), f=1))
+    assert as_dict["type"] == "carparker.validator-set/v1"
