@@ -78,16 +78,25 @@ def test_unknown_validator_is_ignored() -> None:
     assert err.value.counted == 2
 
 
-def test_non_canonical_encodings_do_not_count() -> None:
-    der = base64.b64decode(sign(0).sig_der_b64)
+def _non_minimal_der(der: bytes) -> bytes:
+    """The same (r, s) with a redundant leading zero byte in r: valid BER, not DER."""
     r, s = decode_dss_signature(der)
-    assert encode_dss_signature(r, s) == der
-    unpadded = base64.b64encode(der).decode().rstrip("=") or "x"
-    trailing = base64.b64encode(der + b"\x00").decode()
-    with_newline = base64.b64encode(der).decode() + "\n"
-    for text in (unpadded, trailing, with_newline):
+    r_bytes = b"\x00" + r.to_bytes((r.bit_length() + 8) // 8, "big")
+    s_bytes = s.to_bytes((s.bit_length() + 8) // 8, "big")
+    body = bytes([2, len(r_bytes)]) + r_bytes + bytes([2, len(s_bytes)]) + s_bytes
+    return bytes([0x30, len(body)]) + body
+
+
+def test_non_canonical_encodings_do_not_count() -> None:
+    text = sign(0).sig_der_b64
+    der = base64.b64decode(text)
+    assert encode_dss_signature(*decode_dss_signature(der)) == der
+    variants = [text[:8] + "\n" + text[8:], text + "\n", " " + text,
+                base64.b64encode(_non_minimal_der(der)).decode(),
+                base64.b64encode(der + b"\x00").decode()]
+    for variant in variants:
         with pytest.raises(QuorumError):
-            verify_certificate(VSET, PAYLOAD, [Signature("v0", text), sign(1), sign(2)])
+            verify_certificate(VSET, PAYLOAD, [Signature("v0", variant), sign(1), sign(2)])
 
 
 def test_set_rejects_duplicate_ids() -> None:
