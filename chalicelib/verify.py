@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.utils import CryptographyDeprecationWarning
 
 from chalicelib.domain.canonical import CanonicalJSONError
+from chalicelib.domain.errors import RuleViolationError
 from chalicelib.domain.ledger import (
     BlockHeader,
     Entry,
@@ -69,8 +70,10 @@ _DOMAIN_ERRORS = (LedgerError, ProofError, QuorumError, ValidatorSetError, Canon
 _T = TypeVar("_T")
 
 
-class VerificationError(Exception):
+class VerificationError(RuleViolationError):
     """The evidence does not verify; the message says why, for a human."""
+
+    code = "evidence_not_verified"
 
 
 @dataclass(frozen=True)

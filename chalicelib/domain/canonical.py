@@ -11,6 +11,8 @@ escaped as RFC 8785 section 3.2.2.2 says, the whole text encoded as UTF-8.
 
 from __future__ import annotations
 
+from chalicelib.domain.errors import InvalidInputError
+
 # Integers beyond 2^53 cannot round-trip through an IEEE 754 double, which is what
 # every JCS implementation (and JavaScript) parses numbers into (RFC 8785 section 3.2.2.3).
 MAX_SAFE_INTEGER = 2**53 - 1
@@ -21,8 +23,10 @@ _STRING_TABLE = {c: _ESCAPES.get(c, f"\\u{c:04x}") for c in range(0x20)}
 _STRING_TABLE.update({0x22: _ESCAPES[0x22], 0x5C: _ESCAPES[0x5C]})
 
 
-class CanonicalJSONError(ValueError):
+class CanonicalJSONError(InvalidInputError, ValueError):
     """The value cannot be encoded as canonical JSON."""
+
+    code = "not_canonical_json"
 
 
 class FloatNotAllowedError(CanonicalJSONError):

@@ -16,10 +16,11 @@ import hashlib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import MappingProxyType
 
 from chalicelib.domain.canonical import MAX_SAFE_INTEGER, canonical_bytes
+from chalicelib.domain.errors import DomainError, InvalidInputError, RuleViolationError
 from chalicelib.domain.merkle import leaf_hash, root_from_leaf_hashes
 
 ENTRY_TYPE = "carparker.entry/v1"
@@ -36,23 +37,30 @@ _TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
-class LedgerError(Exception):
+class LedgerError(DomainError):
     """Base class of ledger encoding and block-rule errors."""
 
+    code = "ledger_error"
 
-class LedgerFormatError(LedgerError):
+
+class LedgerFormatError(LedgerError, InvalidInputError):
     """An entry or header (or its dict form) is malformed."""
 
+    code = "invalid_ledger_format"
 
-class BlockMismatchError(LedgerError):
+
+class BlockMismatchError(LedgerError, RuleViolationError):
     """A block does not follow from its predecessor and entries.
 
     ``what`` names the rule that failed: "height", "ledger_id", "log", "link", "counts",
     "seq", "validators", "time" or "root".
     """
 
+    code = "block_mismatch"
+
     def __init__(self, what: str, *, expected: object, computed: object) -> None:
-        super().__init__(f"block {what} mismatch: expected {expected!r}, computed {computed!r}")
+        super().__init__(f"block {what} mismatch: expected {expected!r}, computed {computed!r}",
+                         field=what)
         self.what = what
         self.expected = expected
         self.computed = computed
@@ -138,7 +146,7 @@ def parse_timestamp(value: object) -> datetime:
     except ValueError as exc:
         raise LedgerFormatError(f"time {value!r} is not a real date: {exc}") from exc
     millis = int(value[20:23]) if len(value) == 24 else 0
-    return moment.replace(microsecond=millis * 1000, tzinfo=timezone.utc)
+    return moment.replace(microsecond=millis * 1000, tzinfo=UTC)
 
 
 def entry_to_dict(entry: Entry) -> dict[str, object]:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
+from chalicelib.domain.errors import RuleViolationError
+
 HASH_SIZE = 32
 _LEAF_PREFIX = b"\x00"
 _NODE_PREFIX = b"\x01"
@@ -21,12 +23,14 @@ _NODE_PREFIX = b"\x01"
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 
 
-class ProofError(Exception):
+class ProofError(RuleViolationError):
     """A proof or one of its inputs is invalid.
 
     ``expected`` and ``computed`` carry the values that disagreed, where there are two
     (a size, a count or a hash); both are None for errors that are about a single value.
     """
+
+    code = "invalid_proof"
 
     def __init__(self, message: str, *, expected: bytes | int | None = None,
                  computed: bytes | int | None = None) -> None:

@@ -30,16 +30,21 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from chalicelib.domain.canonical import canonical_bytes
+from chalicelib.domain.errors import InvalidInputError, RuleViolationError
 
 VALIDATOR_SET_TYPE = "carparker.validator-set/v1"
 
 
-class ValidatorSetError(ValueError):
+class ValidatorSetError(InvalidInputError, ValueError):
     """A validator set that can never be safe or well defined."""
 
+    code = "invalid_validator_set"
 
-class QuorumError(Exception):
+
+class QuorumError(RuleViolationError):
     """Fewer than ``needed`` distinct validators signed validly (``counted`` did)."""
+
+    code = "quorum_not_reached"
 
     def __init__(self, counted: int, needed: int) -> None:
         super().__init__(f"quorum not reached: {counted} valid signatures from distinct "

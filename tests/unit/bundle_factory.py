@@ -13,7 +13,7 @@ import json
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from cryptography import x509
@@ -157,20 +157,20 @@ def _name(common_name: str) -> x509.Name:
 def ca_certificate(key: ec.EllipticCurvePrivateKey = CA_KEY) -> x509.Certificate:
     return (x509.CertificateBuilder().subject_name(_name("CarParker enclave CA"))
             .issuer_name(_name("CarParker enclave CA")).public_key(key.public_key())
-            .serial_number(1).not_valid_before(datetime(2024, 1, 1, tzinfo=timezone.utc))
-            .not_valid_after(datetime(2030, 1, 1, tzinfo=timezone.utc))
+            .serial_number(1).not_valid_before(datetime(2024, 1, 1, tzinfo=UTC))
+            .not_valid_after(datetime(2030, 1, 1, tzinfo=UTC))
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
             .sign(key, hashes.SHA256()))
 
 
 def issue_certificate(public_key: ec.EllipticCurvePublicKey, common_name: str, *,
                       ca_key: ec.EllipticCurvePrivateKey = CA_KEY,
-                      not_after: datetime = datetime(2026, 1, 1, tzinfo=timezone.utc),
+                      not_after: datetime = datetime(2026, 1, 1, tzinfo=UTC),
                       ) -> x509.Certificate:
     return (x509.CertificateBuilder().subject_name(_name(common_name))
             .issuer_name(_name("CarParker enclave CA")).public_key(public_key)
             .serial_number(x509.random_serial_number())
-            .not_valid_before(datetime(2025, 1, 1, tzinfo=timezone.utc)).not_valid_after(not_after)
+            .not_valid_before(datetime(2025, 1, 1, tzinfo=UTC)).not_valid_after(not_after)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .sign(ca_key, hashes.SHA256()))
 

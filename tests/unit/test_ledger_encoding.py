@@ -218,3 +218,16 @@ def test_any_valid_entry_round_trips_with_identical_bytes(entry: Entry) -> None:
     again = entry_from_dict(entry_to_dict(entry))
     assert again == entry
     assert entry_bytes(again) == entry_bytes(entry)
+
+
+def test_ledger_core_errors_join_the_domain_error_families() -> None:
+    from chalicelib import verify
+    from chalicelib.domain import canonical, errors, merkle, quorum
+
+    invalid_input = (LedgerFormatError, canonical.CanonicalJSONError, quorum.ValidatorSetError)
+    rule_violations = (BlockMismatchError, merkle.ProofError, quorum.QuorumError,
+                       verify.VerificationError)
+    assert all(issubclass(cls, errors.InvalidInputError) for cls in invalid_input)
+    assert all(issubclass(cls, errors.RuleViolationError) for cls in rule_violations)
+    assert issubclass(canonical.CanonicalJSONError, ValueError)
+    assert BlockMismatchError("root", expected="a", computed="b").field == "root"

@@ -6,7 +6,7 @@ import base64
 import copy
 import json
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -198,7 +198,7 @@ CERT_TAMPERING: dict[str, Edit] = {
         OTHER_KEY.public_key(), "validator-1"))),
     "expired before the block": _set_certificate(1, pem(issue_certificate(
         VALIDATOR_KEYS[1].public_key(), "validator-1",
-        not_after=datetime(2025, 2, 1, tzinfo=timezone.utc)))),
+        not_after=datetime(2025, 2, 1, tzinfo=UTC)))),
     "certificate missing": lambda b: b["validator_set"]["validators"][1].pop("certificate"),
     "ca missing": lambda b: b["validator_set"].pop("ca_certificate"),
     "ca not self-signed": _set("validator_set/ca_certificate", pem(
