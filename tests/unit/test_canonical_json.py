@@ -25,7 +25,7 @@ def test_rfc8785_sorting_example_orders_keys_by_utf16_code_units() -> None:
     expected = ('{"\\r":"Carriage Return","1":"One","\u0080":"Control",'
                 '"\u00f6":"Latin Small Letter O With Diaeresis","\u20ac":"Euro Sign",'
                 '"\U0001F600":"Emoji: Grinning Face",'
-                '"\ufb33":"Hebrew Letter Dalet With Dagesh"}').encode("utf-8")
+                '"\ufb33":"Hebrew Letter Dalet With Dagesh"}').encode()
     assert canonical_bytes(source) == expected
 
 
