@@ -17,15 +17,15 @@ SALT = bytes(range(32))
 def salted_bundle() -> tuple[dict, str]:
     digest = hashlib.sha256(IMAGE).hexdigest()
     ledger = Ledger()
-    ledger.append_block("side", [_entry("side", 0, {"front.jpg": commitment(SALT, digest)})], "2025-03-01T10:15:00Z")
+    ledger.append_block("side", [_entry("side", 0, {"order-1-front.jpg": commitment(SALT, digest)})], "2025-03-01T10:15:00Z")
     bundle = make_bundle(ledger, [("side", 0, 0)])
-    bundle["items"][0]["attachments"] = [{"name": "front.jpg", "sha256": digest, "salt": SALT.hex()}]
+    bundle["items"][0]["attachments"] = [{"name": "order-1-front.jpg", "sha256": digest, "salt": SALT.hex()}]
     return bundle, digest
 
 
 def test_salted_attachment_verifies_with_the_image() -> None:
     bundle, _ = salted_bundle()
-    assert verify_bundle(bundle, {"front.jpg": IMAGE}).attachments_checked == 1
+    assert verify_bundle(bundle, {"order-1-front.jpg": IMAGE}).attachments_checked == 1
 
 
 def test_the_ledger_entry_does_not_show_the_photo_digest() -> None:
@@ -45,4 +45,4 @@ def test_wrong_salt_image_or_digest_fails(change: str) -> None:
     else:
         attachment["sha256"] = hashlib.sha256(b"other").hexdigest()
     with pytest.raises(VerificationError):
-        verify_bundle(bundle, {"front.jpg": image})
+        verify_bundle(bundle, {"order-1-front.jpg": image})
