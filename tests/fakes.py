@@ -1,12 +1,16 @@
-"""In-memory doubles of our own ports (fakes, not mocks): they keep state that tests assert on."""
+"""In-memory fakes of our own ports. Contract tests (tests/integration/test_repository_contract.py)
+run the same assertions against these and against the DynamoDB adapters, so the fakes stay honest."""
 
 from __future__ import annotations
 
 import hashlib
 import itertools
+import threading
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
+from chalicelib.domain import geo
+from chalicelib.domain.accounts import User
 from chalicelib.domain.carparks import CarPark, Device, Membership
 from chalicelib.domain.errors import ConcurrentUpdateError, ConflictError, NotFoundError, UnavailableError
 from chalicelib.domain.gate import gate_key
@@ -14,6 +18,116 @@ from chalicelib.domain.reservations import RESERVED, Reservation
 from chalicelib.domain.spaces import Space
 from chalicelib.services.order_ports import Charge, GateEventRecord, Notification, PaymentMethod, Payout
 from chalicelib.services.ports import LedgerReceipt
+
+
+@dataclass
+class FixedClock:
+    moment: datetime
+
+    def now(self) -> datetime:
+        return self.moment
+
+
+@dataclass
+class FakeUserRepository:
+    items: dict[str, User] = field(default_factory=dict)
+
+    def add(self, user: User) -> None:
+        if user.user_id in self.items:
+            raise ConflictError("account already exists", field="email", code="account_exists")
+        self.items[user.user_id] = user
+
+    def get(self, user_id: str) -> User:
+        if user_id not in self.items:
+            raise NotFoundError("no such user", field="user_id")
+        return self.items[user_id]
+
+    def save(self, user: User, expected_version: int) -> None:
+        if self.items.get(user.user_id) is None or self.items[user.user_id].version != expected_version:
+            raise ConcurrentUpdateError("account changed meanwhile")
+        self.items[user.user_id] = user
+
+
+@dataclass
+class FakeSpaceRepository:
+    items: dict[str, Space] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, space: Space) -> None:
+        with self.lock:
+            if space.space_id in self.items:
+                raise ConflictError("space already exists", field="space_id")
+            self.items[space.space_id] = space
+
+    def get(self, space_id: str) -> Space:
+        if space_id not in self.items:
+            raise NotFoundError("no such space", field="space_id")
+        return self.items[space_id]
+
+    def check_version(self, space_id: str, expected: int) -> None:
+        current = self.items.get(space_id)
+        if current is None or current.version != expected:
+            raise ConcurrentUpdateError("space changed meanwhile", field="space_id")
+
+    def save(self, space: Space, expected_version: int) -> None:
+        with self.lock:
+            self.check_version(space.space_id, expected_version)
+            self.items[space.space_id] = space
+
+    def by_owner(self, owner_id: str) -> list[Space]:
+        return sorted((s for s in self.items.values() if s.owner_id == owner_id), key=lambda s: s.created_at)
+
+    def pending(self, limit: int) -> list[Space]:
+        return sorted((s for s in self.items.values() if s.status == "pending"), key=lambda s: s.created_at)[:limit]
+
+    def in_cells(self, cells: list[str]) -> tuple[list[Space], int]:
+        found = [
+            s for s in self.items.values()
+            if s.status == "approved" and any(geo.encode(s.location.lat, s.location.lng).startswith(c) for c in cells)
+        ]
+        return found, len(found)
+
+
+@dataclass
+class FakeReservationRepository:
+    spaces: FakeSpaceRepository
+    items: dict[str, Reservation] = field(default_factory=dict)
+
+    def get(self, reservation_id: str) -> Reservation:
+        if reservation_id not in self.items:
+            raise NotFoundError("no such reservation", field="reservation_id")
+        return self.items[reservation_id]
+
+    def _newest_first(self, pred: object) -> list[Reservation]:
+        return sorted((r for r in self.items.values() if pred(r)), key=lambda r: r.start, reverse=True)  # type: ignore[operator]
+
+    def by_parker(self, parker_id: str) -> list[Reservation]:
+        return self._newest_first(lambda r: r.parker_id == parker_id)
+
+    def by_sharer(self, sharer_id: str) -> list[Reservation]:
+        return self._newest_first(lambda r: r.sharer_id == sharer_id)
+
+    def by_space(self, space_id: str) -> list[Reservation]:
+        return self._newest_first(lambda r: r.space_id == space_id)
+
+    def book(self, reservation: Reservation, space: Space, expected_space_version: int) -> None:
+        with self.spaces.lock:
+            if reservation.reservation_id in self.items:
+                raise ConflictError("reservation already exists", field="reservation_id", code="duplicate_reservation")
+            self.spaces.check_version(space.space_id, expected_space_version)
+            self.items[reservation.reservation_id] = reservation
+            self.spaces.items[space.space_id] = space
+
+    def change(self, reservation: Reservation, expected_version: int, space: Space | None = None,
+               expected_space_version: int | None = None) -> None:
+        with self.spaces.lock:
+            current = self.items.get(reservation.reservation_id)
+            if current is None or current.version != expected_version:
+                raise ConcurrentUpdateError("reservation changed meanwhile", field="reservation_id")
+            if space is not None:
+                self.spaces.check_version(space.space_id, expected_space_version or -1)
+                self.spaces.items[space.space_id] = space
+            self.items[reservation.reservation_id] = reservation
 
 
 @dataclass
@@ -62,77 +176,22 @@ class FakeLedger:
 
 # ---------------------------------------------------------------- the order lifecycle's ports, in memory
 
-class FakeSpaces:
-    def __init__(self) -> None:
-        self.items: dict[str, Space] = {}
-
-    def add(self, space: Space) -> None:
-        if space.space_id in self.items:
-            raise ConflictError("space already exists", field="space_id")
-        self.items[space.space_id] = space
-
-    def get(self, space_id: str) -> Space:
-        if space_id not in self.items:
-            raise NotFoundError("no such space", field="space_id")
-        return self.items[space_id]
-
-    def save(self, space: Space, expected_version: int) -> None:
-        if self.get(space.space_id).version != expected_version:
-            raise ConcurrentUpdateError("space changed meanwhile", field="space_id")
-        self.items[space.space_id] = space
-
-    def by_owner(self, owner_id: str) -> list[Space]:
-        return [s for s in self.items.values() if s.owner_id == owner_id]
-
-    def pending(self, limit: int) -> list[Space]:
-        return [s for s in self.items.values() if s.status == "pending"][:limit]
-
-    def in_cells(self, cells: list[str]) -> tuple[list[Space], int]:
-        return list(self.items.values()), len(self.items)
+FakeSpaces = FakeSpaceRepository
 
 
-class FakeReservations:
-    """Conditional writes as the DynamoDB repository does them: on the reservation's and the space's versions."""
+@dataclass
+class FakeReservations(FakeReservationRepository):
+    """The marketplace's fake plus the gate's, the sweeps' and the dashboard's queries; counts its writes."""
 
-    def __init__(self, spaces: FakeSpaces) -> None:
-        self.items: dict[str, Reservation] = {}
-        self.spaces = spaces
-        self.writes = 0
-
-    def get(self, reservation_id: str) -> Reservation:
-        if reservation_id not in self.items:
-            raise NotFoundError("no such reservation", field="reservation_id")
-        return self.items[reservation_id]
-
-    def by_parker(self, parker_id: str) -> list[Reservation]:
-        return [r for r in self.items.values() if r.parker_id == parker_id]
-
-    def by_sharer(self, sharer_id: str) -> list[Reservation]:
-        return [r for r in self.items.values() if r.sharer_id == sharer_id]
-
-    def by_space(self, space_id: str) -> list[Reservation]:
-        return [r for r in self.items.values() if r.space_id == space_id]
-
-    def _space_write(self, space: Space | None, expected: int | None) -> None:
-        if space is not None and self.spaces.get(space.space_id).version != expected:
-            raise ConcurrentUpdateError("space calendar changed meanwhile", field="space_id")
+    writes: int = 0
 
     def book(self, reservation: Reservation, space: Space, expected_space_version: int) -> None:
-        if reservation.reservation_id in self.items:
-            raise ConflictError("reservation already exists", field="reservation_id", code="duplicate_reservation")
-        self._space_write(space, expected_space_version)
-        self.items[reservation.reservation_id] = reservation
-        self.spaces.items[space.space_id] = space
+        super().book(reservation, space, expected_space_version)
         self.writes += 1
 
     def change(self, reservation: Reservation, expected_version: int, space: Space | None = None,
                expected_space_version: int | None = None) -> None:
-        if self.get(reservation.reservation_id).version != expected_version:
-            raise ConcurrentUpdateError("reservation changed meanwhile", field="reservation_id")
-        self._space_write(space, expected_space_version)
-        self.items[reservation.reservation_id] = reservation
-        if space is not None:
-            self.spaces.items[space.space_id] = space
+        super().change(reservation, expected_version, space, expected_space_version)
         self.writes += 1
 
     def for_plate(self, carpark_id: str, plate: str) -> list[Reservation]:
@@ -140,7 +199,7 @@ class FakeReservations:
         return [r for r in self.items.values() if r.carpark_id and gate_key(r.carpark_id, r.plate) == key]
 
     def at_carpark(self, carpark_id: str, limit: int) -> list[Reservation]:
-        return sorted((r for r in self.items.values() if r.carpark_id == carpark_id), key=lambda r: r.start, reverse=True)[:limit]
+        return self._newest_first(lambda r: r.carpark_id == carpark_id)[:limit]
 
     def paid_at_carpark(self, carpark_id: str, since: datetime, until: datetime) -> list[Reservation]:
         return [r for r in self.items.values() if r.carpark_id == carpark_id and r.paid_at and since <= r.paid_at <= until]

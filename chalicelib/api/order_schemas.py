@@ -139,8 +139,8 @@ class DayQuery(Strict):
 
 
 class RangeQuery(Strict):
-    since: date = Field(alias="from")
-    until: date = Field(alias="to")
+    since: date | None = Field(default=None, alias="from", description="first local day; default today")
+    until: date | None = Field(default=None, alias="to", description="last local day (inclusive); default the first")
 
 
 class PaymentMethodIn(Strict):

@@ -129,8 +129,7 @@ def list_movements(carpark_id: str) -> dict[str, Any]:
 def list_transactions(carpark_id: str) -> dict[str, Any]:
     q = api.query(s.RangeQuery)
     report = carparks.transactions(api.principal(), carpark_id, q.since, q.until, o=bootstrap.orders())
-    return {"since": q.since.isoformat(), "until": q.until.isoformat(), "orders": [reservation_out(r) for r in report["orders"]],
-            "days": report["days"], "total_minor": report["total_minor"]}
+    return {**report, "orders": [reservation_out(r) for r in report["orders"]]}
 
 
 @api.route("GET", "/carparks/{carpark_id}/reservations", "listCarParkReservations", "Reservations at the car park", "dashboard",

@@ -125,21 +125,24 @@ def movements(principal: Principal, carpark_id: str, day: date | None, *, o: Ord
     return [e for e in o.gate_events.by_carpark(carpark.carpark_id, since, until) if e.state == "done"]
 
 
-def transactions(principal: Principal, carpark_id: str, since_day: date, until_day: date, *, o: Orders) -> dict[str, Any]:
-    """Paid orders between two local days (inclusive), with their totals: the daily list and the history report."""
+def transactions(principal: Principal, carpark_id: str, since: date | None, until: date | None, *, o: Orders) -> dict[str, Any]:
+    """Paid orders between two local days (inclusive; default today), with totals: the daily list and the history report."""
     carpark = viewed(principal, carpark_id, o)
+    since_day = since or local_day(o.clock.now(), carpark.timezone)
+    until_day = until or since_day
     if until_day < since_day or (until_day - since_day).days >= MAX_REPORT_DAYS:
         raise InvalidInputError(f"a report spans 1 to {MAX_REPORT_DAYS} days, from <= to", field="to")
-    since, _ = day_bounds(since_day, carpark.timezone)
-    _, until = day_bounds(until_day, carpark.timezone)
-    paid = o.reservations.paid_at_carpark(carpark.carpark_id, since, until)
+    first, _ = day_bounds(since_day, carpark.timezone)
+    _, last = day_bounds(until_day, carpark.timezone)
+    paid = o.reservations.paid_at_carpark(carpark.carpark_id, first, last)
     by_day: dict[str, dict[str, int]] = {}
     for r in paid:
         assert r.paid_at is not None
         bucket = by_day.setdefault(local_day(r.paid_at, carpark.timezone).isoformat(), {"orders": 0, "total_minor": 0})
         bucket["orders"] += 1
         bucket["total_minor"] += r.amount_due_minor
-    return {"orders": paid, "days": by_day, "total_minor": sum(r.amount_due_minor for r in paid)}
+    return {"since": since_day.isoformat(), "until": until_day.isoformat(), "orders": paid, "days": by_day,
+            "total_minor": sum(r.amount_due_minor for r in paid)}
 
 
 def carpark_reservations(principal: Principal, carpark_id: str, *, o: Orders) -> list[Reservation]:
