@@ -118,12 +118,27 @@ def collect_payment(o: Orders, r: Reservation) -> Reservation:
     kind = "order" if r.state in (BILLED, PAID, COMPLETED) else "fee"
     charge = o.payments.create_charge(customer_id=r.parker_id, amount_minor=amount, currency=r.currency, reference=r.reservation_id,
                                       idempotency_key=f"{kind}:{r.reservation_id}")
+    return _record_charge(o, r.reservation_id, charge.charge_id)
 
+
+def retry_failed_payments(o: Orders, parker_id: str) -> list[Reservation]:
+    """After the parker fixes the card: charge each failed order again, keyed by the failed charge so a retry is made once."""
+    retried = []
+    for r in o.reservations.by_parker(parker_id):
+        if r.payment_status != "failed" or r.charge_id is None:
+            continue
+        charge = o.payments.create_charge(customer_id=r.parker_id, amount_minor=r.amount_due_minor, currency=r.currency,
+                                          reference=r.reservation_id, idempotency_key=f"retry:{r.charge_id}")
+        retried.append(_record_charge(o, r.reservation_id, charge.charge_id))
+    return retried
+
+
+def _record_charge(o: Orders, reservation_id: str, charge_id: str) -> Reservation:
     def attempt() -> Reservation:
-        current = o.reservations.get(r.reservation_id)
-        if current.charge_id == charge.charge_id:
+        current = o.reservations.get(reservation_id)
+        if current.charge_id == charge_id:
             return current
-        pending = replace(current, charge_id=charge.charge_id, payment_status="pending", version=current.version + 1)
+        pending = replace(current, charge_id=charge_id, payment_status="pending", version=current.version + 1)
         o.reservations.change(pending, current.version)
         return pending
 

@@ -10,15 +10,18 @@ from ..domain.accounts import PARKER, Principal
 from ..domain.errors import ForbiddenError, InvalidInputError
 from ..domain.reservations import Reservation
 from .order_ports import PaymentMethod
-from .orders import Orders, payment_settled
+from .orders import Orders, payment_settled, retry_failed_payments
 
 EVENT_TYPES = {"charge.succeeded", "charge.failed", "refund.succeeded", "refund.failed"}
 
 
 def save_method(principal: Principal, token: str, *, o: Orders) -> PaymentMethod:
+    """Save the card; orders whose payment failed are charged again on it."""
     if not principal.has(PARKER):
         raise ForbiddenError("only parkers save a payment method", field="roles")
-    return o.payments.save_method(principal.user_id, token)
+    method = o.payments.save_method(principal.user_id, token)
+    retry_failed_payments(o, principal.user_id)
+    return method
 
 
 def _event(raw: bytes) -> dict[str, Any]:

@@ -196,3 +196,7 @@ def test_declined_card_leaves_the_order_billed_and_tells_the_parker(scene: Scene
     assert w.api.get("/me/notifications", scene.parker).body["notifications"][0]["kind"] == "payment_failed"
     assert w.api.get("/me/balance", scene.sharer).body["balance_minor"] == 0
     assert all(x.body.get("reservation_id") != scene.reservation_id for x in w.settle_payments())  # delivered once
+    w.api.call("PUT", "/me/payment-method", scene.parker, {"token": "tok_mastercard"})  # a new card: charged again
+    w.api.call("PUT", "/me/payment-method", scene.parker, {"token": "tok_mastercard"})  # twice: still one new charge
+    [retried] = [x for x in w.settle_payments() if x.body.get("reservation_id") == scene.reservation_id]
+    assert retried.body["state"] == "completed" and w.api.get("/me/balance", scene.sharer).body["balance_minor"] == 340
