@@ -75,7 +75,8 @@ Demo car park {gate["carpark_id"]} (spaces demo-cp-A1..A3) and its gate device:
 The README's tour works against this instance. Ctrl-C stops everything.
 """, flush=True)
     (ROOT / "run").mkdir(exist_ok=True)
-    (ROOT / "run" / "local.env").write_text("".join(f"export {k}={v}\n" for k, v in stack.env.items()))
+    demo = {"CP_DEMO_CARPARK": gate["carpark_id"], "CP_DEMO_GATE_DEVICE": gate["device_id"], "CP_DEMO_GATE_SECRET": gate["device_secret"]}
+    (ROOT / "run" / "local.env").write_text("".join(f"export {k}={v}\n" for k, v in {**stack.env, **demo}.items()))
     proc.wait()
     stack.stop()
 

@@ -86,7 +86,7 @@ def seed_carpark(d: bootstrap.Deps, owner: User) -> dict[str, str]:
                                  timezone="Europe/Amsterdam", opening=(), o=orders)
     rng = random.Random(11)
     for n, lot in enumerate(cp.lots):
-        space = _space(d, owner, rng, 1000 + n, APPROVED)
+        space = _space(d, owner, rng, 1001 + 3 * n, APPROVED)  # n % 3 != 0: offered around the clock
         d.spaces.add(replace(space, space_id=f"demo-cp-{lot}", carpark_id=cp.carpark_id, lot=lot,
                              title=f"Central Garage lot {lot}", location=Point(52.3765, 4.8980)))
     device = carparks.register_device(sam, cp.carpark_id, "main gate", o=orders)
