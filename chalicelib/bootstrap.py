@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 
 from . import config
 from .adapters.cognito import CognitoIdentityProvider
+from .adapters.enclave import KmsEnclave
+from .adapters.enclave_tables import DynamoSecretStore, DynamoUserKeyStore, enclave_models
 from .adapters.gazetteer import GazetteerGeocoder
 from .adapters.idempotency import DynamoIdempotencyStore
 from .adapters.repositories import DynamoReservationRepository, DynamoSpaceRepository, DynamoUserRepository
@@ -39,15 +41,23 @@ class Deps:
     geocoder: Geocoder
     clock: Clock
     new_id: Callable[[], str]
+    enclave: KmsEnclave
 
 
 _lock = threading.Lock()
 _deps: Deps | None = None
 
 
+def build_enclave(clock: Clock) -> KmsEnclave:
+    em = enclave_models()
+    return KmsEnclave(config.enclave_key_arn(), DynamoUserKeyStore(em), DynamoSecretStore(em), clock,
+                      cache_ttl_s=config.user_key_cache_seconds())
+
+
 def build() -> Deps:
     m = models()
     spaces = DynamoSpaceRepository(m)
+    clock = SystemClock()
     return Deps(
         users=DynamoUserRepository(m),
         spaces=spaces,
@@ -59,8 +69,9 @@ def build() -> Deps:
         ),
         blobs=S3BlobStore(config.blob_bucket(), config.data_key_arn(), config.region()),
         geocoder=GazetteerGeocoder(),
-        clock=SystemClock(),
+        clock=clock,
         new_id=new_id,
+        enclave=build_enclave(clock),
     )
 
 

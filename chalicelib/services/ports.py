@@ -109,6 +109,29 @@ class Enclave(Protocol):
     def unseal(self, user_id: str, purpose: str, object_id: str, ciphertext: bytes) -> bytes: ...
 
 
+class KeyEraser(Protocol):
+    """Destroys a user's key (crypto-shredding): afterwards nothing sealed to them can be unsealed."""
+
+    def erase_user(self, user_id: str) -> None: ...
+
+
+class DeviceChannel(Protocol):
+    """Key establishment with a user's device (ECDH P-256 + HKDF + AES-GCM, see domain/envelope.py).
+    The device's plaintext is opened and re-sealed to the user inside the enclave; callers only see sealed bytes."""
+
+    def device_public_key_pem(self) -> str: ...
+    def reseal_from_device(self, user_id: str, purpose: str, object_id: str, envelope: bytes) -> bytes: ...
+
+
+class CertificateAuthority(Protocol):
+    """The enclave's CA for ledger validator nodes; its private key never leaves the adapter."""
+
+    def ca_certificate_pem(self) -> str: ...
+    def issue_node_certificate(self, node_id: str, public_key_pem: str) -> str: ...
+    def revoke_node_certificate(self, node_id: str) -> str: ...
+    def revocation_list_pem(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class LedgerReceipt:
     log: str  # "parent" (orders) or "side" (photos, access)
