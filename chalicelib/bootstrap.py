@@ -18,7 +18,17 @@ from .adapters.repositories import DynamoReservationRepository, DynamoSpaceRepos
 from .adapters.s3blobs import S3BlobStore
 from .adapters.tables import models
 from .services.idempotency import IdempotencyStore
-from .services.ports import BlobStore, Clock, Geocoder, IdentityProvider, ReservationRepository, SpaceRepository, UserRepository
+from .services.ports import (
+    BlobStore,
+    Clock,
+    Enclave,
+    Geocoder,
+    IdentityProvider,
+    KeyEraser,
+    ReservationRepository,
+    SpaceRepository,
+    UserRepository,
+)
 
 
 class SystemClock:
@@ -41,7 +51,8 @@ class Deps:
     geocoder: Geocoder
     clock: Clock
     new_id: Callable[[], str]
-    enclave: KmsEnclave
+    enclave: Enclave
+    keys: KeyEraser
 
 
 _lock = threading.Lock()
@@ -58,6 +69,7 @@ def build() -> Deps:
     m = models()
     spaces = DynamoSpaceRepository(m)
     clock = SystemClock()
+    enclave = build_enclave(clock)
     return Deps(
         users=DynamoUserRepository(m),
         spaces=spaces,
@@ -71,7 +83,8 @@ def build() -> Deps:
         geocoder=GazetteerGeocoder(),
         clock=clock,
         new_id=new_id,
-        enclave=build_enclave(clock),
+        enclave=enclave,
+        keys=enclave,
     )
 
 

@@ -57,6 +57,13 @@ class UserOut(BaseModel):
     created_at: str
 
 
+class ClosedOut(BaseModel):
+    user_id: str
+    status: str
+    closed_at: str | None
+    data_erased: bool
+
+
 class ProfilePatch(Strict):
     display_name: str | None = Field(default=None, min_length=1, max_length=80)
     roles: list[Literal["parker", "sharer"]] | None = Field(default=None, min_length=1)

@@ -1,0 +1,124 @@
+"""In-memory fakes of our own ports, for service tests. Each keeps state that tests assert on."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from chalicelib.domain.accounts import User
+from chalicelib.domain.errors import ConcurrentUpdateError, ConflictError, KeyErasedError, NotFoundError, SealError
+from chalicelib.services.ports import LedgerReceipt, Tokens
+
+
+class FixedClock:
+    def __init__(self, at: datetime | None = None) -> None:
+        self.at = at or datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.at
+
+
+class FakeUsers:
+    def __init__(self) -> None:
+        self.items: dict[str, User] = {}
+
+    def add(self, user: User) -> None:
+        if user.user_id in self.items:
+            raise ConflictError("account already exists")
+        self.items[user.user_id] = user
+
+    def get(self, user_id: str) -> User:
+        if user_id not in self.items:
+            raise NotFoundError("no such user", field="user_id")
+        return self.items[user_id]
+
+    def save(self, user: User, expected_version: int) -> None:
+        if self.get(user.user_id).version != expected_version:
+            raise ConcurrentUpdateError("account changed meanwhile")
+        self.items[user.user_id] = user
+
+
+@dataclass
+class FakeIdentityProvider:
+    signed_out: list[str] = field(default_factory=list)
+    groups: dict[str, set[str]] = field(default_factory=dict)
+
+    def sign_up(self, email: str, password: str) -> str:
+        return email
+
+    def confirm(self, email: str, code: str) -> None:
+        return None
+
+    def sign_in(self, email: str, password: str) -> Tokens:
+        return Tokens(email, email, None, 3600)
+
+    def verify(self, token: str) -> dict[str, object]:
+        return {"sub": token}
+
+    def sign_out_everywhere(self, user_id: str) -> None:
+        self.signed_out.append(user_id)
+
+    def add_to_group(self, user_id: str, group: str) -> None:
+        self.groups.setdefault(user_id, set()).add(group)
+
+
+class FakeEnclave:
+    """Real AES-GCM with one key per user and the (user, purpose, object) triple as associated data,
+    so a test that relies on the fake for refusals still sees real refusals."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, bytes] = {}
+        self.erased: set[str] = set()
+        self.unsealed: list[tuple[str, str, str]] = []
+
+    def _key(self, user_id: str) -> bytes:
+        if user_id in self.erased:
+            raise KeyErasedError("erased")
+        return self.keys.setdefault(user_id, AESGCM.generate_key(256))
+
+    def seal(self, user_id: str, purpose: str, object_id: str, plaintext: bytes) -> bytes:
+        nonce = os.urandom(12)
+        return nonce + AESGCM(self._key(user_id)).encrypt(nonce, plaintext, f"{user_id}|{purpose}|{object_id}".encode())
+
+    def unseal(self, user_id: str, purpose: str, object_id: str, ciphertext: bytes) -> bytes:
+        key = self._key(user_id)
+        try:
+            plaintext = AESGCM(key).decrypt(ciphertext[:12], ciphertext[12:], f"{user_id}|{purpose}|{object_id}".encode())
+        except Exception as exc:  # noqa: BLE001 - any failure is a refusal, as in the real adapter
+            raise SealError("refused") from exc
+        self.unsealed.append((user_id, purpose, object_id))
+        return plaintext
+
+    def erase_user(self, user_id: str) -> None:
+        self.erased.add(user_id)
+        self.keys.pop(user_id, None)
+
+
+@dataclass(frozen=True)
+class RecordedEntry:
+    log: str
+    action: str
+    user_id: str
+    order_id: str
+    sealed: dict[str, str]
+    digests: dict[str, str] | None
+
+
+class InMemoryLedger:
+    """The Ledger port, append-only, in memory."""
+
+    def __init__(self) -> None:
+        self.entries: list[RecordedEntry] = []
+
+    def record(self, *, log: str, action: str, user_id: str, order_id: str, sealed: dict[str, str],
+               digests: dict[str, str] | None = None) -> LedgerReceipt:
+        seq = sum(1 for e in self.entries if e.log == log)
+        self.entries.append(RecordedEntry(log, action, user_id, order_id, dict(sealed), dict(digests) if digests else None))
+        return LedgerReceipt(log, seq, f"{log}:{seq}")
+
+
+def user(user_id: str = "u1", status: str = "active") -> User:
+    return User(user_id, f"{user_id}@example.com", user_id, ("parker",), status, datetime(2026, 1, 1, tzinfo=UTC))
