@@ -11,7 +11,14 @@ from datetime import UTC, datetime
 from . import config
 from .adapters.cognito import CognitoIdentityProvider
 from .adapters.enclave import KmsEnclave
-from .adapters.enclave_tables import DynamoSecretStore, DynamoUserKeyStore, enclave_models
+from .adapters.enclave_ca import EnclaveCA
+from .adapters.enclave_tables import (
+    DynamoIdentityCases,
+    DynamoNodeCertificates,
+    DynamoSecretStore,
+    DynamoUserKeyStore,
+    enclave_models,
+)
 from .adapters.gazetteer import GazetteerGeocoder
 from .adapters.idempotency import DynamoIdempotencyStore
 from .adapters.repositories import DynamoReservationRepository, DynamoSpaceRepository, DynamoUserRepository
@@ -20,11 +27,14 @@ from .adapters.tables import models
 from .services.idempotency import IdempotencyStore
 from .services.ports import (
     BlobStore,
+    CertificateAuthority,
     Clock,
+    DeviceChannel,
     Enclave,
     Geocoder,
     IdentityProvider,
     KeyEraser,
+    ObjectStore,
     ReservationRepository,
     SpaceRepository,
     UserRepository,
@@ -53,6 +63,10 @@ class Deps:
     new_id: Callable[[], str]
     enclave: Enclave
     keys: KeyEraser
+    device: DeviceChannel
+    ca: CertificateAuthority
+    identity_cases: DynamoIdentityCases  # IdentityCases and IdentityGate
+    documents: ObjectStore
 
 
 _lock = threading.Lock()
@@ -70,6 +84,7 @@ def build() -> Deps:
     spaces = DynamoSpaceRepository(m)
     clock = SystemClock()
     enclave = build_enclave(clock)
+    blobs = S3BlobStore(config.blob_bucket(), config.data_key_arn(), config.region())
     return Deps(
         users=DynamoUserRepository(m),
         spaces=spaces,
@@ -79,12 +94,16 @@ def build() -> Deps:
             config.user_pool_id(), config.user_pool_client_id(), config.jwt_issuer(), config.jwks_url(), config.region(),
             config.auto_confirm_signups(),
         ),
-        blobs=S3BlobStore(config.blob_bucket(), config.data_key_arn(), config.region()),
+        blobs=blobs,
         geocoder=GazetteerGeocoder(),
         clock=clock,
         new_id=new_id,
         enclave=enclave,
         keys=enclave,
+        device=enclave,
+        ca=EnclaveCA(enclave, DynamoNodeCertificates(enclave_models()), clock, node_days=config.node_certificate_days()),
+        identity_cases=DynamoIdentityCases(enclave_models()),
+        documents=blobs,
     )
 
 

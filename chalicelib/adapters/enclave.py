@@ -26,7 +26,10 @@ from aws_encryption_sdk.key_providers.base import MasterKeyProvider
 from aws_encryption_sdk.key_providers.raw import RawMasterKey
 from botocore.exceptions import BotoCoreError, ClientError
 from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
+from ..domain.envelope import open_in_enclave
 from ..domain.errors import ConflictError, InvalidInputError, KeyErasedError, SealError, UnavailableError
 from ..services.ports import Clock
 from .enclave_tables import ACTIVE, DynamoSecretStore, DynamoUserKeyStore, StoredSecret, WrappedUserKey
@@ -38,6 +41,7 @@ USER_KEY_PROVIDER = "carparker-user"
 USER_KEY_PURPOSE = "user-key"
 ENCLAVE_OWNER = "_enclave"  # the "user" that owns the enclave's own secrets; never a Cognito sub
 CONTEXT_KEYS = ("user_id", "purpose", "object_id")
+DEVICE_SECRET = "device-ecdh-key"
 # What a malformed or altered message can raise out of the SDK's parser and decryptor.
 _DECODE_ERRORS = (AWSEncryptionSDKClientError, InvalidTag, InvalidSignature, ValueError, TypeError, KeyError, struct.error,
                   BotoCoreError, ClientError)
@@ -113,6 +117,13 @@ class _KeyCache:
             self.entries.pop(user_id, None)
 
 
+def _new_p256_key() -> tuple[bytes, str]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    private = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return private, public.decode("ascii")
+
+
 def _user_master_key(user_id: str, key_ref: str, key: bytes) -> RawMasterKey:
     wrapping = WrappingKey(WrappingAlgorithm.AES_256_GCM_IV12_TAG16_NO_PADDING, key, EncryptionKeyType.SYMMETRIC)
     return RawMasterKey(provider_id=USER_KEY_PROVIDER, key_id=f"{user_id}/{key_ref}".encode(), wrapping_key=wrapping)
@@ -131,6 +142,21 @@ class KmsEnclave:
         self.kms = StrictAwsKmsMasterKeyProvider(key_ids=[key_arn], botocore_session=session)
         self.sdk = aws_encryption_sdk.EncryptionSDKClient(commitment_policy=COMMITMENT, max_encrypted_data_keys=1)
         self.cache = _KeyCache(cache_ttl_s, cache_size, monotonic)
+        self.own: dict[str, tuple[bytes, str]] = {}
+        self.own_lock = threading.Lock()
+
+    # ------------------------------------------------------------------ key establishment with devices
+
+    def device_public_key_pem(self) -> str:
+        return self.own_secret(DEVICE_SECRET, _new_p256_key)[1]
+
+    def reseal_from_device(self, user_id: str, purpose: str, object_id: str, envelope: bytes) -> bytes:
+        """Open a device envelope and seal its content to the user, here; the plaintext goes nowhere else."""
+        context = _user_context(user_id, purpose, object_id)
+        private = serialization.load_der_private_key(self.own_secret(DEVICE_SECRET, _new_p256_key)[0], password=None)
+        assert isinstance(private, ec.EllipticCurvePrivateKey)
+        plaintext = open_in_enclave(private, user_id, purpose, object_id, envelope)
+        return self._encrypt(plaintext, self._user_key(user_id, create=True), context)
 
     # ------------------------------------------------------------------ the port
 
@@ -158,7 +184,14 @@ class KmsEnclave:
         return self._decrypt(ciphertext, self.kms, context_for(ENCLAVE_OWNER, purpose, object_id))
 
     def own_secret(self, name: str, create: Callable[[], tuple[bytes, str]]) -> tuple[bytes, str]:
-        """(private bytes, public PEM) of a named enclave secret, created and sealed on first use."""
+        """(private bytes, public PEM) of a named enclave secret, created and sealed on first use, then
+        kept in this container's memory (it never changes; at rest it exists only sealed)."""
+        with self.own_lock:
+            if name not in self.own:
+                self.own[name] = self._load_own(name, create)
+            return self.own[name]
+
+    def _load_own(self, name: str, create: Callable[[], tuple[bytes, str]]) -> tuple[bytes, str]:
         stored = self.secrets.get(name)
         if stored is None:
             private, public = create()

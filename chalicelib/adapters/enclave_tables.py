@@ -13,7 +13,8 @@ from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.models import Model
 
 from .. import config
-from ..domain.errors import ConflictError
+from ..domain.errors import ConcurrentUpdateError, ConflictError
+from ..domain.identity import APPROVED, OPEN, DocumentRef, IdentityCase
 from ..domain.timeutil import format_instant, parse_instant
 from .tables import _index, _meta
 
@@ -151,3 +152,94 @@ class DynamoSecretStore:
     def add(self, secret: StoredSecret, at: datetime) -> None:
         item = self.model(secret.name, sealed=secret.sealed, public=secret.public, created_at=format_instant(at))
         conditional_save(item, self.model.name.does_not_exist(), ConflictError("secret already exists", code="secret_exists"))
+
+
+@dataclass(frozen=True)
+class NodeRecord:
+    node_id: str
+    serial: str  # hex
+    certificate: str
+    status: str  # "active" or "revoked"
+    issued_at: datetime
+    revoked: tuple[tuple[str, datetime], ...]  # (serial hex, revoked at) of every certificate this node lost
+    version: int
+
+
+class DynamoNodeCertificates:
+    """Issued node certificates; a node has at most one active certificate (a condition on its version)."""
+
+    def __init__(self, models: EnclaveModels) -> None:
+        self.model = models.node_certificates
+
+    @staticmethod
+    def _record(item: Any) -> NodeRecord:
+        revoked = tuple((r["serial"], parse_instant(r["revoked_at"], field="revoked_at")) for r in item.revoked)
+        return NodeRecord(item.node_id, item.serial, item.certificate, item.status,
+                          parse_instant(item.issued_at, field="issued_at"), revoked, int(item.version))
+
+    def get(self, node_id: str) -> NodeRecord | None:
+        try:
+            return self._record(self.model.get(node_id, consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def put(self, record: NodeRecord, expected_version: int | None) -> None:
+        item = self.model(record.node_id, serial=record.serial, certificate=record.certificate, status=record.status,
+                          issued_at=format_instant(record.issued_at), version=record.version,
+                          revoked=[{"serial": s, "revoked_at": format_instant(at)} for s, at in record.revoked])
+        condition = self.model.node_id.does_not_exist() if expected_version is None else self.model.version == expected_version
+        conditional_save(item, condition, ConflictError("this node's certificate changed meanwhile", field="node_id",
+                                                        code="node_changed"))
+
+    def all(self) -> list[NodeRecord]:
+        return [self._record(item) for item in self.model.scan()]
+
+
+def _doc_to_dict(ref: DocumentRef) -> dict[str, str]:
+    return {"key": ref.key, "content_type": ref.content_type, "sealed_sha256": ref.sealed_sha256,
+            "uploaded_at": format_instant(ref.uploaded_at)}
+
+
+def _doc_from_dict(d: dict[str, str]) -> DocumentRef:
+    return DocumentRef(d["key"], d["content_type"], d["sealed_sha256"], parse_instant(d["uploaded_at"], field="uploaded_at"))
+
+
+def _when(text: str | None, name: str) -> datetime | None:
+    return parse_instant(text, field=name) if text else None
+
+
+class DynamoIdentityCases:
+    """One current case per user, written on its version; open cases form a sparse review queue."""
+
+    def __init__(self, models: EnclaveModels) -> None:
+        self.model = models.identity_cases
+
+    def get(self, user_id: str) -> IdentityCase | None:
+        try:
+            item = self.model.get(user_id, consistent_read=True)
+        except DoesNotExist:
+            return None
+        return self._case(item)
+
+    @staticmethod
+    def _case(item: Any) -> IdentityCase:
+        return IdentityCase(item.user_id, item.case_id, item.status, {k: _doc_from_dict(v) for k, v in item.documents.items()},
+                            _when(item.opened_at, "opened_at"), _when(item.decided_at, "decided_at"), item.decided_by, item.reason,
+                            int(item.version))
+
+    def save(self, case: IdentityCase, expected_version: int | None) -> None:
+        item = self.model(case.user_id, case_id=case.case_id, status=case.status,
+                          documents={k: _doc_to_dict(v) for k, v in case.documents.items()},
+                          review_status=case.status if case.status == OPEN else None,
+                          opened_at=format_instant(case.opened_at) if case.opened_at else None,
+                          decided_at=format_instant(case.decided_at) if case.decided_at else None,
+                          decided_by=case.decided_by, reason=case.reason, version=case.version)
+        condition = self.model.user_id.does_not_exist() if expected_version is None else self.model.version == expected_version
+        conditional_save(item, condition, ConcurrentUpdateError("the identity case changed meanwhile", field="case"))
+
+    def open_cases(self, limit: int) -> list[IdentityCase]:
+        return [self._case(item) for item in self.model.by_review.query(OPEN, limit=limit)]
+
+    def is_verified(self, user_id: str) -> bool:
+        case = self.get(user_id)
+        return case is not None and case.status == APPROVED

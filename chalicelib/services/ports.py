@@ -8,6 +8,7 @@ from typing import Protocol
 
 from ..domain.accounts import User
 from ..domain.geo import Point
+from ..domain.identity import IdentityCase
 from ..domain.reservations import Reservation
 from ..domain.spaces import Space
 
@@ -109,6 +110,25 @@ class Enclave(Protocol):
     def unseal(self, user_id: str, purpose: str, object_id: str, ciphertext: bytes) -> bytes: ...
 
 
+class ObjectStore(Protocol):
+    """Whole objects written by the API itself (sealed documents), encrypted at rest under our KMS key."""
+
+    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+    def get(self, key: str) -> bytes: ...
+
+
+class IdentityCases(Protocol):
+    def get(self, user_id: str) -> IdentityCase | None: ...
+    def save(self, case: IdentityCase, expected_version: int | None) -> None: ...
+    def open_cases(self, limit: int) -> list[IdentityCase]: ...
+
+
+class IdentityGate(Protocol):
+    """Answers "may this user act as someone whose identity was checked?"."""
+
+    def is_verified(self, user_id: str) -> bool: ...
+
+
 class KeyEraser(Protocol):
     """Destroys a user's key (crypto-shredding): afterwards nothing sealed to them can be unsealed."""
 
@@ -128,8 +148,9 @@ class CertificateAuthority(Protocol):
 
     def ca_certificate_pem(self) -> str: ...
     def issue_node_certificate(self, node_id: str, public_key_pem: str) -> str: ...
-    def revoke_node_certificate(self, node_id: str) -> str: ...
+    def revoke_node_certificate(self, node_id: str) -> None: ...
     def revocation_list_pem(self) -> str: ...
+    def node_certificates(self) -> dict[str, str]: ...
 
 
 @dataclass(frozen=True)
