@@ -6,10 +6,14 @@ import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from chalicelib.domain import envelope
 from chalicelib.domain.accounts import User
 from chalicelib.domain.errors import ConcurrentUpdateError, ConflictError, KeyErasedError, NotFoundError, SealError
+from chalicelib.domain.identity import APPROVED, OPEN, IdentityCase
 from chalicelib.services.ports import LedgerReceipt, Tokens
 
 
@@ -73,6 +77,14 @@ class FakeEnclave:
         self.keys: dict[str, bytes] = {}
         self.erased: set[str] = set()
         self.unsealed: list[tuple[str, str, str]] = []
+        self.device_key = ec.generate_private_key(ec.SECP256R1())
+
+    def device_public_key_pem(self) -> str:
+        return self.device_key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                         serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+    def reseal_from_device(self, user_id: str, purpose: str, object_id: str, data: bytes) -> bytes:
+        return self.seal(user_id, purpose, object_id, envelope.open_in_enclave(self.device_key, user_id, purpose, object_id, data))
 
     def _key(self, user_id: str) -> bytes:
         if user_id in self.erased:
@@ -122,3 +134,46 @@ class InMemoryLedger:
 
 def user(user_id: str = "u1", status: str = "active") -> User:
     return User(user_id, f"{user_id}@example.com", user_id, ("parker",), status, datetime(2026, 1, 1, tzinfo=UTC))
+
+
+class FakeObjectStore:
+    def __init__(self) -> None:
+        self.objects: dict[str, bytes] = {}
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        self.objects[key] = data
+
+    def get(self, key: str) -> bytes:
+        if key not in self.objects:
+            raise NotFoundError("no such document")
+        return self.objects[key]
+
+
+class FakeIdentityCases:
+    def __init__(self) -> None:
+        self.items: dict[str, IdentityCase] = {}
+
+    def get(self, user_id: str) -> IdentityCase | None:
+        return self.items.get(user_id)
+
+    def save(self, case: IdentityCase, expected_version: int | None) -> None:
+        current = self.items.get(case.user_id)
+        if (current.version if current else None) != expected_version:
+            raise ConcurrentUpdateError("the identity case changed meanwhile")
+        self.items[case.user_id] = case
+
+    def open_cases(self, limit: int) -> list[IdentityCase]:
+        return [c for c in self.items.values() if c.status == OPEN][:limit]
+
+    def is_verified(self, user_id: str) -> bool:
+        case = self.items.get(user_id)
+        return case is not None and case.status == APPROVED
+
+
+class Ids:
+    def __init__(self, prefix: str = "id") -> None:
+        self.prefix, self.n = prefix, 0
+
+    def __call__(self) -> str:
+        self.n += 1
+        return f"{self.prefix}{self.n}"
