@@ -83,8 +83,8 @@ class FakeEnclave:
         return self.device_key.public_key().public_bytes(serialization.Encoding.PEM,
                                                          serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
-    def reseal_from_device(self, user_id: str, purpose: str, object_id: str, data: bytes) -> bytes:
-        return self.seal(user_id, purpose, object_id, envelope.open_in_enclave(self.device_key, user_id, purpose, object_id, data))
+    def reseal_from_device(self, user_id: str, purpose: str, label: str, object_id: str, data: bytes) -> bytes:
+        return self.seal(user_id, purpose, object_id, envelope.open_in_enclave(self.device_key, user_id, purpose, label, data))
 
     def _key(self, user_id: str) -> bytes:
         if user_id in self.erased:

@@ -150,12 +150,15 @@ class KmsEnclave:
     def device_public_key_pem(self) -> str:
         return self.own_secret(DEVICE_SECRET, _new_p256_key)[1]
 
-    def reseal_from_device(self, user_id: str, purpose: str, object_id: str, envelope: bytes) -> bytes:
-        """Open a device envelope and seal its content to the user, here; the plaintext goes nowhere else."""
+    def reseal_from_device(self, user_id: str, purpose: str, label: str, object_id: str, envelope: bytes) -> bytes:
+        """Open a device envelope and seal its content to the user, here; the plaintext goes nowhere else.
+        The device binds its envelope to a label it knows in advance (the document side); the sealed copy
+        is bound to the server-side object id (case and side)."""
         context = _user_context(user_id, purpose, object_id)
+        context_for(user_id, purpose, label)
         private = serialization.load_der_private_key(self.own_secret(DEVICE_SECRET, _new_p256_key)[0], password=None)
         assert isinstance(private, ec.EllipticCurvePrivateKey)
-        plaintext = open_in_enclave(private, user_id, purpose, object_id, envelope)
+        plaintext = open_in_enclave(private, user_id, purpose, label, envelope)
         return self._encrypt(plaintext, self._user_key(user_id, create=True), context)
 
     # ------------------------------------------------------------------ the port

@@ -32,7 +32,7 @@ def upload_document(principal: Principal, side: str, content_type: str, envelope
     idv.check_side(side)
     current = cases.get(principal.user_id)
     case = idv.case_for_upload(current, principal.user_id, new_id())
-    sealed = device.reseal_from_device(principal.user_id, idv.DOCUMENT_PURPOSE, case.object_id(side), envelope)
+    sealed = device.reseal_from_device(principal.user_id, idv.DOCUMENT_PURPOSE, side, case.object_id(side), envelope)
     key = _document_key(case, side)
     documents.put(key, sealed, "application/octet-stream")
     updated = idv.with_document(case, side, DocumentRef(key, content_type, hashlib.sha256(sealed).hexdigest(), clock.now()))

@@ -140,7 +140,9 @@ class DeviceChannel(Protocol):
     The device's plaintext is opened and re-sealed to the user inside the enclave; callers only see sealed bytes."""
 
     def device_public_key_pem(self) -> str: ...
-    def reseal_from_device(self, user_id: str, purpose: str, object_id: str, envelope: bytes) -> bytes: ...
+    def reseal_from_device(self, user_id: str, purpose: str, label: str, object_id: str, envelope: bytes) -> bytes:
+        """Open an envelope the device made for (user_id, purpose, label); seal its content to (user_id, purpose, object_id)."""
+        ...
 
 
 class CertificateAuthority(Protocol):

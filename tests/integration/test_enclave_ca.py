@@ -87,10 +87,12 @@ def test_a_device_envelope_is_resealed_to_its_owner_inside_the_enclave(stack: ob
     public = serialization.load_pem_public_key(enclave.device_public_key_pem().encode())
     assert isinstance(public, ec.EllipticCurvePublicKey)
     user = str(uuid.uuid4())
-    wire = envelope.seal_on_device(public, user, "id-document", "c1/front", b"FRONT-IMAGE", ephemeral=ec.generate_private_key(
+    wire = envelope.seal_on_device(public, user, "id-document", "front", b"FRONT-IMAGE", ephemeral=ec.generate_private_key(
         ec.SECP256R1()), nonce=os.urandom(12))
-    sealed = enclave.reseal_from_device(user, "id-document", "c1/front", wire)
+    sealed = enclave.reseal_from_device(user, "id-document", "front", "c1/front", wire)
     assert b"FRONT-IMAGE" not in sealed
     assert bootstrap.build_enclave(FixedClock(NOW)).unseal(user, "id-document", "c1/front", sealed) == b"FRONT-IMAGE"
     with pytest.raises(InvalidInputError):
-        enclave.reseal_from_device(str(uuid.uuid4()), "id-document", "c1/front", wire)
+        enclave.reseal_from_device(str(uuid.uuid4()), "id-document", "front", "c1/front", wire)
+    with pytest.raises(InvalidInputError):
+        enclave.reseal_from_device(user, "id-document", "back", "c1/back", wire)

@@ -34,16 +34,16 @@ class World:
     ledger: InMemoryLedger
     clock: FixedClock
 
-    def device_envelope(self, who: Principal, side: str, case_id: str) -> bytes:
+    def device_envelope(self, who: Principal, side: str) -> bytes:
         public = serialization.load_pem_public_key(self.enclave.device_public_key_pem().encode())
         assert isinstance(public, ec.EllipticCurvePublicKey)
-        return envelope.seal_on_device(public, who.user_id, "id-document", f"{case_id}/{side}", image(side),
+        return envelope.seal_on_device(public, who.user_id, "id-document", side, image(side),
                                        ephemeral=ec.generate_private_key(ec.SECP256R1()), nonce=os.urandom(12))
 
-    def upload_all(self, who: Principal = ALICE, case_id: str = "case1") -> None:
+    def upload_all(self, who: Principal = ALICE) -> None:
         ids = Ids("case")
         for side in SIDES:
-            identity.upload_document(who, side, "image/jpeg", self.device_envelope(who, side, case_id), cases=self.cases,
+            identity.upload_document(who, side, "image/jpeg", self.device_envelope(who, side), cases=self.cases,
                                      device=self.enclave, documents=self.documents, clock=self.clock, new_id=ids)
 
     def review(self, who: Principal, side: str) -> bytes:
@@ -104,7 +104,7 @@ def test_the_owner_can_always_download_and_that_is_logged_too(world: World) -> N
 
 
 def test_submission_needs_all_three_sides_and_a_rejection_starts_a_new_case(world: World) -> None:
-    identity.upload_document(ALICE, "front", "image/png", world.device_envelope(ALICE, "front", "case1"), cases=world.cases,
+    identity.upload_document(ALICE, "front", "image/png", world.device_envelope(ALICE, "front"), cases=world.cases,
                              device=world.enclave, documents=world.documents, clock=world.clock, new_id=Ids("case"))
     with pytest.raises(RuleViolationError):
         identity.submit(ALICE, cases=world.cases, clock=world.clock)
@@ -115,7 +115,7 @@ def test_submission_needs_all_three_sides_and_a_rejection_starts_a_new_case(worl
         world.upload_all()  # under review
     identity.decide(VERIFIER, "alice", False, "expired card", cases=world.cases, clock=world.clock)
     ids = Ids("again")
-    identity.upload_document(ALICE, "front", "image/jpeg", world.device_envelope(ALICE, "front", "again1"), cases=world.cases,
+    identity.upload_document(ALICE, "front", "image/jpeg", world.device_envelope(ALICE, "front"), cases=world.cases,
                              device=world.enclave, documents=world.documents, clock=world.clock, new_id=ids)
     case = world.cases.get("alice")
     assert case is not None and case.case_id == "again1" and case.status == "collecting" and list(case.documents) == ["front"]
