@@ -170,3 +170,12 @@ def test_reservation_plates_are_not_stored_in_plaintext(api: ApiClient) -> None:
     r = api.post("/reservations", parker, {"space_id": space["space_id"], "plate": "ZX-404-QW", "start": at(40), "end": at(41)})
     assert r.status == 201, r.body
     assert not any(b"ZX404QW" in blob for _, blob in _all_stored_bytes())
+
+
+def test_the_api_description_lists_the_enclave_routes_and_is_valid(api: ApiClient) -> None:
+    from openapi_spec_validator import validate
+
+    doc = api.get("/openapi.json").body
+    validate(doc)
+    assert {"/me/close", "/enclave/public-key", "/enclave/ca-certificate", "/admin/validators",
+            "/admin/identity/cases/{user_id}/documents/{side}"} <= set(doc["paths"])
