@@ -32,6 +32,7 @@ from .services.ports import (
     DeviceChannel,
     Enclave,
     Geocoder,
+    IdentityCases,
     IdentityProvider,
     KeyEraser,
     ObjectStore,
@@ -65,7 +66,7 @@ class Deps:
     keys: KeyEraser
     device: DeviceChannel
     ca: CertificateAuthority
-    identity_cases: DynamoIdentityCases  # IdentityCases and IdentityGate
+    identity_cases: IdentityCases
     documents: ObjectStore
 
 

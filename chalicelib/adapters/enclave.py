@@ -40,7 +40,6 @@ SUITE = Algorithm.AES_256_GCM_HKDF_SHA512_COMMIT_KEY
 USER_KEY_PROVIDER = "carparker-user"
 USER_KEY_PURPOSE = "user-key"
 ENCLAVE_OWNER = "_enclave"  # the "user" that owns the enclave's own secrets; never a Cognito sub
-CONTEXT_KEYS = ("user_id", "purpose", "object_id")
 DEVICE_SECRET = "device-ecdh-key"
 # What a malformed or altered message can raise out of the SDK's parser and decryptor.
 _DECODE_ERRORS = (AWSEncryptionSDKClientError, InvalidTag, InvalidSignature, ValueError, TypeError, KeyError, struct.error,

@@ -23,10 +23,12 @@ ACTIVE, ERASED = "active", "erased"
 
 @dataclass(frozen=True)
 class EnclaveModels:
-    user_keys: type[Model]
-    secrets: type[Model]
-    node_certificates: type[Model]
-    identity_cases: type[Model]
+    """Model classes built at call time (table names come from config), so mypy cannot see their attributes."""
+
+    user_keys: Any
+    secrets: Any
+    node_certificates: Any
+    identity_cases: Any
 
 
 @functools.lru_cache(maxsize=8)
@@ -34,7 +36,7 @@ def _build(prefix: str, region: str) -> EnclaveModels:
     del prefix  # part of the cache key: config.table_name reads it
 
     class UserKeyItem(Model):
-        Meta = _meta("user-keys", region)
+        Meta = _meta("user-keys", region)  # type: ignore[assignment]
         user_id = UnicodeAttribute(hash_key=True)
         state = UnicodeAttribute()  # "active" or "erased"
         key_ref = UnicodeAttribute(null=True)
@@ -43,14 +45,14 @@ def _build(prefix: str, region: str) -> EnclaveModels:
         erased_at = UnicodeAttribute(null=True)
 
     class SecretItem(Model):
-        Meta = _meta("enclave-secrets", region)
+        Meta = _meta("enclave-secrets", region)  # type: ignore[assignment]
         name = UnicodeAttribute(hash_key=True)
         sealed = BinaryAttribute(legacy_encoding=False)
         public = UnicodeAttribute()  # PEM of the public half (or the CA certificate)
         created_at = UnicodeAttribute()
 
     class NodeCertificateItem(Model):
-        Meta = _meta("node-certificates", region)
+        Meta = _meta("node-certificates", region)  # type: ignore[assignment]
         node_id = UnicodeAttribute(hash_key=True)
         serial = UnicodeAttribute()
         certificate = UnicodeAttribute()
@@ -60,7 +62,7 @@ def _build(prefix: str, region: str) -> EnclaveModels:
         version = NumberAttribute()
 
     class IdentityCaseItem(Model):
-        Meta = _meta("identity-cases", region)
+        Meta = _meta("identity-cases", region)  # type: ignore[assignment]
         user_id = UnicodeAttribute(hash_key=True)
         case_id = UnicodeAttribute()
         status = UnicodeAttribute()

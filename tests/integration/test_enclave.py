@@ -137,3 +137,14 @@ def test_erasing_twice_or_a_user_who_never_sealed_anything_is_fine(enclave: KmsE
 def test_unseal_for_a_user_without_a_key_is_refused(enclave: KmsEnclave) -> None:
     with pytest.raises(SealError):
         enclave.unseal(uid(), "p", "o", enclave.seal(uid(), "p", "o", b"x"))
+
+
+def test_containers_racing_to_create_a_users_first_key_end_up_sharing_one(stack: object) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    user = uid()
+    containers = [fresh(stack) for _ in range(6)]
+    with ThreadPoolExecutor(len(containers)) as pool:
+        sealed = list(pool.map(lambda c: c.seal(user, "p", "race", SECRET), containers))
+    cold = fresh(stack)
+    assert all(cold.unseal(user, "p", "race", s) == SECRET for s in sealed)
