@@ -8,6 +8,8 @@ which is checked again after decrypt. Erasing a user overwrites their wrapped ke
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 import struct
 import threading
@@ -41,6 +43,7 @@ USER_KEY_PROVIDER = "carparker-user"
 USER_KEY_PURPOSE = "user-key"
 ENCLAVE_OWNER = "_enclave"  # the "user" that owns the enclave's own secrets; never a Cognito sub
 DEVICE_SECRET = "device-ecdh-key"
+BLIND_INDEX_SECRET = "blind-index-key"
 # What a malformed or altered message can raise out of the SDK's parser and decryptor.
 _DECODE_ERRORS = (AWSEncryptionSDKClientError, InvalidTag, InvalidSignature, ValueError, TypeError, KeyError, struct.error,
                   BotoCoreError, ClientError)
@@ -116,6 +119,10 @@ class _KeyCache:
             self.entries.pop(user_id, None)
 
 
+def _new_hmac_root() -> tuple[bytes, str]:
+    return secrets.token_bytes(32), "(symmetric: no public half)"
+
+
 def _new_p256_key() -> tuple[bytes, str]:
     key = ec.generate_private_key(ec.SECP256R1())
     private = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
@@ -143,6 +150,16 @@ class KmsEnclave:
         self.cache = _KeyCache(cache_ttl_s, cache_size, monotonic)
         self.own: dict[str, tuple[bytes, str]] = {}
         self.own_lock = threading.Lock()
+
+    # ------------------------------------------------------------------ blind indexes
+
+    def blind_index(self, purpose: str, value: str) -> str:
+        """A keyed, deterministic tag of a value (e.g. a plate for gate lookups) that can be stored and
+        queried without the value: HMAC-SHA256 under a per-purpose key derived from an enclave secret."""
+        context_for(ENCLAVE_OWNER, purpose, "blind-index")
+        root = self.own_secret(BLIND_INDEX_SECRET, _new_hmac_root)[0]
+        key = hmac.new(root, b"carparker/blind-index/v1\x00" + purpose.encode(), hashlib.sha256).digest()
+        return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
 
     # ------------------------------------------------------------------ key establishment with devices
 

@@ -135,6 +135,12 @@ class KeyEraser(Protocol):
     def erase_user(self, user_id: str) -> None: ...
 
 
+class BlindIndex(Protocol):
+    """Deterministic keyed tags for looking things up by a value that is only stored sealed (plates)."""
+
+    def blind_index(self, purpose: str, value: str) -> str: ...
+
+
 class DeviceChannel(Protocol):
     """Key establishment with a user's device (ECDH P-256 + HKDF + AES-GCM, see domain/envelope.py).
     The device's plaintext is opened and re-sealed to the user inside the enclave; callers only see sealed bytes."""

@@ -148,3 +148,9 @@ def test_containers_racing_to_create_a_users_first_key_end_up_sharing_one(stack:
         sealed = list(pool.map(lambda c: c.seal(user, "p", "race", SECRET), containers))
     cold = fresh(stack)
     assert all(cold.unseal(user, "p", "race", s) == SECRET for s in sealed)
+
+
+def test_blind_indexes_are_stable_across_containers_and_reveal_nothing(enclave: KmsEnclave, stack: object) -> None:
+    tag = enclave.blind_index("gate-plate", "cp1|AB123C")
+    assert tag == fresh(stack).blind_index("gate-plate", "cp1|AB123C") and len(tag) == 64 and "AB123C" not in tag
+    assert len({tag, enclave.blind_index("gate-plate", "cp1|AB123D"), enclave.blind_index("membership-plate", "cp1|AB123C")}) == 3
