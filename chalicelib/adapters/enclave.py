@@ -123,6 +123,13 @@ def _new_hmac_root() -> tuple[bytes, str]:
     return secrets.token_bytes(32), "(symmetric: no public half)"
 
 
+def load_p256_private_key(der: bytes) -> ec.EllipticCurvePrivateKey:
+    key = serialization.load_der_private_key(der, password=None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise SealError("an enclave secret does not hold the expected P-256 key", code="bad_enclave_secret")
+    return key
+
+
 def _new_p256_key() -> tuple[bytes, str]:
     key = ec.generate_private_key(ec.SECP256R1())
     private = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
@@ -136,7 +143,7 @@ def _user_master_key(user_id: str, key_ref: str, key: bytes) -> RawMasterKey:
 
 
 class KmsEnclave:
-    """Implements the Enclave port (seal, unseal) and erasure, for application data and the enclave's own keys."""
+    """The Enclave, KeyEraser, DeviceChannel and BlindIndex ports, plus the enclave's own sealed secrets (for the CA)."""
 
     def __init__(self, key_arn: str, user_keys: DynamoUserKeyStore, secrets_store: DynamoSecretStore, clock: Clock, *,
                  cache_ttl_s: float = 60, cache_size: int = 4096, monotonic: Callable[[], float] = time.monotonic) -> None:
@@ -172,8 +179,7 @@ class KmsEnclave:
         is bound to the server-side object id (case and side)."""
         context = _user_context(user_id, purpose, object_id)
         context_for(user_id, purpose, label)
-        private = serialization.load_der_private_key(self.own_secret(DEVICE_SECRET, _new_p256_key)[0], password=None)
-        assert isinstance(private, ec.EllipticCurvePrivateKey)
+        private = load_p256_private_key(self.own_secret(DEVICE_SECRET, _new_p256_key)[0])
         plaintext = open_in_enclave(private, user_id, purpose, label, envelope)
         return self._encrypt(plaintext, self._user_key(user_id, create=True), context)
 

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from ..domain import certs
 from ..domain.errors import ConflictError, NotFoundError
 from ..services.ports import Clock
-from .enclave import KmsEnclave
+from .enclave import KmsEnclave, load_p256_private_key
 from .enclave_tables import DynamoNodeCertificates, NodeRecord
 
 CA_SECRET = "ca-key"
@@ -36,9 +36,7 @@ class EnclaveCA:
 
     def _signer(self) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
         private, ca_pem = self.enclave.own_secret(CA_SECRET, self._create)
-        key = serialization.load_der_private_key(private, password=None)
-        assert isinstance(key, ec.EllipticCurvePrivateKey)
-        return key, x509.load_pem_x509_certificate(ca_pem.encode("ascii"))
+        return load_p256_private_key(private), x509.load_pem_x509_certificate(ca_pem.encode("ascii"))
 
     def ca_certificate_pem(self) -> str:
         return self.enclave.own_secret(CA_SECRET, self._create)[1]
