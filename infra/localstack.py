@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ class LocalStack:
 def start(prefix: str = "carparker-local", port: int | None = None, stage: str = "local") -> LocalStack:
     """Start moto, point this process's AWS clients at it, apply the template; return the app's settings."""
     port = port or free_port()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"

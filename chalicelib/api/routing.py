@@ -40,7 +40,8 @@ class Registry:
         self.operations.append(op)
 
     def document(self, title: str, version: str) -> dict[str, Any]:
-        schemas: dict[str, Any] = {"Error": _schema(Error, schemas_out := {})}
+        schemas_out: dict[str, Any] = {}
+        schemas: dict[str, Any] = {"Error": _schema(Error, schemas_out)}
         paths: dict[str, Any] = {}
         for op in self.operations:
             paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, schemas_out)

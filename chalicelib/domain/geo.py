@@ -13,6 +13,7 @@ EARTH_RADIUS_M = 6_371_008.8
 INDEX_PRECISION = 5  # the GSI partition key is the 5-character cell (~4.9 km x 4.9 km)
 STORED_PRECISION = 9
 MAX_COVER_CELLS = 24
+COORD_DECIMALS = 7
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,9 @@ class Point:
 
     def __post_init__(self) -> None:
         check_coordinates(self.lat, self.lng)
+        # 7 decimals is ~1 cm; it also keeps values DynamoDB can store (1e-200 would underflow).
+        object.__setattr__(self, "lat", round(float(self.lat), COORD_DECIMALS) + 0.0)
+        object.__setattr__(self, "lng", round(float(self.lng), COORD_DECIMALS) + 0.0)
 
 
 def check_coordinates(lat: float, lng: float) -> None:
@@ -33,7 +37,8 @@ def check_coordinates(lat: float, lng: float) -> None:
 
 def encode(lat: float, lng: float, precision: int = STORED_PRECISION) -> str:
     lat_lo, lat_hi, lng_lo, lng_hi = -90.0, 90.0, -180.0, 180.0
-    chars, bits, value, even = [], 0, 0, True
+    chars: list[str] = []
+    bits, value, even = 0, 0, True
     while len(chars) < precision:
         if even:
             mid = (lng_lo + lng_hi) / 2

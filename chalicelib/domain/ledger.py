@@ -1,0 +1,325 @@
+"""Ledger entries and block headers: frozen values, their canonical bytes, and block rules.
+
+Everything here is a pure function of its arguments (stdlib only). docs/ledger-format.md
+is the normative description of these encodings; keep the two in step.
+
+Each log ("parent", "side") is one cumulative RFC 9162 tree, like a transparency log:
+a block header commits to the root over *all* entries of its log from seq 0 to
+tree_size - 1, so consistency proofs between any two block heads of a log work.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
+from types import MappingProxyType
+
+from chalicelib.domain.canonical import MAX_SAFE_INTEGER, canonical_bytes
+from chalicelib.domain.errors import DomainError, InvalidInputError, RuleViolationError
+from chalicelib.domain.merkle import leaf_hash, root_from_leaf_hashes
+
+ENTRY_TYPE = "carparker.entry/v1"
+BLOCK_TYPE = "carparker.block/v1"
+FORMAT_VERSION = 1
+# Domain separation: a block signature can never be mistaken for a signature over
+# anything else a validator key might sign (RFC 9162 / sigsum do the same).
+SIGNING_CONTEXT = b"carparker-ledger-block-v1\n"
+GENESIS_PREV_HASH = "0" * 64
+LOGS = frozenset({"parent", "side"})
+ACTIONS = frozenset({"paid", "upload", "retrieve"})
+
+_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{3})?Z")
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+class LedgerError(DomainError):
+    """Base class of ledger encoding and block-rule errors."""
+
+    code = "ledger_error"
+
+
+class LedgerFormatError(LedgerError, InvalidInputError):
+    """An entry or header (or its dict form) is malformed."""
+
+    code = "invalid_ledger_format"
+
+
+class BlockMismatchError(LedgerError, RuleViolationError):
+    """A block does not follow from its predecessor and entries.
+
+    ``what`` names the rule that failed: "height", "ledger_id", "log", "link", "counts",
+    "seq", "validators", "time" or "root".
+    """
+
+    code = "block_mismatch"
+
+    def __init__(self, what: str, *, expected: object, computed: object) -> None:
+        super().__init__(f"block {what} mismatch: expected {expected!r}, computed {computed!r}",
+                         field=what)
+        self.what = what
+        self.expected = expected
+        self.computed = computed
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One ledger entry. ``sealed`` holds ciphertexts (field name -> standard base64);
+    ``digests`` holds plaintext SHA-256 hex digests (name -> hex) that bind attachments
+    such as photos to the entry. Both are read-only after construction."""
+
+    log: str
+    seq: int
+    action: str
+    user_id: str
+    order_id: str
+    recorded_at: str
+    sealed: Mapping[str, str] = field(default_factory=dict)
+    digests: Mapping[str, str] = field(default_factory=dict)
+    version: int = FORMAT_VERSION
+
+    def __post_init__(self) -> None:
+        _require_version(self.version)
+        _require_choice("log", self.log, LOGS)
+        _require_int("seq", self.seq)
+        _require_choice("action", self.action, ACTIONS)
+        _require_str("user_id", self.user_id)
+        _require_str("order_id", self.order_id, allow_empty=True)
+        parse_timestamp(self.recorded_at)
+        object.__setattr__(self, "sealed", _frozen_map("sealed", self.sealed, _require_base64))
+        object.__setattr__(self, "digests", _frozen_map("digests", self.digests, _require_hex64))
+
+
+@dataclass(frozen=True)
+class BlockHeader:
+    """A block of one log. ``root`` is the hex RFC 9162 root over entries 0..tree_size-1
+    of the log; ``prev_hash`` is header_hash of the block at height - 1;
+    ``validators_hash`` is quorum.validator_set_hash of the set that certifies the block
+    (as CometBFT headers do), so a certificate also commits to who may sign it."""
+
+    ledger_id: str
+    log: str
+    height: int
+    first_seq: int
+    entry_count: int
+    tree_size: int
+    root: str
+    prev_hash: str
+    validators_hash: str
+    cut_at: str
+    version: int = FORMAT_VERSION
+
+    def __post_init__(self) -> None:
+        _require_version(self.version)
+        _require_str("ledger_id", self.ledger_id)
+        _require_choice("log", self.log, LOGS)
+        for name in ("height", "first_seq", "tree_size"):
+            _require_int(name, getattr(self, name))
+        _require_int("entry_count", self.entry_count, minimum=1)
+        _require_hex64("root", self.root)
+        _require_hex64("prev_hash", self.prev_hash)
+        _require_hex64("validators_hash", self.validators_hash)
+        parse_timestamp(self.cut_at)
+        self._require_internal_consistency()
+
+    def _require_internal_consistency(self) -> None:
+        if self.tree_size != self.first_seq + self.entry_count:
+            raise LedgerFormatError(f"tree_size {self.tree_size} != first_seq {self.first_seq}"
+                                    f" + entry_count {self.entry_count}")
+        # Blocks are never empty, so exactly the genesis block starts at seq 0 and has no parent.
+        genesis = (self.height == 0, self.first_seq == 0, self.prev_hash == GENESIS_PREV_HASH)
+        if len(set(genesis)) != 1:
+            raise LedgerFormatError("height 0, first_seq 0 and an all-zero prev_hash must go "
+                                    f"together, got {genesis}")
+
+
+def parse_timestamp(value: object) -> datetime:
+    """Parse an RFC 3339 UTC time with 'Z' and second or millisecond precision."""
+    if not isinstance(value, str) or not _TIMESTAMP.fullmatch(value):
+        raise LedgerFormatError(f"time {value!r} is not YYYY-MM-DDTHH:MM:SS[.mmm]Z")
+    try:
+        moment = datetime.strptime(value[:19], "%Y-%m-%dT%H:%M:%S")
+    except ValueError as exc:
+        raise LedgerFormatError(f"time {value!r} is not a real date: {exc}") from exc
+    millis = int(value[20:23]) if len(value) == 24 else 0
+    return moment.replace(microsecond=millis * 1000, tzinfo=UTC)
+
+
+def entry_to_dict(entry: Entry) -> dict[str, object]:
+    """The entry as a JSON object, type tag included; its canonical form is the leaf data."""
+    data: dict[str, object] = {"type": ENTRY_TYPE}
+    for f in fields(entry):
+        value = getattr(entry, f.name)
+        data[f.name] = dict(value) if isinstance(value, Mapping) else value
+    return data
+
+
+def entry_bytes(entry: Entry) -> bytes:
+    return canonical_bytes(entry_to_dict(entry))
+
+
+def entry_leaf_hash(entry: Entry) -> bytes:
+    return leaf_hash(entry_bytes(entry))
+
+
+def entry_from_dict(data: object) -> Entry:
+    """Parse an entry object; unknown, missing or mistyped fields raise LedgerFormatError."""
+    values = _fields_of(data, ENTRY_TYPE, Entry)
+    return Entry(**values)  # type: ignore[arg-type]  # each field is validated in __post_init__
+
+
+def header_to_dict(header: BlockHeader) -> dict[str, object]:
+    data: dict[str, object] = {"type": BLOCK_TYPE}
+    data.update((f.name, getattr(header, f.name)) for f in fields(header))
+    return data
+
+
+def header_bytes(header: BlockHeader) -> bytes:
+    return canonical_bytes(header_to_dict(header))
+
+
+def header_hash(header: BlockHeader) -> str:
+    """Lowercase hex SHA-256 of the header's canonical bytes: the chain link and QC subject."""
+    return hashlib.sha256(header_bytes(header)).hexdigest()
+
+
+def signing_payload(header: BlockHeader) -> bytes:
+    """The exact bytes validators sign (ECDSA P-256 / SHA-256, KMS MessageType RAW)."""
+    return SIGNING_CONTEXT + header_bytes(header)
+
+
+def header_from_dict(data: object) -> BlockHeader:
+    values = _fields_of(data, BLOCK_TYPE, BlockHeader)
+    return BlockHeader(**values)  # type: ignore[arg-type]  # validated in __post_init__
+
+
+def build_block(ledger_id: str, log: str, height: int, prev: BlockHeader | None,
+                all_leaf_hashes_so_far: Sequence[bytes], new_entries: Sequence[Entry],
+                cut_at: str, *, validators_hash: str) -> BlockHeader:
+    """Cut the next block of ``log`` from ``new_entries``.
+
+    ``all_leaf_hashes_so_far`` are the leaf hashes of every earlier entry of the log
+    (seq 0 .. prev.tree_size - 1); ``validators_hash`` is validator_set_hash of the
+    current validator set. Raises BlockMismatchError if the arguments do not continue
+    ``prev``.
+    """
+    first_seq = len(all_leaf_hashes_so_far)
+    prev_hash = GENESIS_PREV_HASH if prev is None else header_hash(prev)
+    _require_link(prev, ledger_id=ledger_id, log=log, height=height, first_seq=first_seq,
+                  prev_hash=prev_hash, validators_hash=validators_hash, cut_at=cut_at)
+    _require_entries_continue(log, first_seq, new_entries)
+    leaves = [*all_leaf_hashes_so_far, *(entry_leaf_hash(e) for e in new_entries)]
+    return BlockHeader(ledger_id=ledger_id, log=log, height=height, first_seq=first_seq,
+                       entry_count=len(new_entries), tree_size=len(leaves),
+                       root=root_from_leaf_hashes(leaves).hex(), prev_hash=prev_hash,
+                       validators_hash=validators_hash, cut_at=cut_at)
+
+
+def check_block(header: BlockHeader, prev: BlockHeader | None,
+                leaf_hashes: Sequence[bytes]) -> None:
+    """Recompute ``header`` from its predecessor and the log's leaf hashes 0..tree_size-1.
+
+    This is what each validator runs before signing. Raises BlockMismatchError naming the
+    first rule that fails.
+    """
+    _require_link(prev, ledger_id=header.ledger_id, log=header.log, height=header.height,
+                  first_seq=header.first_seq, prev_hash=header.prev_hash,
+                  validators_hash=header.validators_hash, cut_at=header.cut_at)
+    if len(leaf_hashes) != header.tree_size:
+        raise BlockMismatchError("counts", expected=header.tree_size, computed=len(leaf_hashes))
+    root = root_from_leaf_hashes(leaf_hashes).hex()
+    if root != header.root:
+        raise BlockMismatchError("root", expected=header.root, computed=root)
+
+
+def _require_link(prev: BlockHeader | None, *, ledger_id: str, log: str, height: int,
+                  first_seq: int, prev_hash: str, validators_hash: str, cut_at: str) -> None:
+    if prev is None:
+        expected = {"height": 0, "counts": 0, "link": GENESIS_PREV_HASH}
+    else:
+        # Validator-set rotation is not designed yet, so a log keeps the set it began with.
+        expected = {"height": prev.height + 1, "counts": prev.tree_size,
+                    "link": header_hash(prev), "ledger_id": prev.ledger_id, "log": prev.log,
+                    "validators": prev.validators_hash}
+    actual = {"height": height, "counts": first_seq, "link": prev_hash,
+              "ledger_id": ledger_id, "log": log, "validators": validators_hash}
+    for what, want in expected.items():
+        if actual[what] != want:
+            raise BlockMismatchError(what, expected=want, computed=actual[what])
+    # Time may stand still (two blocks in one millisecond) but never run backwards.
+    if prev is not None and parse_timestamp(cut_at) < parse_timestamp(prev.cut_at):
+        raise BlockMismatchError("time", expected=f">= {prev.cut_at}", computed=cut_at)
+
+
+def _require_entries_continue(log: str, first_seq: int, entries: Sequence[Entry]) -> None:
+    if not entries:
+        raise BlockMismatchError("counts", expected="at least one entry", computed=0)
+    for offset, entry in enumerate(entries):
+        if entry.log != log:
+            raise BlockMismatchError("log", expected=log, computed=entry.log)
+        if entry.seq != first_seq + offset:
+            raise BlockMismatchError("seq", expected=first_seq + offset, computed=entry.seq)
+
+
+def _fields_of(data: object, type_tag: str, cls: type) -> dict[str, object]:
+    if not isinstance(data, Mapping):
+        raise LedgerFormatError(f"{type_tag}: expected a JSON object, got {type(data).__name__}")
+    names = {f.name for f in fields(cls)}
+    unknown = sorted(set(data) - names - {"type"})
+    missing = sorted((names | {"type"}) - set(data))
+    if unknown or missing:
+        raise LedgerFormatError(f"{type_tag}: unknown fields {unknown}, missing fields {missing}")
+    if data["type"] != type_tag:
+        raise LedgerFormatError(f"type is {data['type']!r}, want {type_tag!r}")
+    return {name: data[name] for name in names}
+
+
+def _require_version(value: object) -> None:
+    if type(value) is not int or value != FORMAT_VERSION:
+        raise LedgerFormatError(f"version {value!r} is not supported (want {FORMAT_VERSION})")
+
+
+def _require_int(name: str, value: object, minimum: int = 0) -> None:
+    # type() rather than isinstance(): True is an int to Python but not to the format.
+    if type(value) is not int or not minimum <= value <= MAX_SAFE_INTEGER:
+        raise LedgerFormatError(f"{name} must be an integer in [{minimum}, 2^53-1], got {value!r}")
+
+
+def _require_str(name: str, value: object, allow_empty: bool = False) -> None:
+    if not isinstance(value, str) or (not value and not allow_empty):
+        raise LedgerFormatError(f"{name} must be a {'' if allow_empty else 'non-empty '}string")
+
+
+def _require_choice(name: str, value: object, choices: frozenset[str]) -> None:
+    if not isinstance(value, str) or value not in choices:
+        raise LedgerFormatError(f"{name} {value!r} is not one of {sorted(choices)}")
+
+
+def _require_hex64(name: str, value: object) -> None:
+    if not isinstance(value, str) or not _HEX64.fullmatch(value):
+        raise LedgerFormatError(f"{name} must be 64 lowercase hex digits, got {value!r}")
+
+
+def _require_base64(name: str, value: object) -> None:
+    """Standard alphabet, padded, and canonical (re-encoding gives the same text)."""
+    try:
+        ok = isinstance(value, str) and base64.b64encode(
+            base64.b64decode(value.encode("ascii"), validate=True)).decode("ascii") == value
+    except (UnicodeEncodeError, binascii.Error):
+        ok = False
+    if not ok:
+        raise LedgerFormatError(f"{name} must be canonical standard base64")
+
+
+def _frozen_map(name: str, value: object,
+                check: Callable[[str, object], None]) -> Mapping[str, str]:
+    if not isinstance(value, Mapping):
+        raise LedgerFormatError(f"{name} must be an object")
+    for key, item in value.items():
+        _require_str(f"{name} key", key)
+        check(f"{name}[{key!r}]", item)
+    return MappingProxyType(dict(value))

@@ -1,0 +1,97 @@
+"""A second user gets 403 or 404 on every route that names someone else's thing, route by route."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from chalicelib.api.http import REGISTRY
+from tests.helpers import ALWAYS, ApiClient, User, at
+
+# A valid body per operation, so that what refuses the intruder is ownership, not validation.
+BODIES: dict[str, Any] = {
+    "requestOwnershipUpload": {"content_type": "application/pdf", "size": 10},
+    "addWindow": ALWAYS,
+    "replaceWindow": ALWAYS,
+    "extendReservation": {"end": at(30)},
+    "rejectSpace": {"reason": "not yours"},
+    "rejectIdentity": {"reason": "not yours"},
+    "registerValidator": {"node_id": "intruder-node", "public_key_pem": ec.generate_private_key(ec.SECP256R1()).public_key()
+                          .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()},
+}
+# Admin-only operations: a non-admin gets 403 whatever the target.
+ADMIN_ONLY = {"approveSpace", "rejectSpace", "listPendingSpaces", "listIdentityCases", "reviewIdentityDocument", "approveIdentity",
+              "rejectIdentity", "registerValidator", "revokeValidator"}
+
+
+@pytest.fixture
+def world(api: ApiClient) -> dict[str, Any]:
+    admin = api.sign_up(group="admin")
+    owner, other, sharer = api.sign_up(), api.sign_up(), api.sign_up()
+    pending = api.post("/spaces", owner, {"title": "Mine", "address": "Dam 2", "lat": 52.37, "lng": 4.89}).body
+    approved = api.approved_space(owner, admin)
+    theirs = api.approved_space(sharer, admin)
+    booking = api.post("/reservations", owner, {"space_id": theirs["space_id"], "plate": "OWN1", "start": at(24), "end": at(26)})
+    assert booking.status == 201, booking.body
+    return {"owner": owner, "other": other, "pending": pending, "approved": approved, "reservation": booking.body}
+
+
+def _params(op_id: str, w: dict[str, Any]) -> dict[str, str]:
+    space = w["approved"] if "Window" in op_id or op_id == "listSpaceReservations" else w["pending"]
+    return {
+        "space_id": space["space_id"],
+        "window_id": w["approved"]["windows"][0]["window_id"],
+        "reservation_id": w["reservation"]["reservation_id"],
+        "user_id": w["owner"].user_id,
+        "side": "front",
+        "node_id": "validator-1",
+    }
+
+
+def test_every_route_naming_another_users_thing_refuses_a_second_user(api: ApiClient, world: dict[str, Any]) -> None:
+    checked = []
+    for op in REGISTRY.operations:
+        names = re.findall(r"{(\w+)}", op.path)
+        if not op.auth or not names or op.path.startswith("/me/"):
+            continue  # /me/... parameters (an ID document's side) name only the caller's own things
+        params = _params(op.operation_id, world)
+        unknown = [n for n in names if n not in params]
+        assert not unknown, f"{op.operation_id}: teach this test how to name another user's {unknown}"
+        path = op.path.format(**params)
+        body = BODIES.get(op.operation_id, {}) if op.method in ("POST", "PUT", "PATCH") else None
+        reply = api.call(op.method, path, world["other"], body=body)
+        assert reply.status in (403, 404), f"{op.operation_id} {path}: {reply.status} {reply.body}"
+        checked.append(op.operation_id)
+    assert {"getSpace", "addWindow", "cancelReservation", "getReservation", "extendReservation"} <= set(checked)
+
+
+def test_admin_routes_refuse_non_admins(api: ApiClient, world: dict[str, Any]) -> None:
+    for op in REGISTRY.operations:
+        if op.operation_id in ADMIN_ONLY:
+            path = op.path.format(**_params(op.operation_id, world))
+            reply = api.call(op.method, path, world["other"], body=BODIES.get(op.operation_id, {}) if op.method == "POST" else None)
+            assert reply.status == 403, (op.operation_id, reply.body)
+
+
+def test_lists_show_only_the_callers_own_things(api: ApiClient, world: dict[str, Any]) -> None:
+    other = world["other"]
+    assert api.get("/spaces", other).body["spaces"] == []
+    assert api.get("/reservations", other).body["reservations"] == []
+    assert api.get("/sharer/reservations", other).body["reservations"] == []
+    mine = [s["space_id"] for s in api.get("/spaces", world["owner"]).body["spaces"]]
+    assert world["pending"]["space_id"] in mine
+
+
+def test_an_approved_space_is_public_but_without_its_private_parts(api: ApiClient, world: dict[str, Any]) -> None:
+    seen = api.get(f"/spaces/{world['approved']['space_id']}", world["other"])
+    assert seen.status == 200 and seen.body["document"] is None
+
+
+def test_routes_without_a_token_are_refused(api: ApiClient, world: dict[str, Any]) -> None:
+    assert api.get("/me").status == 401
+    bad = User("x", "x@example.com", "not-a-jwt")
+    assert api.get("/me", bad).status == 403

@@ -1,0 +1,118 @@
+"""`python -m chalicelib.cli verify-bundle` as an auditor runs it, in a subprocess."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from chalicelib.cli import SUBCOMMANDS
+from tests.unit.bundle_factory import (
+    dump,
+    make_bundle,
+    make_ledger,
+    make_zip,
+    validator_set,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+LEDGER = make_ledger()
+AWS_PACKAGES = ("boto3", "botocore", "chalice", "pynamodb", "aws_encryption_sdk")
+CORE_FILES = ["chalicelib/domain/merkle.py", "chalicelib/domain/canonical.py",
+              "chalicelib/domain/ledger.py", "chalicelib/domain/quorum.py",
+              "chalicelib/verify.py", "chalicelib/cli.py"]
+
+
+def run_cli(*args: str, prelude: str = "") -> subprocess.CompletedProcess[str]:
+    code = f"{prelude}import sys; from chalicelib.cli import main; sys.exit(main({list(args)!r}))"
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60, check=False)
+
+
+@pytest.fixture(scope="module")
+def bundle_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("evidence") / "bundle.json"
+    path.write_bytes(dump(make_bundle(LEDGER, items=[("parent", 1, 0), ("parent", 9, 2),
+                                                     ("parent", 6, 2)])))
+    return path
+
+
+def test_verified_bundle_exits_zero_with_the_summary_line(bundle_file: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "chalicelib.cli", "verify-bundle",
+                             str(bundle_file)], cwd=ROOT, capture_output=True, text=True,
+                            timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ("OK: 3 entries verified against 4 validators (quorum 3/4), "
+                             "ledger carparker-local, log parent up to tree size 12\n")
+    assert "--validators" in result.stderr  # says the keys were not pinned
+
+
+def test_zip_bundle_with_pinned_validators_verifies(tmp_path: Path) -> None:
+    evidence = tmp_path / "evidence.zip"
+    evidence.write_bytes(make_zip(make_bundle(LEDGER)))
+    published = tmp_path / "validators.json"
+    published.write_text(json.dumps(validator_set()))
+    result = run_cli("verify-bundle", str(evidence), "--validators", str(published))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.endswith("side up to tree size 4, 2 attachments checked\n")
+    assert result.stderr == ""
+
+
+def test_tampered_bundle_exits_one_with_a_reason(tmp_path: Path, bundle_file: Path) -> None:
+    tampered = tmp_path / "tampered.json"
+    tampered.write_bytes(bundle_file.read_bytes().replace(b'"user_id":"user-0"',
+                                                          b'"user_id":"user-2"', 1))
+    result = run_cli("verify-bundle", str(tampered))
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("FAIL: item ")
+    assert "inclusion proof" in result.stderr
+
+
+@pytest.mark.parametrize("content", [b"{not json", b"", b"PK\x03\x04 not a zip"])
+def test_unparseable_input_fails_cleanly(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "bad"
+    path.write_bytes(content)
+    result = run_cli("verify-bundle", str(path))
+    assert (result.returncode, result.stderr[:6]) == (1, "FAIL: ")
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_file_fails_cleanly(tmp_path: Path) -> None:
+    result = run_cli("verify-bundle", str(tmp_path / "absent.json"))
+    assert (result.returncode, result.stderr[:6]) == (1, "FAIL: ")
+
+
+def test_verifier_runs_with_aws_libraries_blocked(bundle_file: Path) -> None:
+    # sys.modules[name] = None makes any import of that name raise ImportError.
+    block = "".join(f"sys.modules[{name!r}] = None; " for name in AWS_PACKAGES)
+    check = ("import atexit; atexit.register(lambda: print('loaded:', sorted("
+             "m for m in sys.modules if m.split('.')[0] in "
+             f"{AWS_PACKAGES!r} and sys.modules[m] is not None)))\n")
+    result = run_cli("verify-bundle", str(bundle_file), prelude=f"import sys; {block}\n{check}")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("OK: 3 entries verified")
+    assert result.stdout.endswith("loaded: []\n")
+
+
+@pytest.mark.parametrize("path", CORE_FILES)
+def test_core_modules_import_only_stdlib_cryptography_and_our_core(path: str) -> None:
+    allowed = set(sys.stdlib_module_names) | {"chalicelib", "__future__"}
+    if path.endswith(("quorum.py", "verify.py")):
+        allowed.add("cryptography")
+    tree = ast.parse((ROOT / path).read_text())
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                for alias in node.names}
+    imported |= {node.module for node in ast.walk(tree)
+                 if isinstance(node, ast.ImportFrom) and node.module}
+    assert {name.split(".")[0] for name in imported} <= allowed
+
+
+def test_cli_subcommands_are_a_table_and_help_works() -> None:
+    assert "verify-bundle" in SUBCOMMANDS
+    result = run_cli("--help")
+    assert result.returncode == 0 and "verify-bundle" in result.stdout
