@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from ..domain.errors import NotFoundError
@@ -14,7 +15,8 @@ URL_TTL_S = 900
 class S3BlobStore:
     def __init__(self, bucket: str, kms_key_arn: str, region: str) -> None:
         self.bucket, self.kms_key_arn = bucket, kms_key_arn
-        self.client = boto3.client("s3", region_name=region)
+        # SigV4 is mandatory for SSE-KMS objects on AWS (SigV2 presigned URLs are refused there).
+        self.client = boto3.client("s3", region_name=region, config=Config(signature_version="s3v4"))
 
     def upload_ticket(self, key: str, content_type: str, max_bytes: int) -> UploadTicket:
         """A PUT URL whose signature covers the type, length and encryption headers the client must send."""
