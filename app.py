@@ -12,7 +12,7 @@ from chalice import Chalice, Rate
 
 from chalicelib import bootstrap
 from chalicelib.api.http import auth
-from chalicelib.routes import accounts, marketplace, orders, system
+from chalicelib.routes import accounts, enclave, identity, marketplace, orders, system
 from chalicelib.services import orders as orders_service
 
 app = Chalice(app_name="carparker")
@@ -22,6 +22,8 @@ app.register_blueprint(auth)
 app.register_blueprint(system.bp)
 app.register_blueprint(accounts.bp)
 app.register_blueprint(marketplace.bp)
+app.register_blueprint(enclave.bp)
+app.register_blueprint(identity.bp)
 app.register_blueprint(orders.bp)
 
 

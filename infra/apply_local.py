@@ -101,6 +101,10 @@ def _bucket(stack: _Stack, logical: str, p: dict[str, Any]) -> None:
     if "CorsConfiguration" in p:
         cors = [{**{k: v for k, v in r.items() if k != "MaxAge"}, "MaxAgeSeconds": r.get("MaxAge", 0)} for r in p["CorsConfiguration"]["CorsRules"]]
         s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": cors})
+    if "LifecycleConfiguration" in p:
+        rules = [{"ID": r["Id"], "Status": r["Status"], "Filter": {"Prefix": r.get("Prefix", "")},
+                  "Expiration": {"Days": r["ExpirationInDays"]}} for r in p["LifecycleConfiguration"]["Rules"]]
+        s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
     stack.refs[logical] = name
     stack.attrs[(logical, "Arn")] = f"arn:aws:s3:::{name}"
 
@@ -144,7 +148,8 @@ def load_template() -> dict[str, Any]:
 def apply(prefix: str, region: str, template: dict[str, Any] | None = None) -> dict[str, str]:
     """Create every resource of the template on the current endpoint; return the template's Outputs."""
     template = template or load_template()
-    stack = _Stack(template, {"Prefix": prefix}, region)
+    defaults = {name: str(p["Default"]) for name, p in template.get("Parameters", {}).items() if "Default" in p}
+    stack = _Stack(template, {**defaults, "Prefix": prefix}, region)
     pending = dict(template["Resources"])
     unknown = {r["Type"] for r in pending.values()} - set(CREATORS)
     if unknown:
@@ -168,6 +173,7 @@ def environment(prefix: str, region: str, outputs: dict[str, str]) -> dict[str, 
         "CP_USER_POOL_CLIENT_ID": outputs["UserPoolClientId"],
         "CP_BLOB_BUCKET": outputs["BlobBucket"],
         "CP_DATA_KEY_ARN": outputs["DataKeyArn"],
+        "CP_ENCLAVE_KEY_ARN": outputs["EnclaveKeyArn"],
     }
     for name, value in outputs.items():
         env.setdefault("CP_OUT_" + name, value)

@@ -90,3 +90,64 @@ def commitment(salt: bytes, photo_sha256_hex: str) -> str:
     if len(salt) != 32:
         raise InvalidInputError("salt must be 32 bytes", field="salt")
     return hashlib.sha256(COMMITMENT_TAG + salt + bytes.fromhex(photo_sha256_hex)).hexdigest()
+
+
+@dataclass(frozen=True)
+class Photo:
+    view: str
+    sha256: str
+    size: int
+    incoming_key: str
+    sealed_key: str | None = None
+    entry_id: str | None = None  # the ledger entry that records it, once recorded
+
+
+@dataclass(frozen=True)
+class PhotoSet:
+    order_id: str
+    phase: str
+    parker_id: str
+    status: str  # "requested" (upload URLs issued) or "recorded" (checked, sealed, on the ledger)
+    photos: tuple[Photo, ...]
+    requested_at: datetime
+    version: int = 1
+    sealed_meta: str | None = None  # enclave-sealed JSON: per view, capture time and commitment salt
+
+
+def attachment_name(order_id: str, phase: str, view: str) -> str:
+    return f"{order_id}-{phase}-{view}.jpg"
+
+
+OPEN, CLOSED = "open", "closed"
+SHARE_TARGETS = ("sharer", "carpark")
+CLAIM_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Claim:
+    claim_id: str
+    order_id: str
+    parker_id: str
+    sharer_id: str
+    carpark_id: str | None
+    share_with: tuple[str, ...]
+    description: str
+    status: str
+    opened_at: datetime
+    expires_at: datetime
+    version: int = 1
+    closed_at: datetime | None = None
+    access_log: tuple[tuple[str, str, str], ...] = ()  # (who, role, when) of every evidence view
+
+    def is_open(self, now: datetime) -> bool:
+        return self.status == OPEN and now < self.expires_at
+
+    def role_of(self, user_id: str, carpark_id: str | None, is_staff: bool) -> str | None:
+        """How the caller may see this claim's evidence, if at all."""
+        if user_id == self.parker_id:
+            return "parker"
+        if "sharer" in self.share_with and user_id == self.sharer_id:
+            return "sharer"
+        if "carpark" in self.share_with and is_staff and carpark_id is not None and carpark_id == self.carpark_id:
+            return "carpark"
+        return None

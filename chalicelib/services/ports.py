@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from ..domain.photos import ImageFacts
 
 from ..domain.accounts import User
 from ..domain.geo import Point
+from ..domain.identity import IdentityCase
 from ..domain.reservations import Reservation
 from ..domain.spaces import Space
 
@@ -77,8 +83,12 @@ class StoredObject:
 
 
 class BlobStore(Protocol):
-    def upload_ticket(self, key: str, content_type: str, max_bytes: int) -> UploadTicket: ...
+    def upload_ticket(self, key: str, content_type: str, max_bytes: int, sha256_hex: str | None = None) -> UploadTicket: ...
     def head(self, key: str) -> StoredObject | None: ...
+    def read(self, key: str, max_bytes: int) -> bytes | None: ...
+    def write(self, key: str, data: bytes, content_type: str) -> None: ...
+    def delete(self, key: str) -> None: ...
+    def download_url(self, key: str, filename: str, ttl_s: int) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -109,6 +119,57 @@ class Enclave(Protocol):
     def unseal(self, user_id: str, purpose: str, object_id: str, ciphertext: bytes) -> bytes: ...
 
 
+class ObjectStore(Protocol):
+    """Whole objects written by the API itself (sealed documents), encrypted at rest under our KMS key."""
+
+    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+    def get(self, key: str) -> bytes: ...
+
+
+class IdentityGate(Protocol):
+    """Answers "may this user act as someone whose identity was checked?"."""
+
+    def is_verified(self, user_id: str) -> bool: ...
+
+
+class IdentityCases(IdentityGate, Protocol):
+    def get(self, user_id: str) -> IdentityCase | None: ...
+    def save(self, case: IdentityCase, expected_version: int | None) -> None: ...
+    def open_cases(self, limit: int) -> list[IdentityCase]: ...
+
+
+class KeyEraser(Protocol):
+    """Destroys a user's key (crypto-shredding): afterwards nothing sealed to them can be unsealed."""
+
+    def erase_user(self, user_id: str) -> None: ...
+
+
+class BlindIndex(Protocol):
+    """Deterministic keyed tags for looking things up by a value that is only stored sealed (plates)."""
+
+    def blind_index(self, purpose: str, value: str) -> str: ...
+
+
+class DeviceChannel(Protocol):
+    """Key establishment with a user's device (ECDH P-256 + HKDF + AES-GCM, see domain/envelope.py).
+    The device's plaintext is opened and re-sealed to the user inside the enclave; callers only see sealed bytes."""
+
+    def device_public_key_pem(self) -> str: ...
+    def reseal_from_device(self, user_id: str, purpose: str, label: str, object_id: str, envelope: bytes) -> bytes:
+        """Open an envelope the device made for (user_id, purpose, label); seal its content to (user_id, purpose, object_id)."""
+        ...
+
+
+class CertificateAuthority(Protocol):
+    """The enclave's CA for ledger validator nodes; its private key never leaves the adapter."""
+
+    def ca_certificate_pem(self) -> str: ...
+    def issue_node_certificate(self, node_id: str, public_key_pem: str) -> str: ...
+    def revoke_node_certificate(self, node_id: str) -> None: ...
+    def revocation_list_pem(self) -> str: ...
+    def node_certificates(self) -> dict[str, str]: ...
+
+
 @dataclass(frozen=True)
 class LedgerReceipt:
     log: str  # "parent" (orders) or "side" (photos, access)
@@ -130,3 +191,13 @@ class Ledger(Protocol):
         sealed: dict[str, str],
         digests: dict[str, str] | None = None,
     ) -> LedgerReceipt: ...
+
+
+class EvidenceSource(Protocol):
+    """Evidence bundles (carparker.evidence/v1, docs/ledger-format.md) for certified ledger entries."""
+
+    def bundle(self, entry_ids: list[str]) -> dict[str, object]: ...
+
+
+class ImageInspector(Protocol):
+    def __call__(self, data: bytes, local_tz: ZoneInfo) -> ImageFacts: ...
