@@ -11,7 +11,7 @@ import os
 from chalice import Chalice
 
 from chalicelib.api.http import auth
-from chalicelib.routes import accounts, marketplace, system
+from chalicelib.routes import accounts, enclave, identity, marketplace, system
 
 app = Chalice(app_name="carparker")
 app.debug = os.environ.get("CP_STAGE") == "local"
@@ -20,3 +20,5 @@ app.register_blueprint(auth)
 app.register_blueprint(system.bp)
 app.register_blueprint(accounts.bp)
 app.register_blueprint(marketplace.bp)
+app.register_blueprint(enclave.bp)
+app.register_blueprint(identity.bp)

@@ -88,3 +88,31 @@ def currency() -> str:
 
 def billing_increment_min() -> int:
     return int_setting("CP_BILLING_INCREMENT_MIN", 15)
+
+
+def enclave_key_arn() -> str:
+    """The KMS key that wraps every per-user key and the enclave's own private keys."""
+    arn = _required("CP_ENCLAVE_KEY_ARN")
+    if not arn.startswith("arn:") or ":key/" not in arn:
+        raise ConfigError("CP_ENCLAVE_KEY_ARN must be a full key ARN (arn:aws:kms:<region>:<account>:key/<id>)")
+    return arn
+
+
+def user_key_cache_seconds() -> int:
+    """How long a container keeps an unwrapped user key; also the bound on how late erasure reaches other containers."""
+    value = int_setting("CP_USER_KEY_CACHE_S", 60)
+    if not 0 <= value <= 300:
+        raise ConfigError("CP_USER_KEY_CACHE_S must be between 0 and 300 seconds")
+    return value
+
+
+def require_verified_identity() -> bool:
+    """Per stage: may only parkers with an approved identity case reserve?"""
+    raw = os.environ.get("CP_REQUIRE_VERIFIED_ID", "0").strip()
+    if raw not in ("0", "1"):
+        raise ConfigError("CP_REQUIRE_VERIFIED_ID must be 0 or 1")
+    return raw == "1"
+
+
+def node_certificate_days() -> int:
+    return int_setting("CP_NODE_CERT_DAYS", 365)

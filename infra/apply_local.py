@@ -144,7 +144,8 @@ def load_template() -> dict[str, Any]:
 def apply(prefix: str, region: str, template: dict[str, Any] | None = None) -> dict[str, str]:
     """Create every resource of the template on the current endpoint; return the template's Outputs."""
     template = template or load_template()
-    stack = _Stack(template, {"Prefix": prefix}, region)
+    defaults = {name: str(p["Default"]) for name, p in template.get("Parameters", {}).items() if "Default" in p}
+    stack = _Stack(template, {**defaults, "Prefix": prefix}, region)
     pending = dict(template["Resources"])
     unknown = {r["Type"] for r in pending.values()} - set(CREATORS)
     if unknown:
@@ -168,6 +169,7 @@ def environment(prefix: str, region: str, outputs: dict[str, str]) -> dict[str, 
         "CP_USER_POOL_CLIENT_ID": outputs["UserPoolClientId"],
         "CP_BLOB_BUCKET": outputs["BlobBucket"],
         "CP_DATA_KEY_ARN": outputs["DataKeyArn"],
+        "CP_ENCLAVE_KEY_ARN": outputs["EnclaveKeyArn"],
     }
     for name, value in outputs.items():
         env.setdefault("CP_OUT_" + name, value)

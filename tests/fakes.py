@@ -1,22 +1,30 @@
 """In-memory fakes of our own ports. Contract tests (tests/integration/test_repository_contract.py)
-run the same assertions against these and against the DynamoDB adapters, so the fakes stay honest."""
+run the same assertions against these and against the DynamoDB adapters, so the fakes stay honest; the rest keep state
+that service tests assert on."""
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
-from chalicelib.domain import geo
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from chalicelib.domain import envelope, geo
 from chalicelib.domain.accounts import User
-from chalicelib.domain.errors import ConcurrentUpdateError, ConflictError, NotFoundError
+from chalicelib.domain.errors import ConcurrentUpdateError, ConflictError, KeyErasedError, NotFoundError, SealError
+from chalicelib.domain.identity import APPROVED, OPEN, IdentityCase
 from chalicelib.domain.reservations import Reservation
 from chalicelib.domain.spaces import Space
+from chalicelib.services.ports import LedgerReceipt, Tokens
 
 
 @dataclass
 class FixedClock:
-    moment: datetime
+    moment: datetime = field(default_factory=lambda: datetime(2026, 11, 24, 12, 0, tzinfo=UTC))
 
     def now(self) -> datetime:
         return self.moment
@@ -122,3 +130,140 @@ class FakeReservationRepository:
                 self.spaces.check_version(space.space_id, expected_space_version or -1)
                 self.spaces.items[space.space_id] = space
             self.items[reservation.reservation_id] = reservation
+
+
+FakeUsers = FakeUserRepository
+
+
+@dataclass
+class FakeIdentityProvider:
+    signed_out: list[str] = field(default_factory=list)
+    groups: dict[str, set[str]] = field(default_factory=dict)
+
+    def sign_up(self, email: str, password: str) -> str:
+        return email
+
+    def confirm(self, email: str, code: str) -> None:
+        return None
+
+    def sign_in(self, email: str, password: str) -> Tokens:
+        return Tokens(email, email, None, 3600)
+
+    def verify(self, token: str) -> dict[str, object]:
+        return {"sub": token}
+
+    def sign_out_everywhere(self, user_id: str) -> None:
+        self.signed_out.append(user_id)
+
+    def add_to_group(self, user_id: str, group: str) -> None:
+        self.groups.setdefault(user_id, set()).add(group)
+
+
+class FakeEnclave:
+    """Real AES-GCM with one key per user and the (user, purpose, object) triple as associated data,
+    so a test that relies on the fake for refusals still sees real refusals."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, bytes] = {}
+        self.erased: set[str] = set()
+        self.unsealed: list[tuple[str, str, str]] = []
+        self.device_key = ec.generate_private_key(ec.SECP256R1())
+
+    def device_public_key_pem(self) -> str:
+        return self.device_key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                         serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+    def reseal_from_device(self, user_id: str, purpose: str, label: str, object_id: str, data: bytes) -> bytes:
+        return self.seal(user_id, purpose, object_id, envelope.open_in_enclave(self.device_key, user_id, purpose, label, data))
+
+    def _key(self, user_id: str) -> bytes:
+        if user_id in self.erased:
+            raise KeyErasedError("erased")
+        return self.keys.setdefault(user_id, AESGCM.generate_key(256))
+
+    def seal(self, user_id: str, purpose: str, object_id: str, plaintext: bytes) -> bytes:
+        nonce = os.urandom(12)
+        return nonce + AESGCM(self._key(user_id)).encrypt(nonce, plaintext, f"{user_id}|{purpose}|{object_id}".encode())
+
+    def unseal(self, user_id: str, purpose: str, object_id: str, ciphertext: bytes) -> bytes:
+        key = self._key(user_id)
+        try:
+            plaintext = AESGCM(key).decrypt(ciphertext[:12], ciphertext[12:], f"{user_id}|{purpose}|{object_id}".encode())
+        except Exception as exc:  # noqa: BLE001 - any failure is a refusal, as in the real adapter
+            raise SealError("refused") from exc
+        self.unsealed.append((user_id, purpose, object_id))
+        return plaintext
+
+    def erase_user(self, user_id: str) -> None:
+        self.erased.add(user_id)
+        self.keys.pop(user_id, None)
+
+
+@dataclass(frozen=True)
+class RecordedEntry:
+    log: str
+    action: str
+    user_id: str
+    order_id: str
+    sealed: dict[str, str]
+    digests: dict[str, str] | None
+
+
+class InMemoryLedger:
+    """The Ledger port, append-only, in memory."""
+
+    def __init__(self) -> None:
+        self.entries: list[RecordedEntry] = []
+
+    def record(self, *, log: str, action: str, user_id: str, order_id: str, sealed: dict[str, str],
+               digests: dict[str, str] | None = None) -> LedgerReceipt:
+        seq = sum(1 for e in self.entries if e.log == log)
+        self.entries.append(RecordedEntry(log, action, user_id, order_id, dict(sealed), dict(digests) if digests else None))
+        return LedgerReceipt(log, seq, f"{log}:{seq}")
+
+
+def user(user_id: str = "u1", status: str = "active") -> User:
+    return User(user_id, f"{user_id}@example.com", user_id, ("parker",), status, datetime(2026, 1, 1, tzinfo=UTC))
+
+
+class FakeObjectStore:
+    def __init__(self) -> None:
+        self.objects: dict[str, bytes] = {}
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        self.objects[key] = data
+
+    def get(self, key: str) -> bytes:
+        if key not in self.objects:
+            raise NotFoundError("no such document")
+        return self.objects[key]
+
+
+class FakeIdentityCases:
+    def __init__(self) -> None:
+        self.items: dict[str, IdentityCase] = {}
+
+    def get(self, user_id: str) -> IdentityCase | None:
+        return self.items.get(user_id)
+
+    def save(self, case: IdentityCase, expected_version: int | None) -> None:
+        current = self.items.get(case.user_id)
+        if (current.version if current else None) != expected_version:
+            raise ConcurrentUpdateError("the identity case changed meanwhile")
+        self.items[case.user_id] = case
+
+    def open_cases(self, limit: int) -> list[IdentityCase]:
+        return [c for c in self.items.values() if c.status == OPEN][:limit]
+
+    def is_verified(self, user_id: str) -> bool:
+        case = self.items.get(user_id)
+        return case is not None and case.status == APPROVED
+
+
+class Ids:
+    def __init__(self, prefix: str = "id") -> None:
+        self.prefix, self.n = prefix, 0
+
+    def __call__(self) -> str:
+        self.n += 1
+        return f"{self.prefix}{self.n}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import boto3
 from botocore.exceptions import ClientError
 
+from ..domain.errors import NotFoundError
 from ..services.ports import StoredObject, UploadTicket
 
 URL_TTL_S = 900
@@ -35,6 +36,18 @@ class S3BlobStore:
         )
         del max_bytes  # enforced after upload by head(): presigned PUTs cannot cap the length
         return UploadTicket(url=url, method="PUT", headers=headers, key=key, expires_in=URL_TTL_S)
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type,
+                               ServerSideEncryption="aws:kms", SSEKMSKeyId=self.kms_key_arn)
+
+    def get(self, key: str) -> bytes:
+        try:
+            return bytes(self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read())
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                raise NotFoundError("no such document", field="key") from exc
+            raise
 
     def head(self, key: str) -> StoredObject | None:
         try:

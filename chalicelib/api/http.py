@@ -24,6 +24,9 @@ auth = Blueprint(__name__)
 
 # The one table from domain errors to HTTP statuses (first match wins; anything else is a 500).
 ERROR_STATUS: tuple[tuple[type[e.DomainError], int], ...] = (
+    (e.KeyErasedError, 410),
+    (e.SealError, 422),
+    (e.CertificateError, 422),
     (e.InvalidInputError, 400),
     (e.UnauthenticatedError, 401),
     (e.ForbiddenError, 403),

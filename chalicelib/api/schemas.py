@@ -57,6 +57,13 @@ class UserOut(BaseModel):
     created_at: str
 
 
+class ClosedOut(BaseModel):
+    user_id: str
+    status: str
+    closed_at: str | None
+    data_erased: bool
+
+
 class ProfilePatch(Strict):
     display_name: str | None = Field(default=None, min_length=1, max_length=80)
     roles: list[Literal["parker", "sharer"]] | None = Field(default=None, min_length=1)
@@ -239,3 +246,74 @@ class SearchQuery(Strict):
 class GroupGrant(Strict):
     group: Literal["staff", "admin"]
     carpark_id: str | None = Field(default=None, max_length=64)
+
+
+# ---------------------------------------------------------------- enclave and identity verification
+
+Base64 = Field(description="standard base64")
+
+
+class EnclaveKeyOut(BaseModel):
+    public_key_pem: str
+    scheme: str
+    envelope: str = "0x01 || device P-256 public key (65 bytes, uncompressed) || nonce (12) || AES-GCM ciphertext+tag"
+
+
+class CertificateOut(BaseModel):
+    certificate_pem: str
+
+
+class RevocationListOut(BaseModel):
+    crl_pem: str
+
+
+class ValidatorIn(Strict):
+    node_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+    public_key_pem: str = Field(min_length=100, max_length=1000, description="P-256 SubjectPublicKeyInfo, PEM")
+
+
+class ValidatorOut(BaseModel):
+    node_id: str
+    status: str
+    certificate_pem: str | None = None
+
+
+class ValidatorList(BaseModel):
+    ca_certificate_pem: str
+    validators: list[ValidatorOut]
+
+
+class IdentityDocumentIn(Strict):
+    content_type: Literal["image/jpeg", "image/png"]
+    envelope: str = Field(min_length=124, max_length=8 * 1024 * 1024, description="base64 device envelope (see /enclave/public-key)")
+
+
+class IdentityDocumentMeta(BaseModel):
+    side: str
+    content_type: str
+    uploaded_at: str
+
+
+class IdentityCaseOut(BaseModel):
+    user_id: str
+    case_id: str
+    status: str
+    documents: list[IdentityDocumentMeta]
+    opened_at: str | None
+    decided_at: str | None
+    reason: str | None
+
+
+class IdentityCaseList(BaseModel):
+    cases: list[IdentityCaseOut]
+
+
+class IdentityDocumentOut(BaseModel):
+    side: str
+    content_type: str
+    data: str = Base64
+    retrieve_entry: str = Field(description="the ledger entry that records this read")
+
+
+class DecisionIn(Strict):
+    reason: str | None = Field(default=None, max_length=500)

@@ -68,3 +68,23 @@ class ConcurrentUpdateError(ConflictError):
     """Someone else changed the record first; the caller may re-read and retry (409 if it gives up)."""
 
     code = "concurrent_update"
+
+
+class SealError(DomainError):
+    """Sealed data could not be sealed or opened: wrong owner, purpose or object, or altered bytes (422).
+
+    Never carries plaintext or key material; the cause stays on __cause__ for the logs."""
+
+    code = "seal_failed"
+
+
+class KeyErasedError(SealError):
+    """The owner's key was destroyed when the account closed: the data is gone for everyone (410)."""
+
+    code = "key_erased"
+
+
+class CertificateError(DomainError):
+    """A node certificate is forged, expired, revoked or malformed (422)."""
+
+    code = "certificate_invalid"

@@ -10,6 +10,7 @@ from .. import bootstrap
 from ..api import schemas as s
 from ..api.http import Api
 from ..api.present import user_out
+from ..domain.timeutil import format_instant
 from ..services import accounts
 
 bp = Blueprint(__name__)
@@ -58,3 +59,11 @@ def update_me() -> dict[str, Any]:
     return user_out(user, who.groups)
 
 
+@api.route("POST", "/me/close", "closeAccount",
+           "Close my account: my key is destroyed (nothing sealed to me opens again) and every session ends", "accounts",
+           response=s.ClosedOut)
+def close_me() -> dict[str, Any]:
+    d = bootstrap.deps()
+    user = accounts.close_account(api.principal(), users=d.users, keys=d.keys, idp=d.idp, clock=d.clock)
+    return {"user_id": user.user_id, "status": user.status, "closed_at": format_instant(user.closed_at) if user.closed_at else None,
+            "data_erased": True}

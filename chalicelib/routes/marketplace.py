@@ -134,7 +134,8 @@ def create_reservation() -> Response:
     key = api.header("Idempotency-Key")
     r, created = reservations.reserve(
         api.principal(), req.space_id, req.plate, parse_instant(req.start, field="start"), parse_instant(req.end, field="end"),
-        idempotency_key=key, spaces=d.spaces, reservations=d.reservations, clock=d.clock, new_id=d.new_id)
+        idempotency_key=key, spaces=d.spaces, reservations=d.reservations, clock=d.clock, new_id=d.new_id,
+        identity=d.identity_cases if config.require_verified_identity() else None)
     return json_response(201 if created else 200, reservation_out(r))
 
 

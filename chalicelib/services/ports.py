@@ -8,6 +8,7 @@ from typing import Protocol
 
 from ..domain.accounts import User
 from ..domain.geo import Point
+from ..domain.identity import IdentityCase
 from ..domain.reservations import Reservation
 from ..domain.spaces import Space
 
@@ -107,6 +108,57 @@ class Enclave(Protocol):
 
     def seal(self, user_id: str, purpose: str, object_id: str, plaintext: bytes) -> bytes: ...
     def unseal(self, user_id: str, purpose: str, object_id: str, ciphertext: bytes) -> bytes: ...
+
+
+class ObjectStore(Protocol):
+    """Whole objects written by the API itself (sealed documents), encrypted at rest under our KMS key."""
+
+    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+    def get(self, key: str) -> bytes: ...
+
+
+class IdentityGate(Protocol):
+    """Answers "may this user act as someone whose identity was checked?"."""
+
+    def is_verified(self, user_id: str) -> bool: ...
+
+
+class IdentityCases(IdentityGate, Protocol):
+    def get(self, user_id: str) -> IdentityCase | None: ...
+    def save(self, case: IdentityCase, expected_version: int | None) -> None: ...
+    def open_cases(self, limit: int) -> list[IdentityCase]: ...
+
+
+class KeyEraser(Protocol):
+    """Destroys a user's key (crypto-shredding): afterwards nothing sealed to them can be unsealed."""
+
+    def erase_user(self, user_id: str) -> None: ...
+
+
+class BlindIndex(Protocol):
+    """Deterministic keyed tags for looking things up by a value that is only stored sealed (plates)."""
+
+    def blind_index(self, purpose: str, value: str) -> str: ...
+
+
+class DeviceChannel(Protocol):
+    """Key establishment with a user's device (ECDH P-256 + HKDF + AES-GCM, see domain/envelope.py).
+    The device's plaintext is opened and re-sealed to the user inside the enclave; callers only see sealed bytes."""
+
+    def device_public_key_pem(self) -> str: ...
+    def reseal_from_device(self, user_id: str, purpose: str, label: str, object_id: str, envelope: bytes) -> bytes:
+        """Open an envelope the device made for (user_id, purpose, label); seal its content to (user_id, purpose, object_id)."""
+        ...
+
+
+class CertificateAuthority(Protocol):
+    """The enclave's CA for ledger validator nodes; its private key never leaves the adapter."""
+
+    def ca_certificate_pem(self) -> str: ...
+    def issue_node_certificate(self, node_id: str, public_key_pem: str) -> str: ...
+    def revoke_node_certificate(self, node_id: str) -> None: ...
+    def revocation_list_pem(self) -> str: ...
+    def node_certificates(self) -> dict[str, str]: ...
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from ..domain.plates import normalise_plate
 from ..domain.pricing import price_for_minutes
 from ..domain.reservations import CANCELLED, HOLDS_SPACE, RESERVED, Reservation, cancellation_terms
 from ..domain.timeutil import minutes_between
-from .ports import Clock, ReservationRepository, SpaceRepository
+from .ports import Clock, IdentityGate, ReservationRepository, SpaceRepository
 from .retry import on_conflict
 
 MIN_MINUTES = 15
@@ -48,6 +48,12 @@ def _check_request(principal: Principal, raw_plate: str, start: datetime, end: d
     return plate
 
 
+def _check_identity(principal: Principal, identity: IdentityGate | None) -> None:
+    if identity is not None and not identity.is_verified(principal.user_id):
+        raise RuleViolationError("reserving requires a verified identity: upload your ID under /me/identity", field="identity",
+                                 code="identity_not_verified")
+
+
 def reserve(
     principal: Principal,
     space_id: str,
@@ -60,9 +66,12 @@ def reserve(
     reservations: ReservationRepository,
     clock: Clock,
     new_id: Callable[[], str],
+    identity: IdentityGate | None = None,
 ) -> tuple[Reservation, bool]:
-    """Book the space; returns (reservation, created). A replay of the same request returns created=False."""
+    """Book the space; returns (reservation, created). A replay of the same request returns created=False.
+    `identity` is given on stages where reserving requires a verified identity."""
     plate = _check_request(principal, raw_plate, start, end, clock.now())
+    _check_identity(principal, identity)
     now = clock.now()
     reservation_id = reservation_id_for(principal.user_id, idempotency_key, new_id)
     fingerprint = _request_hash(space_id, plate, start, end)

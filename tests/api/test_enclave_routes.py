@@ -1,0 +1,181 @@
+"""Identity verification, validator certificates and the operator's-eye scan, through the API on moto."""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import boto3
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from chalicelib import bootstrap, config
+from chalicelib.domain import certs, envelope
+from tests.fakes import InMemoryLedger
+from tests.helpers import ApiClient, User, at
+
+SIDES = ("front", "back", "selfie")
+PLATE = b"QZ-981-XK"
+
+
+def id_image(user: User, side: str) -> bytes:
+    return f"JPEG national ID {side} SURNAME-{user.user_id[:8]} BSN-{user.user_id[-9:]}".encode()
+
+
+@pytest.fixture
+def ledger(api: ApiClient) -> Iterator[InMemoryLedger]:
+    """The ledger is another issue's adapter: until it lands, reads are logged to this in-memory one."""
+    fake = InMemoryLedger()
+    setattr(bootstrap.deps(), "ledger", fake)  # noqa: B010 - Deps has no ledger field before the merge
+    yield fake
+
+
+def device_upload(api: ApiClient, user: User, side: str) -> dict[str, object]:
+    key = api.get("/enclave/public-key").body
+    public = serialization.load_pem_public_key(key["public_key_pem"].encode())
+    assert isinstance(public, ec.EllipticCurvePublicKey) and key["scheme"] == envelope.SCHEME
+    wire = envelope.seal_on_device(public, user.user_id, "id-document", side, id_image(user, side),
+                                   ephemeral=ec.generate_private_key(ec.SECP256R1()), nonce=os.urandom(12))
+    r = api.post(f"/me/identity/documents/{side}", user, {"content_type": "image/jpeg", "envelope": base64.b64encode(wire).decode()})
+    assert r.status == 201, r.body
+    return r.body
+
+
+def verified_case(api: ApiClient, user: User) -> None:
+    for side in SIDES:
+        device_upload(api, user, side)
+    r = api.post("/me/identity/submit", user)
+    assert r.status == 200 and r.body["status"] == "open", r.body
+
+
+def test_verification_flow_reads_are_logged_and_end_with_the_decision(api: ApiClient, ledger: InMemoryLedger) -> None:
+    admin, parker = api.sign_up(group="admin"), api.sign_up(roles=("parker",))
+    verified_case(api, parker)
+    listed = api.get("/admin/identity/cases", admin)
+    assert parker.user_id in [c["user_id"] for c in listed.body["cases"]]
+    assert api.get("/admin/identity/cases", parker).status == 403
+    r = api.get(f"/admin/identity/cases/{parker.user_id}/documents/front", admin)
+    assert r.status == 200, r.body
+    assert base64.b64decode(r.body["data"]) == id_image(parker, "front") and r.body["retrieve_entry"] == "side:0"
+    assert [(e.action, e.user_id, e.sealed["viewer"]) for e in ledger.entries] == [("retrieve", parker.user_id, admin.user_id)]
+    assert api.post(f"/admin/identity/cases/{parker.user_id}/approve", admin).body["status"] == "approved"
+    assert api.get(f"/admin/identity/cases/{parker.user_id}/documents/back", admin).status == 403
+    own = api.get("/me/identity/documents/back", parker)
+    assert own.status == 200 and base64.b64decode(own.body["data"]) == id_image(parker, "back")
+    assert len(ledger.entries) == 2 and api.get("/me/identity", parker).body["status"] == "approved"
+
+
+def test_without_a_ledger_nobody_reads_documents(api: ApiClient) -> None:
+    parker = api.sign_up(roles=("parker",))
+    device_upload(api, parker, "front")
+    r = api.get("/me/identity/documents/front", parker)
+    assert r.status == 503 and r.body["code"] == "access_log_unavailable"
+
+
+def test_upload_errors_map_to_http(api: ApiClient) -> None:
+    parker = api.sign_up(roles=("parker",))
+    assert api.post("/me/identity/documents/front", parker, {"content_type": "image/jpeg", "envelope": "!" * 200}).status == 400
+    junk = base64.b64encode(b"\x01" + bytes(200)).decode()
+    assert api.post("/me/identity/documents/front", parker, {"content_type": "image/jpeg", "envelope": junk}).status == 400
+    assert api.post("/me/identity/submit", parker).status == 404
+    device_upload(api, parker, "front")
+    assert api.post("/me/identity/submit", parker).status == 422
+    assert api.post("/me/identity/documents/passport", parker, {"content_type": "image/jpeg", "envelope": junk}).status == 400
+
+
+def test_reserving_needs_a_verified_identity_where_the_stage_requires_it(api: ApiClient, monkeypatch: pytest.MonkeyPatch,
+                                                                        ledger: InMemoryLedger) -> None:
+    admin, sharer, parker = api.sign_up(group="admin"), api.sign_up(), api.sign_up(roles=("parker",))
+    space = api.approved_space(sharer, admin, lat=52.3500, lng=4.8700)
+    monkeypatch.setenv("CP_REQUIRE_VERIFIED_ID", "1")
+    body = {"space_id": space["space_id"], "plate": "ab-123-c", "start": at(30), "end": at(31)}
+    refused = api.post("/reservations", parker, body)
+    assert refused.status == 422 and refused.body["code"] == "identity_not_verified"
+    verified_case(api, parker)
+    api.post(f"/admin/identity/cases/{parker.user_id}/approve", admin)
+    assert api.post("/reservations", parker, body).status == 201
+
+
+def test_validators_are_certified_listed_and_revoked(api: ApiClient) -> None:
+    admin, someone = api.sign_up(group="admin"), api.sign_up()
+    key = ec.generate_private_key(ec.SECP256R1())
+    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    node_id = f"node-{someone.user_id[:8]}"
+    assert api.post("/admin/validators", someone, {"node_id": node_id, "public_key_pem": public}).status == 403
+    r = api.post("/admin/validators", admin, {"node_id": node_id, "public_key_pem": public})
+    assert r.status == 201, r.body
+    ca_pem = api.get("/enclave/ca-certificate").body["certificate_pem"]
+    now = datetime.now(UTC)
+    assert certs.verify_node_certificate(r.body["certificate_pem"], ca_pem, at=now).node_id == node_id
+    assert api.post("/admin/validators", admin, {"node_id": node_id, "public_key_pem": public}).status == 409
+    listed = api.get("/enclave/validators").body
+    admitted, refused = certs.admit_validators([(v["node_id"], v["certificate_pem"]) for v in listed["validators"]],
+                                               listed["ca_certificate_pem"], at=now)
+    assert node_id in [n.node_id for n in admitted] and not refused
+    assert api.post(f"/admin/validators/{node_id}/revoke", admin).body["status"] == "revoked"
+    crl = api.get("/enclave/revocation-list").body["crl_pem"]
+    _, refused = certs.admit_validators([(node_id, r.body["certificate_pem"])], ca_pem, at=now, crl_pem=crl)
+    assert refused == {node_id: "certificate_revoked"}
+    assert api.post("/admin/validators/nobody/revoke", admin).status == 404
+
+
+def test_closing_the_account_makes_my_documents_gone(api: ApiClient, ledger: InMemoryLedger) -> None:
+    admin, parker = api.sign_up(group="admin"), api.sign_up(roles=("parker",))
+    verified_case(api, parker)
+    assert api.post("/me/close", parker).status == 200
+    r = api.get(f"/admin/identity/cases/{parker.user_id}/documents/front", admin)
+    assert r.status == 410 and r.body["code"] == "key_erased"
+
+
+def _all_stored_bytes() -> Iterator[tuple[str, bytes]]:
+    ddb, s3 = boto3.client("dynamodb"), boto3.client("s3")
+    for table in ddb.list_tables()["TableNames"]:
+        for page in ddb.get_paginator("scan").paginate(TableName=table):
+            for item in page["Items"]:
+                yield table, repr(item).encode() + b"".join(v["B"] for v in item.values() if "B" in v)
+    bucket = config.blob_bucket()
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for obj in page.get("Contents", []):
+            yield obj["Key"], s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()
+
+
+def test_an_operator_reading_every_table_and_object_finds_no_id_data_or_sealed_plates(api: ApiClient, ledger: InMemoryLedger) -> None:
+    admin, parker = api.sign_up(group="admin"), api.sign_up(roles=("parker",))
+    verified_case(api, parker)
+    api.get(f"/admin/identity/cases/{parker.user_id}/documents/front", admin)
+    sealed_plate = bootstrap.deps().enclave.seal(parker.user_id, "ledger-field", "order-1/plate", PLATE)
+    ddb = boto3.client("dynamodb")
+    ddb.put_item(TableName=config.table_name("user-keys"), Item={"user_id": {"S": "scan-probe"}, "state": {"S": "probe"},
+                                                                 "created_at": {"S": "x"}, "wrapped": {"B": sealed_plate}})
+    secrets = [id_image(parker, side) for side in SIDES] + [f"SURNAME-{parker.user_id[:8]}".encode(), PLATE]
+    scanned = list(_all_stored_bytes())
+    assert any(where.startswith("identity/") for where, _ in scanned) and len(scanned) > 10
+    leaks = [(where, s) for where, blob in scanned for s in secrets if s in blob]
+    assert leaks == []
+    # the scan itself would see a leak: a plaintext planted the same way is found
+    ddb.put_item(TableName=config.table_name("user-keys"), Item={"user_id": {"S": "scan-probe"}, "state": {"S": "probe"},
+                                                                 "created_at": {"S": "x"}, "wrapped": {"B": PLATE}})
+    assert any(PLATE in blob for _, blob in _all_stored_bytes())
+    ddb.delete_item(TableName=config.table_name("user-keys"), Key={"user_id": {"S": "scan-probe"}})
+
+
+@pytest.mark.xfail(strict=True, reason="known gap: reservations (foundation) still store the plate in plaintext; sealing it "
+                                       "needs a blind index for gate lookups, to be agreed with the gate issue")
+def test_reservation_plates_are_not_stored_in_plaintext(api: ApiClient) -> None:
+    admin, sharer, parker = api.sign_up(group="admin"), api.sign_up(), api.sign_up(roles=("parker",))
+    space = api.approved_space(sharer, admin, lat=52.3400, lng=4.8600)
+    r = api.post("/reservations", parker, {"space_id": space["space_id"], "plate": "ZX-404-QW", "start": at(40), "end": at(41)})
+    assert r.status == 201, r.body
+    assert not any(b"ZX404QW" in blob for _, blob in _all_stored_bytes())
+
+
+def test_the_api_description_lists_the_enclave_routes_and_is_valid(api: ApiClient) -> None:
+    from openapi_spec_validator import validate
+
+    doc = api.get("/openapi.json").body
+    validate(doc)
+    assert {"/me/close", "/enclave/public-key", "/enclave/ca-certificate", "/admin/validators",
+            "/admin/identity/cases/{user_id}/documents/{side}"} <= set(doc["paths"])
