@@ -1,0 +1,167 @@
+"""`verify-ledger`: audit a whole stored ledger, every block, link, root, certificate and entry, reading the
+raw stored text (the exact bytes that were hashed) and naming the first block or entry that is wrong.
+
+One pass per log, O(n) hashes in all: entries are streamed in seq order next to the blocks and folded into a
+compact range, so memory stays O(log n) whatever the size of the ledger.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from .domain.canonical import canonical_bytes
+from .domain.chain import next_header, require_same_header
+from .domain.errors import DomainError
+from .domain.ledger import LOGS, BlockHeader, Entry, entry_from_dict, header_bytes, header_from_dict, header_hash, signing_payload
+from .domain.merkle import leaf_hash
+from .domain.quorum import Signature, ValidatorSet, validator_set_hash, verify_certificate
+
+
+class AuditError(Exception):
+    """The stored ledger does not verify; ``where`` names the first bad block or entry."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(f"{where}: {reason}")
+        self.where = where
+
+
+@dataclass
+class LogSummary:
+    log: str
+    blocks: int = 0
+    entries: int = 0
+
+
+def _strict(text: str, what: str) -> Any:
+    try:
+        value = json.loads(text)
+        if canonical_bytes(value) != text.encode("utf-8"):
+            raise AuditError(what, "stored text is not canonical JSON (altered)")
+        return value
+    except (ValueError, DomainError) as exc:
+        raise AuditError(what, f"unreadable: {exc}") from exc
+
+
+def _entry(item: Any, log: str, seq: int, height: int) -> Entry:
+    where = f"{log} entry {seq} (block {height})"
+    if int(item.seq) != seq:
+        raise AuditError(f"{log} entry {seq} (block {height})", f"missing; found seq {int(item.seq)} instead")
+    body = _strict(item.body, where)
+    try:
+        entry = entry_from_dict(body)
+    except DomainError as exc:
+        raise AuditError(where, str(exc)) from exc
+    if leaf_hash(item.body.encode("utf-8")).hex() != item.leaf:
+        raise AuditError(where, "its bytes do not hash to its stored leaf hash (entry altered)")
+    indexed = (item.user_id, item.order_id or "", item.recorded_at, entry.log, entry.seq)
+    if indexed != (entry.user_id, entry.order_id, entry.recorded_at, log, seq):
+        raise AuditError(where, "its index attributes disagree with its body (altered)")
+    return entry
+
+
+def _header(item: Any, log: str, height: int) -> tuple[BlockHeader, list[Signature], str]:
+    where = f"{log} block {height}"
+    if int(item.height) != height:
+        raise AuditError(where, f"missing; found height {int(item.height)} instead")
+    try:
+        header = header_from_dict(_strict(item.header, where))
+        cert = _strict(item.certificate, where + " certificate")
+        sigs = [Signature(str(s["validator_id"]), str(s["signature"])) for s in cert["signatures"]]
+        return header, sigs, str(cert["header_hash"])
+    except (DomainError, KeyError, TypeError) as exc:
+        raise AuditError(where, f"malformed: {exc}") from exc
+
+
+@dataclass
+class Auditor:
+    vset: ValidatorSet
+    ledger_id: str
+    blocks_of: Callable[[str], Iterator[Any]]
+    entries_of: Callable[[str], Iterator[Any]]
+    head_of: Callable[[str], Any]
+    progress: TextIO | None = None
+
+    def audit(self) -> list[LogSummary]:
+        return [self.audit_log(log) for log in sorted(LOGS)]
+
+    def audit_log(self, log: str) -> LogSummary:
+        summary = LogSummary(log)
+        entries = self.entries_of(log)
+        prev: BlockHeader | None = None
+        frontier: list[bytes] = []
+        total = self.head_of(log).height + 1
+        for height, item in enumerate(self.blocks_of(log)):
+            prev, frontier = self._block(item, log, height, prev, frontier, entries)
+            summary.blocks += 1
+            summary.entries = prev.tree_size
+            self._tick(log, height + 1, total)
+        self._check_head(log, prev)
+        return summary
+
+    def _block(self, item: Any, log: str, height: int, prev: BlockHeader | None, frontier: list[bytes],
+               entries: Iterator[Any]) -> tuple[BlockHeader, list[bytes]]:
+        header, sigs, certified_hash = _header(item, log, height)
+        where = f"{log} block {height}"
+        first = prev.tree_size if prev else 0
+        block_entries = [_entry(next(entries, _Missing(first + i)), log, first + i, height) for i in range(header.entry_count)]
+        try:
+            computed, frontier = next_header(ledger_id=self.ledger_id, log=log, prev=prev, prev_frontier=frontier,
+                                             entries=block_entries, cut_at=header.cut_at,
+                                             validators_hash=validator_set_hash(self.vset))
+            require_same_header(header, computed)
+            if certified_hash != header_hash(header):
+                raise AuditError(where, "its certificate is for another header")
+            counted = verify_certificate(self.vset, signing_payload(header), sigs)
+        except DomainError as exc:
+            raise AuditError(where, str(exc)) from exc
+        if len(counted) != len(sigs):
+            raise AuditError(where, f"only {len(counted)} of its {len(sigs)} signatures are valid (signature altered)")
+        return header, frontier
+
+    def _check_head(self, log: str, last: BlockHeader | None) -> None:
+        head = self.head_of(log)
+        expected = (last.height, last.tree_size, header_hash(last)) if last else (-1, 0, "")
+        if (head.height, head.tree_size, head.header_hash) != expected:
+            raise AuditError(f"{log} head", f"names {(head.height, head.tree_size, head.header_hash)}, the chain ends at {expected}")
+
+    def _tick(self, log: str, done: int, total: int) -> None:
+        if self.progress is None or total < 20:
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        self.progress.write(f"\r{log:6} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} blocks")
+        if done >= total:
+            self.progress.write("\n")
+        self.progress.flush()
+
+
+@dataclass(frozen=True)
+class _Missing:
+    seq: int
+    body: str = ""
+    leaf: str = ""
+    user_id: str = ""
+    order_id: str = ""
+    recorded_at: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "seq", -1)
+
+
+def dynamo_auditor(vset: ValidatorSet, ledger_id: str, progress: TextIO | None = sys.stderr) -> Auditor:
+    from .adapters.ledger_tables import DynamoLedgerStore, ledger_models
+
+    m = ledger_models()
+    store = DynamoLedgerStore(m)
+    return Auditor(vset, ledger_id,
+                   blocks_of=lambda log: iter(m.blocks.query(log, consistent_read=True)),
+                   entries_of=lambda log: iter(m.entries.query(log, consistent_read=True)),
+                   head_of=store.head, progress=progress)
+
+
+def header_text(header: BlockHeader) -> str:
+    return header_bytes(header).decode("utf-8")
