@@ -4,10 +4,12 @@ that service tests assert on."""
 
 from __future__ import annotations
 
+import base64
 import os
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -17,6 +19,7 @@ from chalicelib.domain import envelope, geo
 from chalicelib.domain.accounts import User
 from chalicelib.domain.errors import ConcurrentUpdateError, ConflictError, KeyErasedError, NotFoundError, SealError
 from chalicelib.domain.identity import APPROVED, OPEN, IdentityCase
+from chalicelib.domain.ledger import header_from_dict, signing_payload
 from chalicelib.domain.reservations import Reservation
 from chalicelib.domain.spaces import Space
 from chalicelib.services.ports import LedgerReceipt, Tokens
@@ -267,3 +270,38 @@ class Ids:
     def __call__(self) -> str:
         self.n += 1
         return f"{self.prefix}{self.n}"
+
+
+class Fault:
+    """What a faulty validator does instead of answering honestly (tests/service/test_ledger_faults.py)."""
+
+    CRASH, TIMEOUT, GARBAGE, OTHER_BLOCK, EQUIVOCATE = "crash", "timeout", "garbage", "other_block", "equivocate"
+
+
+class FaultyValidators:
+    """The validator transport with up to N validators misbehaving; `release` ends every pending timeout."""
+
+    def __init__(self, honest: Any, signers: dict[str, Any], watermarks: Any) -> None:
+        self.honest, self.signers, self.watermarks = honest, signers, watermarks
+        self.faults: dict[str, str] = {}
+        self.released = threading.Event()
+        self.calls: list[str] = []
+
+    def request(self, validator_id: str, request: dict[str, Any]) -> dict[str, Any]:
+        self.calls.append(validator_id)
+        fault = self.faults.get(validator_id)
+        if fault == Fault.CRASH:
+            raise RuntimeError(f"{validator_id} crashed")
+        if fault == Fault.TIMEOUT:
+            self.released.wait(5)
+        if fault == Fault.GARBAGE:
+            return {"validator_id": validator_id, "signature": base64.b64encode(os.urandom(70)).decode()}
+        if fault == Fault.OTHER_BLOCK:
+            other = {**request["header"], "root": "ab" * 32}
+            payload = signing_payload(header_from_dict(other))
+            return {"validator_id": validator_id, "signature": base64.b64encode(self.signers[validator_id].sign(payload)).decode()}
+        if fault == Fault.EQUIVOCATE:
+            # It already signed a conflicting block at this height: its own watermark must make it refuse.
+            self.watermarks.raise_to(validator_id, request["log"], request["height"], "cd" * 32)
+        reply: dict[str, Any] = self.honest.request(validator_id, request)
+        return reply
