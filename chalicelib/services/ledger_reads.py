@@ -115,8 +115,10 @@ def _history_out(ledger: LedgerService, entries: list[Entry]) -> dict[str, Any]:
 
 
 def history_by_order(principal: Principal, ledger: LedgerService, order_id: str) -> dict[str, Any]:
-    found = ledger.store.by_order(order_id, HISTORY_LIMIT)
-    return _history_out(ledger, [e for e in found if principal.is_admin or e.user_id == principal.user_id])
+    found = [e for e in ledger.store.by_order(order_id, HISTORY_LIMIT) if principal.is_admin or e.user_id == principal.user_id]
+    if not found:
+        raise NotFoundError("no ledger entries of yours for this order", field="order_id")
+    return _history_out(ledger, found)
 
 
 def history_by_user(principal: Principal, ledger: LedgerService, user_id: str | None) -> dict[str, Any]:
