@@ -7,6 +7,7 @@ compact range, so memory stays O(log n) whatever the size of the ledger.
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from .domain.canonical import canonical_bytes
-from .domain.chain import next_header, require_same_header
+from .domain.chain import header_from_leaves, require_entry_rules, require_same_header
 from .domain.errors import DomainError
 from .domain.ledger import LOGS, BlockHeader, Entry, entry_from_dict, header_bytes, header_from_dict, header_hash, signing_payload
 from .domain.merkle import leaf_hash
@@ -36,31 +37,34 @@ class LogSummary:
     entries: int = 0
 
 
-def _strict(text: str, what: str) -> Any:
+def _strict(text: str, what: str, canonical: bool = True) -> Any:
+    """Parse stored JSON. Entry bodies need no canonical re-encoding: their exact bytes are hashed into the
+    certified root, so any other spelling fails there; headers and certificates are checked here."""
     try:
         value = json.loads(text)
-        if canonical_bytes(value) != text.encode("utf-8"):
+        if canonical and canonical_bytes(value) != text.encode("utf-8"):
             raise AuditError(what, "stored text is not canonical JSON (altered)")
         return value
     except (ValueError, DomainError) as exc:
         raise AuditError(what, f"unreadable: {exc}") from exc
 
 
-def _entry(item: Any, log: str, seq: int, height: int) -> Entry:
+def _entry(item: Any, log: str, seq: int, height: int) -> tuple[Entry, bytes]:
     where = f"{log} entry {seq} (block {height})"
     if int(item.seq) != seq:
         raise AuditError(f"{log} entry {seq} (block {height})", f"missing; found seq {int(item.seq)} instead")
-    body = _strict(item.body, where)
+    body = _strict(item.body, where, canonical=False)
     try:
         entry = entry_from_dict(body)
     except DomainError as exc:
         raise AuditError(where, str(exc)) from exc
-    if leaf_hash(item.body.encode("utf-8")).hex() != item.leaf:
+    leaf = leaf_hash(item.body.encode("utf-8"))
+    if leaf.hex() != item.leaf:
         raise AuditError(where, "its bytes do not hash to its stored leaf hash (entry altered)")
     indexed = (item.user_id, item.order_id or "", item.recorded_at, entry.log, entry.seq)
     if indexed != (entry.user_id, entry.order_id, entry.recorded_at, log, seq):
         raise AuditError(where, "its index attributes disagree with its body (altered)")
-    return entry
+    return entry, leaf
 
 
 def _header(item: Any, log: str, height: int) -> tuple[BlockHeader, list[Signature], str]:
@@ -85,6 +89,10 @@ class Auditor:
     head_of: Callable[[str], Any]
     progress: TextIO | None = None
 
+    @functools.cached_property
+    def vset_hash(self) -> str:
+        return validator_set_hash(self.vset)
+
     def audit(self) -> list[LogSummary]:
         return [self.audit_log(log) for log in sorted(LOGS)]
 
@@ -107,11 +115,12 @@ class Auditor:
         header, sigs, certified_hash = _header(item, log, height)
         where = f"{log} block {height}"
         first = prev.tree_size if prev else 0
-        block_entries = [_entry(next(entries, _Missing(first + i)), log, first + i, height) for i in range(header.entry_count)]
+        checked = [_entry(next(entries, _Missing(first + i)), log, first + i, height) for i in range(header.entry_count)]
         try:
-            computed, frontier = next_header(ledger_id=self.ledger_id, log=log, prev=prev, prev_frontier=frontier,
-                                             entries=block_entries, cut_at=header.cut_at,
-                                             validators_hash=validator_set_hash(self.vset))
+            require_entry_rules([e for e, _ in checked], log, first)
+            computed, frontier = header_from_leaves(ledger_id=self.ledger_id, log=log, prev=prev, prev_frontier=frontier,
+                                                    leaves=[leaf for _, leaf in checked], cut_at=header.cut_at,
+                                                    validators_hash=self.vset_hash)
             require_same_header(header, computed)
             if certified_hash != header_hash(header):
                 raise AuditError(where, "its certificate is for another header")

@@ -83,15 +83,22 @@ def next_header(*, ledger_id: str, log: str, prev: BlockHeader | None, prev_fron
     """The header that follows ``prev`` with ``entries``, and the compact range after it.
 
     ``prev_frontier`` must be the compact range of ``prev`` (checked against ``prev.root``)."""
+    require_entry_rules(entries, log, prev.tree_size if prev else 0)
+    return header_from_leaves(ledger_id=ledger_id, log=log, prev=prev, prev_frontier=prev_frontier,
+                              leaves=[entry_leaf_hash(e) for e in entries], cut_at=cut_at, validators_hash=validators_hash)
+
+
+def header_from_leaves(*, ledger_id: str, log: str, prev: BlockHeader | None, prev_frontier: Sequence[bytes],
+                       leaves: Sequence[bytes], cut_at: str, validators_hash: str) -> tuple[BlockHeader, list[bytes]]:
+    """As next_header, from the new entries' leaf hashes (an auditor hashes the stored bytes directly)."""
     size = prev.tree_size if prev else 0
     if prev is not None and range_root(prev_frontier, size).hex() != prev.root:
         raise BlockMismatchError("frontier", expected=prev.root, computed=range_root(prev_frontier, size).hex())
-    if not entries:
+    if not leaves:
         raise BlockMismatchError("counts", expected="at least one entry", computed=0)
-    require_entry_rules(entries, log, size)
-    frontier, tree_size = extend(prev_frontier if prev else [], size, (entry_leaf_hash(e) for e in entries))
+    frontier, tree_size = extend(prev_frontier if prev else [], size, leaves)
     header = BlockHeader(ledger_id=ledger_id, log=log, height=prev.height + 1 if prev else 0, first_seq=size,
-                         entry_count=len(entries), tree_size=tree_size, root=range_root(frontier, tree_size).hex(),
+                         entry_count=len(leaves), tree_size=tree_size, root=range_root(frontier, tree_size).hex(),
                          prev_hash=header_hash(prev) if prev else GENESIS_PREV_HASH, validators_hash=validators_hash,
                          cut_at=cut_at)
     return header, frontier

@@ -120,21 +120,10 @@ class LedgerService:
         if self.ca is None:
             return None
         try:
-            return self.ca.ca_certificate_pem(), {v.id: self._certificate_for(v.id, vset) for v in vset.validators}
+            return self.ca.ca_certificate_pem(), {v.id: _certificate_for(self.ca, v.id, vset) for v in vset.validators}
         except DomainError as exc:
             log.warning("validator certificates unavailable, publishing bare keys: %s", exc)
             return None
-
-    def _certificate_for(self, validator_id: str, vset: ValidatorSet) -> str:
-        assert self.ca is not None
-        key_pem = vset.public_keys()[validator_id].public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
-        current = self.ca.node_certificates().get(validator_id)
-        if current is None:
-            return self.ca.issue_node_certificate(validator_id, key_pem)
-        cert_key = x509.load_pem_x509_certificate(current.encode()).public_key()
-        if cert_key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode() != key_pem:
-            raise RuleViolationError(f"the active certificate of {validator_id} is for another key")
-        return current
 
     # ------------------------------------------------------------------ recording
 
@@ -268,6 +257,17 @@ class LedgerService:
     def certified_head(self, log_name: str) -> StoredBlock | None:
         head = self.store.head(log_name)
         return self.store.block(log_name, head.height) if head.height >= 0 else None
+
+
+def _certificate_for(ca: CertificateAuthority, validator_id: str, vset: ValidatorSet) -> str:
+    key_pem = vset.public_keys()[validator_id].public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
+    current = ca.node_certificates().get(validator_id)
+    if current is None:
+        return ca.issue_node_certificate(validator_id, key_pem)
+    cert_key = x509.load_pem_x509_certificate(current.encode()).public_key()
+    if cert_key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode() != key_pem:
+        raise RuleViolationError(f"the active certificate of {validator_id} is for another key")
+    return current
 
 
 def _judge(vset: ValidatorSet, payload: bytes, validator_id: str, future: Future[dict[str, Any]],
