@@ -130,3 +130,32 @@ def test_any_single_bit_flip_in_an_api_bundle_fails_verification(small_blocks: A
             verify.verify_evidence(bytes(altered))
 
     flipped_fails()
+
+
+def test_the_validator_functions_and_the_scheduled_cutter_are_wired(small_blocks: ApiClient) -> None:
+    from chalice.test import Client
+
+    import app as app_module
+
+    parker = small_blocks.sign_up()
+    _paid(parker, uuid.uuid4().hex)
+    with Client(app_module.app, stage_name="local") as client:
+        refused = client.lambda_.invoke("validator_1", {"log": "parent", "height": 0, "header": {"type": "x"}}).payload
+        assert refused["validator_id"] == "validator-1" and "error" in refused
+        cut = client.lambda_.invoke("ledger_cutter", client.events.generate_cw_event(
+            source="aws.events", detail_type="Scheduled Event", detail={}, resources=[])).payload
+    assert isinstance(cut["blocks"], list)  # nothing is stale yet: a short block waits for the timeout
+
+
+def test_unknown_logs_bad_numbers_and_queued_entries_map_to_http(small_blocks: ApiClient) -> None:
+    api = small_blocks
+    parker = api.sign_up()
+    assert api.get("/ledger/nope/digest", parker).status == 404
+    assert api.get("/ledger/parent/blocks/x1", parker).status == 400
+    assert api.get("/ledger/parent/blocks/99999999", parker).status == 404
+    bootstrap.deps().ledger.cut_due(force=True)
+    receipt = _paid(parker, uuid.uuid4().hex)  # alone in the queue: k = 2 is not reached
+    queued = api.get(f"/ledger/parent/entries/{receipt.seq}/bundle", parker)
+    assert queued.status == 404 and queued.body["code"] == "entry_queued"
+    assert api.get(f"/ledger/parent/entries/{receipt.seq}", parker).body["status"] == "queued"
+    assert api.get("/ledger/status", parker).body["logs"][0]["queued"] >= 1

@@ -11,8 +11,8 @@ import pytest
 from chalicelib.adapters.memory import LocalSigner, MemoryLedgerStore, MemoryWatermarks, StaticKeys
 from chalicelib.adapters.validators import InProcessValidators
 from chalicelib.domain.errors import InvalidInputError
-from chalicelib.domain.ledger import header_hash, signing_payload
-from chalicelib.domain.quorum import verify_certificate
+from chalicelib.domain.ledger import GENESIS_PREV_HASH, BlockHeader, Entry, entry_leaf_hash, header_hash, signing_payload
+from chalicelib.domain.quorum import validator_set_hash, verify_certificate
 from chalicelib.services import ledger_reads
 from chalicelib.services.ledger import LedgerService, LedgerSettings, QuorumNotReachedError, validator_set_of
 from chalicelib.services.ledger_ports import EquivocationError
@@ -123,3 +123,47 @@ def test_blocks_chain_and_their_roots_match_a_full_recomputation(world: World) -
 def test_an_action_on_the_wrong_log_is_refused(world: World) -> None:
     with pytest.raises(InvalidInputError):
         world.ledger.record(log="side", action="paid", user_id="u1", order_id="o1", sealed={})
+
+
+def _proposal(w: World, **changes: object) -> dict[str, object]:
+    from dataclasses import replace
+
+    from chalicelib.domain.ledger import header_to_dict
+
+    entries = w.store.entries("parent", 0, 3)
+    header, _ = w.ledger._header("parent", None, entries, "2026-11-24T12:00:00Z")
+    return {"log": "parent", "height": 0, "header": header_to_dict(replace(header, **changes))}  # type: ignore[arg-type]
+
+
+def _node(w: World) -> ValidatorNode:
+    signer = LocalSigner()
+    return ValidatorNode("validator-9", LEDGER_ID, w.store, MemoryWatermarks(), signer, w.ledger.validator_set())
+
+
+@pytest.mark.parametrize(("changes", "refusal"), [
+    ({"root": "ab" * 32}, "root"),
+    ({"entry_count": 4, "tree_size": 4}, "counts"),
+    ({"ledger_id": "another-ledger"}, "ledger_id"),
+    ({"validators_hash": "cd" * 32}, "validators_hash"),
+])
+def test_a_validator_refuses_a_proposal_that_does_not_follow_from_the_stored_entries(
+        world: World, changes: dict[str, object], refusal: str) -> None:
+    world.validators.faults = {v: Fault.CRASH for v in IDS[:2]}  # keep the entries queued
+    record(world, 3)
+    reply = validate_block(_node(world), _proposal(world, **changes))
+    assert "signature" not in reply and refusal in str(reply["error"])
+    assert "signature" in validate_block(_node(world), _proposal(world))
+
+
+def test_a_validator_refuses_an_entry_on_the_wrong_log_and_a_block_without_a_certified_parent(world: World) -> None:
+    from chalicelib.domain.ledger import header_to_dict
+
+    world.store.logs["parent"].append(Entry(log="parent", seq=0, action="upload", user_id="u1", order_id="o1",
+                                            recorded_at="2026-11-24T12:00:00Z"))
+    header = BlockHeader(ledger_id=LEDGER_ID, log="parent", height=0, first_seq=0, entry_count=1, tree_size=1,
+                         root=entry_leaf_hash(world.store.logs["parent"][0]).hex(), prev_hash=GENESIS_PREV_HASH,
+                         validators_hash=validator_set_hash(world.ledger.validator_set()), cut_at="2026-11-24T12:00:00Z")
+    assert "action" in str(validate_block(_node(world), {"header": header_to_dict(header)})["error"])
+    orphan = {**header_to_dict(header), "height": 1, "first_seq": 1, "tree_size": 2, "prev_hash": "ab" * 32}
+    assert "link" in str(validate_block(_node(world), {"header": orphan})["error"])
+    assert "error" in validate_block(_node(world), {"header": "not a header"})
