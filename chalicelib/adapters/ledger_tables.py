@@ -25,7 +25,7 @@ from ..domain.canonical import canonical_bytes
 from ..domain.ledger import BlockHeader, Entry, entry_bytes, entry_from_dict, header_bytes, header_from_dict, header_hash
 from ..domain.merkle import leaf_hash
 from ..domain.quorum import QuorumCertificate, Signature
-from ..services.ledger_ports import EquivocationError, Head, HeadMovedError, StoredBlock
+from ..services.ledger_ports import DuplicateEntryError, EquivocationError, Head, HeadMovedError, StoredBlock
 from .tables import _meta
 
 
@@ -44,6 +44,7 @@ class LedgerModels:
     blocks: Any
     heads: Any
     watermarks: Any
+    unique: Any
 
 
 @functools.lru_cache(maxsize=8)
@@ -86,7 +87,13 @@ def _build(prefix: str, region: str) -> LedgerModels:
         height = NumberAttribute()
         header_hash = UnicodeAttribute()
 
-    return LedgerModels(EntryItem, BlockItem, HeadItem, WatermarkItem)
+    class UniqueItem(Model):
+        Meta = _meta("ledger-unique", region)  # type: ignore[assignment]
+        unique_key = UnicodeAttribute(hash_key=True)  # e.g. "paid:<order_id>": recorded once
+        log = UnicodeAttribute()
+        seq = NumberAttribute()
+
+    return LedgerModels(EntryItem, BlockItem, HeadItem, WatermarkItem, UniqueItem)
 
 
 def ledger_models() -> LedgerModels:
@@ -125,16 +132,33 @@ class DynamoLedgerStore:
             return int(item.seq)
         return -1
 
-    def put_entry(self, entry: Entry) -> None:
+    def put_entry(self, entry: Entry, once: str | None = None) -> None:
         body = entry_bytes(entry)
         item = self.m.entries(entry.log, entry.seq, body=body.decode("utf-8"), leaf=leaf_hash(body).hex(),
                               user_id=entry.user_id, order_id=entry.order_id or None, recorded_at=entry.recorded_at)
+        if once is not None:
+            return self._put_once(item, entry, once)
         try:
             item.save(condition=self.m.entries.seq.does_not_exist())
         except PutError as exc:
             if _failed_condition(exc):
                 raise HeadMovedError(f"{entry.log} seq {entry.seq} is taken") from exc
             raise
+
+    def _put_once(self, item: Any, entry: Entry, once: str) -> None:
+        """The entry and its unique key in one transaction: a retried `paid` can never be recorded twice."""
+        u = self.m.unique
+        try:
+            with TransactWrite(connection=item._get_connection().connection) as tx:
+                tx.save(item, condition=self.m.entries.seq.does_not_exist())
+                tx.save(u(once, log=entry.log, seq=entry.seq), condition=u.unique_key.does_not_exist())
+        except TransactWriteError as exc:
+            if not _failed_condition(exc):
+                raise
+            reasons = [r.code if r else None for r in exc.cancellation_reasons]
+            if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+                raise DuplicateEntryError(f"{once} was recorded before", int(u.get(once, consistent_read=True).seq)) from exc
+            raise HeadMovedError(f"{entry.log} seq {entry.seq} is taken") from exc
 
     def entry(self, log: str, seq: int) -> Entry | None:
         try:

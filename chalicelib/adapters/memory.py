@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from ..domain.ledger import BlockHeader, Entry, entry_leaf_hash, header_hash
 from ..domain.quorum import public_key_der
-from ..services.ledger_ports import EquivocationError, Head, HeadMovedError, StoredBlock
+from ..services.ledger_ports import DuplicateEntryError, EquivocationError, Head, HeadMovedError, StoredBlock
 
 
 @dataclass
@@ -21,15 +21,20 @@ class MemoryLedgerStore:
     logs: dict[str, list[Entry]] = field(default_factory=lambda: {"parent": [], "side": []})
     heads: dict[str, Head] = field(default_factory=dict)
     stored: dict[tuple[str, int], StoredBlock] = field(default_factory=dict)
+    once: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def last_seq(self, log: str) -> int:
         return len(self.logs[log]) - 1
 
-    def put_entry(self, entry: Entry) -> None:
+    def put_entry(self, entry: Entry, once: str | None = None) -> None:
         with self.lock:
             if entry.seq != len(self.logs[entry.log]):
                 raise HeadMovedError(f"seq {entry.seq} of {entry.log} is taken")
+            if once is not None and once in self.once:
+                raise DuplicateEntryError(f"{once} was recorded before", self.once[once])
+            if once is not None:
+                self.once[once] = entry.seq
             self.logs[entry.log].append(entry)
 
     def entry(self, log: str, seq: int) -> Entry | None:

@@ -35,6 +35,7 @@ from ..domain.quorum import (
 )
 from .ledger_ports import (
     CertifiedBlock,
+    DuplicateEntryError,
     Head,
     HeadMovedError,
     KeyDirectory,
@@ -131,13 +132,24 @@ class LedgerService:
                digests: dict[str, str] | None = None) -> LedgerReceipt:
         if log not in LOGS or ACTION_LOG.get(action) != log:
             raise InvalidInputError(f"action {action!r} is not recorded on log {log!r}", field="action")
-        entry = self._append(log, action, user_id, order_id, sealed, digests or {})
+        once = f"paid:{order_id}" if action == "paid" and order_id else None
+        try:
+            entry = self._append(log, action, user_id, order_id, sealed, digests or {}, once)
+        except DuplicateEntryError as exc:
+            return self._earlier(log, user_id, exc)
         if entry.seq + 1 - self.store.head(log).tree_size >= self.settings.block_size:
             self._cut_quietly(log)
         return LedgerReceipt(log, entry.seq, f"{log}:{entry.seq}")
 
+    def _earlier(self, log_name: str, user_id: str, exc: DuplicateEntryError) -> LedgerReceipt:
+        """A retried `paid` (say, after a crash between recording and completing the order) gets the first receipt."""
+        earlier = self.store.entry(log_name, exc.seq)
+        if earlier is None or earlier.user_id != user_id:
+            raise exc
+        return LedgerReceipt(log_name, exc.seq, f"{log_name}:{exc.seq}")
+
     def _append(self, log_name: str, action: str, user_id: str, order_id: str, sealed: dict[str, str],
-                digests: dict[str, str]) -> Entry:
+                digests: dict[str, str], once: str | None) -> Entry:
         for _ in range(MAX_APPEND_TRIES):
             seq = self.store.last_seq(log_name) + 1
             ciphertexts = {name: base64.b64encode(self.enclave.seal(user_id, SEAL_PURPOSE, object_id(log_name, seq, name),
@@ -146,7 +158,7 @@ class LedgerService:
             entry = Entry(log=log_name, seq=seq, action=action, user_id=user_id, order_id=order_id,
                           recorded_at=stamp(self.clock.now()), sealed=ciphertexts, digests=digests)
             try:
-                self.store.put_entry(entry)
+                self.store.put_entry(entry, once)
                 return entry
             except HeadMovedError:
                 continue  # another writer took this seq: seal again for the next one

@@ -19,6 +19,16 @@ class HeadMovedError(ConflictError):
     code = "ledger_head_moved"
 
 
+class DuplicateEntryError(ConflictError):
+    """An entry that may exist once (one `paid` per order) was recorded before, at ``seq``."""
+
+    code = "ledger_duplicate"
+
+    def __init__(self, message: str, seq: int) -> None:
+        super().__init__(message)
+        self.seq = seq
+
+
 class EquivocationError(ConflictError):
     """A validator was asked to sign a second, different block at a height it already signed."""
 
@@ -54,7 +64,8 @@ class FailureReport:
 
 class LedgerStore(Protocol):
     def last_seq(self, log: str) -> int: ...
-    def put_entry(self, entry: Entry) -> None: ...  # HeadMovedError if the seq is taken
+    def put_entry(self, entry: Entry, once: str | None = None) -> None:
+        """HeadMovedError if the seq is taken; DuplicateEntryError if ``once`` was used by an earlier entry."""
     def entry(self, log: str, seq: int) -> Entry | None: ...
     def entries(self, log: str, first: int, count: int) -> list[Entry]: ...
     def leaf_hashes(self, log: str, count: int) -> list[bytes]: ...  # as stored: callers check them against a root

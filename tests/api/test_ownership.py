@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 import pytest
@@ -36,10 +37,11 @@ def world(api: ApiClient) -> dict[str, Any]:
     assert booking.status == 201, booking.body
     from chalicelib import bootstrap
 
-    entry = bootstrap.deps().ledger.record(log="parent", action="paid", user_id=owner.user_id, order_id="order-of-owner",
+    order_id = f"order-{uuid.uuid4().hex}"
+    entry = bootstrap.deps().ledger.record(log="parent", action="paid", user_id=owner.user_id, order_id=order_id,
                                            sealed={"Fees": "1 EUR"})
     return {"owner": owner, "other": other, "pending": pending, "approved": approved, "reservation": booking.body,
-            "entry": entry}
+            "entry": entry, "order_id": order_id}
 
 
 def _params(op_id: str, w: dict[str, Any]) -> dict[str, str]:
@@ -54,7 +56,7 @@ def _params(op_id: str, w: dict[str, Any]) -> dict[str, str]:
         "log": w["entry"].log,
         "seq": str(w["entry"].seq),
         "height": "0",
-        "order_id": "order-of-owner",
+        "order_id": w["order_id"],
     }
 
 

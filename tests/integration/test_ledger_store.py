@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import uuid
 from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import replace
@@ -27,8 +28,8 @@ def ledger(stack: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[LedgerSer
     monkeypatch.setenv("CP_LEDGER_BLOCK_SIZE", "2")
     bootstrap.override(None)
     service = bootstrap.deps().ledger
-    for i in range(2):
-        service.record(log="parent", action="paid", user_id="u-store", order_id=f"o{i}", sealed={"Fees": "1 EUR"})
+    for _ in range(2):
+        service.record(log="parent", action="paid", user_id="u-store", order_id=uuid.uuid4().hex, sealed={"Fees": "1 EUR"})
     yield service
     bootstrap.override(None)
 

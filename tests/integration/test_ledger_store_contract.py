@@ -15,10 +15,10 @@ from chalicelib.adapters.memory import MemoryLedgerStore
 from chalicelib.domain.chain import next_header
 from chalicelib.domain.ledger import Entry, header_hash
 from chalicelib.domain.quorum import QuorumCertificate, Signature
-from chalicelib.services.ledger_ports import HeadMovedError, StoredBlock
+from chalicelib.services.ledger_ports import DuplicateEntryError, HeadMovedError, StoredBlock
 
 VHASH = "ab" * 32
-TABLES = ("LedgerEntriesTable", "LedgerBlocksTable", "LedgerHeadsTable", "LedgerWatermarksTable")
+TABLES = ("LedgerEntriesTable", "LedgerBlocksTable", "LedgerHeadsTable", "LedgerWatermarksTable", "LedgerUniqueTable")
 
 
 @pytest.fixture(params=["memory", "dynamodb"])
@@ -90,3 +90,13 @@ def test_a_block_cannot_skip_a_height(store: Any) -> None:
         store.commit(StoredBlock(replace(block.header, height=1, first_seq=1, tree_size=2, prev_hash="cd" * 32),
                                  block.certificate, block.frontier))
     assert store.head("parent").height == -1
+
+
+def test_an_entry_keyed_once_is_stored_once_and_names_the_first(store: Any) -> None:
+    store.put_entry(entry(0), once="paid:o1")
+    with pytest.raises(DuplicateEntryError) as found:
+        store.put_entry(entry(1), once="paid:o1")
+    assert found.value.seq == 0 and store.last_seq("parent") == 0
+    with pytest.raises(HeadMovedError):
+        store.put_entry(entry(0), once="paid:o2")
+    store.put_entry(entry(1), once="paid:o2")

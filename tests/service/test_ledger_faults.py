@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -47,8 +48,8 @@ def world() -> Iterator[World]:
 
 
 def record(w: World, n: int, user: str = "u1") -> None:
-    for i in range(n):
-        w.ledger.record(log="parent", action="paid", user_id=user, order_id=f"o{i}", sealed={"Fees": "100 EUR"})
+    for _ in range(n):
+        w.ledger.record(log="parent", action="paid", user_id=user, order_id=uuid.uuid4().hex, sealed={"Fees": "100 EUR"})
 
 
 def committed(w: World) -> int:
@@ -167,3 +168,13 @@ def test_a_validator_refuses_an_entry_on_the_wrong_log_and_a_block_without_a_cer
     orphan = {**header_to_dict(header), "height": 1, "first_seq": 1, "tree_size": 2, "prev_hash": "ab" * 32}
     assert "link" in str(validate_block(_node(world), {"header": orphan})["error"])
     assert "error" in validate_block(_node(world), {"header": "not a header"})
+
+
+def test_a_retried_paid_order_gets_its_first_receipt_and_no_second_entry(world: World) -> None:
+    first = world.ledger.record(log="parent", action="paid", user_id="u1", order_id="o-9", sealed={"Fees": "1 EUR"})
+    again = world.ledger.record(log="parent", action="paid", user_id="u1", order_id="o-9", sealed={"Fees": "1 EUR"})
+    assert again == first and world.store.last_seq("parent") == first.seq
+    from chalicelib.services.ledger_ports import DuplicateEntryError
+
+    with pytest.raises(DuplicateEntryError):
+        world.ledger.record(log="parent", action="paid", user_id="someone-else", order_id="o-9", sealed={})
