@@ -178,3 +178,19 @@ def test_a_retried_paid_order_gets_its_first_receipt_and_no_second_entry(world: 
 
     with pytest.raises(DuplicateEntryError):
         world.ledger.record(log="parent", action="paid", user_id="someone-else", order_id="o-9", sealed={})
+
+
+def test_every_committed_entry_is_proven_in_the_block_that_holds_it(world: World) -> None:
+    from chalicelib.domain.accounts import Principal
+    from chalicelib.domain.ledger import entry_from_dict
+    from chalicelib.domain.merkle import verify_inclusion
+
+    record(world, 10)
+    world.ledger.cut_due(force=True)
+    admin = Principal("admin-1", "a@example.com", frozenset({"admin"}), frozenset())
+    for seq in range(10):
+        got = ledger_reads.get_entry(admin, world.ledger, "parent", seq)
+        block = world.store.block("parent", got["block_height"])
+        assert block is not None and block.header.first_seq <= seq < block.header.tree_size
+        verify_inclusion(entry_leaf_hash(entry_from_dict(got["entry"])), seq, got["tree_size"],
+                         [bytes.fromhex(h) for h in got["inclusion_proof"]], bytes.fromhex(got["root"]))

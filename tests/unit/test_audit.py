@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from chalicelib.adapters.memory import LocalSigner, StaticKeys
-from chalicelib.audit import Auditor, AuditError
+from chalicelib.audit import AuditError, Auditor
 from chalicelib.domain.canonical import canonical_bytes
 from chalicelib.domain.chain import next_header
 from chalicelib.domain.ledger import BlockHeader, Entry, entry_bytes, header_bytes, header_hash, signing_payload
