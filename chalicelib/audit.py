@@ -17,7 +17,7 @@ from typing import Any, TextIO
 from .domain.canonical import canonical_bytes
 from .domain.chain import header_from_leaves, require_entry_rules, require_same_header
 from .domain.errors import DomainError
-from .domain.ledger import LOGS, BlockHeader, Entry, entry_from_dict, header_bytes, header_from_dict, header_hash, signing_payload
+from .domain.ledger import LOGS, BlockHeader, Entry, entry_from_dict, header_from_dict, header_hash, signing_payload
 from .domain.merkle import leaf_hash
 from .domain.quorum import Signature, ValidatorSet, validator_set_hash, verify_certificate
 
@@ -49,10 +49,10 @@ def _strict(text: str, what: str, canonical: bool = True) -> Any:
         raise AuditError(what, f"unreadable: {exc}") from exc
 
 
-def _entry(item: Any, log: str, seq: int, height: int) -> tuple[Entry, bytes]:
+def _entry(item: Any | None, log: str, seq: int, height: int) -> tuple[Entry, bytes]:
     where = f"{log} entry {seq} (block {height})"
-    if int(item.seq) != seq:
-        raise AuditError(f"{log} entry {seq} (block {height})", f"missing; found seq {int(item.seq)} instead")
+    if item is None or int(item.seq) != seq:
+        raise AuditError(where, "missing" + ("" if item is None else f"; found seq {int(item.seq)} instead"))
     body = _strict(item.body, where, canonical=False)
     try:
         entry = entry_from_dict(body)
@@ -115,7 +115,7 @@ class Auditor:
         header, sigs, certified_hash = _header(item, log, height)
         where = f"{log} block {height}"
         first = prev.tree_size if prev else 0
-        checked = [_entry(next(entries, _Missing(first + i)), log, first + i, height) for i in range(header.entry_count)]
+        checked = [_entry(next(entries, None), log, first + i, height) for i in range(header.entry_count)]
         try:
             require_entry_rules([e for e, _ in checked], log, first)
             computed, frontier = header_from_leaves(ledger_id=self.ledger_id, log=log, prev=prev, prev_frontier=frontier,
@@ -148,19 +148,6 @@ class Auditor:
         self.progress.flush()
 
 
-@dataclass(frozen=True)
-class _Missing:
-    seq: int
-    body: str = ""
-    leaf: str = ""
-    user_id: str = ""
-    order_id: str = ""
-    recorded_at: str = ""
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "seq", -1)
-
-
 def dynamo_auditor(vset: ValidatorSet, ledger_id: str, progress: TextIO | None = sys.stderr) -> Auditor:
     from .adapters.ledger_tables import DynamoLedgerStore, ledger_models
 
@@ -171,6 +158,3 @@ def dynamo_auditor(vset: ValidatorSet, ledger_id: str, progress: TextIO | None =
                    entries_of=lambda log: iter(m.entries.query(log, consistent_read=True)),
                    head_of=store.head, progress=progress)
 
-
-def header_text(header: BlockHeader) -> str:
-    return header_bytes(header).decode("utf-8")

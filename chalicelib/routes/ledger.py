@@ -11,6 +11,7 @@ from ..api import ledger_schemas as s
 from ..api.http import Api
 from ..domain.errors import InvalidInputError
 from ..services import ledger_reads as reads
+from ..services.ledger import LedgerService
 
 bp = Blueprint(__name__)
 api = Api(bp)
@@ -23,7 +24,7 @@ def _int(value: str, name: str) -> int:
     return int(value)
 
 
-def _ledger() -> Any:
+def _ledger() -> LedgerService:
     return bootstrap.deps().ledger
 
 

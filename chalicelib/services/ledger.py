@@ -299,7 +299,3 @@ def _judge(vset: ValidatorSet, payload: bytes, validator_id: str, future: Future
         return
     valid.append(Signature(validator_id, signature))
 
-
-def refusal_of(exc: Exception) -> str:
-    code = exc.code if isinstance(exc, DomainError) else type(exc).__name__
-    return f"{code}: {exc}"

@@ -5,12 +5,12 @@ in memory (service tests and benchmarks)."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..domain.errors import ConflictError
 from ..domain.ledger import BlockHeader, Entry
-from ..domain.quorum import QuorumCertificate, Signature
+from ..domain.quorum import QuorumCertificate
 
 
 class HeadMovedError(ConflictError):
@@ -52,14 +52,6 @@ class Head:
     header_hash: str = ""
     proposal: BlockHeader | None = None
     failure: dict[str, Any] | None = None
-
-
-@dataclass(frozen=True)
-class FailureReport:
-    height: int
-    at: str
-    reason: str
-    refusals: dict[str, str] = field(default_factory=dict)
 
 
 class LedgerStore(Protocol):
@@ -109,6 +101,3 @@ class CertifiedBlock:
     certificate: QuorumCertificate
     signers: tuple[str, ...]
 
-
-def signatures_of(cert: QuorumCertificate) -> Sequence[Signature]:
-    return cert.signatures
