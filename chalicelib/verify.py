@@ -46,6 +46,7 @@ from chalicelib.domain.ledger import (
     signing_payload,
 )
 from chalicelib.domain.merkle import ProofError, verify_inclusion
+from chalicelib.domain.photos import COMMITMENT_TAG
 from chalicelib.domain.quorum import (
     QuorumError,
     Signature,
@@ -240,14 +241,28 @@ def _verify_quorum_certificate(raw: object, block: BlockHeader, validators: _Val
 def _collect_attachments(raw: object, entry: Entry, declared: dict[str, str]) -> None:
     names: set[str] = set()
     for j, value in enumerate(_list(raw, "attachments")):
-        attachment = _object(value, f"attachments[{j}]", {"name", "sha256"})
+        attachment = _object(value, f"attachments[{j}]", {"name", "sha256"}, optional={"salt"})
         name = _string(attachment["name"], f"attachments[{j}].name")
-        digest = attachment["sha256"]
-        if name in names or entry.digests.get(name) != digest:
+        digest = _hex_digest(attachment["sha256"], f"attachments[{j}].sha256")
+        committed = digest
+        if "salt" in attachment:  # the entry holds a hiding commitment, not the digest itself
+            committed = _commitment(attachment["salt"], digest, f"attachments[{j}].salt")
+        if name in names or entry.digests.get(name) != committed:
             _fail(f"attachment {name!r} is repeated or not the file entry.digests names")
         if declared.setdefault(name, digest) != digest:
             _fail(f"attachment name {name!r} is used for two different files")
         names.add(name)
+
+
+def _hex_digest(raw: object, what: str) -> str:
+    if not isinstance(raw, str) or len(raw) != 64 or any(c not in "0123456789abcdef" for c in raw):
+        _fail(f"{what} must be 64 lowercase hex digits")
+    return raw
+
+
+def _commitment(raw_salt: object, digest: str, what: str) -> str:
+    salt = _hex_digest(raw_salt, what)
+    return hashlib.sha256(COMMITMENT_TAG + bytes.fromhex(salt) + bytes.fromhex(digest)).hexdigest()
 
 
 def _verify_attachment_files(declared: Mapping[str, str],

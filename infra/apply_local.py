@@ -101,6 +101,10 @@ def _bucket(stack: _Stack, logical: str, p: dict[str, Any]) -> None:
     if "CorsConfiguration" in p:
         cors = [{**{k: v for k, v in r.items() if k != "MaxAge"}, "MaxAgeSeconds": r.get("MaxAge", 0)} for r in p["CorsConfiguration"]["CorsRules"]]
         s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": cors})
+    if "LifecycleConfiguration" in p:
+        rules = [{"ID": r["Id"], "Status": r["Status"], "Filter": {"Prefix": r.get("Prefix", "")},
+                  "Expiration": {"Days": r["ExpirationInDays"]}} for r in p["LifecycleConfiguration"]["Rules"]]
+        s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
     stack.refs[logical] = name
     stack.attrs[(logical, "Arn")] = f"arn:aws:s3:::{name}"
 

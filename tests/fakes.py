@@ -135,9 +135,6 @@ class FakeReservationRepository:
             self.items[reservation.reservation_id] = reservation
 
 
-FakeUsers = FakeUserRepository
-
-
 @dataclass
 class FakeIdentityProvider:
     signed_out: list[str] = field(default_factory=list)
@@ -223,6 +220,9 @@ class InMemoryLedger:
         seq = sum(1 for e in self.entries if e.log == log)
         self.entries.append(RecordedEntry(log, action, user_id, order_id, dict(sealed), dict(digests) if digests else None))
         return LedgerReceipt(log, seq, f"{log}:{seq}")
+
+
+NOON = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
 def user(user_id: str = "u1", status: str = "active") -> User:

@@ -36,7 +36,7 @@ def _build(prefix: str, region: str) -> EnclaveModels:
     del prefix  # part of the cache key: config.table_name reads it
 
     class UserKeyItem(Model):
-        Meta = _meta("user-keys", region)  # type: ignore[assignment]
+        Meta = _meta("user-keys", region)
         user_id = UnicodeAttribute(hash_key=True)
         state = UnicodeAttribute()  # "active" or "erased"
         key_ref = UnicodeAttribute(null=True)
@@ -45,14 +45,14 @@ def _build(prefix: str, region: str) -> EnclaveModels:
         erased_at = UnicodeAttribute(null=True)
 
     class SecretItem(Model):
-        Meta = _meta("enclave-secrets", region)  # type: ignore[assignment]
+        Meta = _meta("enclave-secrets", region)
         name = UnicodeAttribute(hash_key=True)
         sealed = BinaryAttribute(legacy_encoding=False)
         public = UnicodeAttribute()  # PEM of the public half (or the CA certificate)
         created_at = UnicodeAttribute()
 
     class NodeCertificateItem(Model):
-        Meta = _meta("node-certificates", region)  # type: ignore[assignment]
+        Meta = _meta("node-certificates", region)
         node_id = UnicodeAttribute(hash_key=True)
         serial = UnicodeAttribute()
         certificate = UnicodeAttribute()
@@ -62,7 +62,7 @@ def _build(prefix: str, region: str) -> EnclaveModels:
         version = NumberAttribute()
 
     class IdentityCaseItem(Model):
-        Meta = _meta("identity-cases", region)  # type: ignore[assignment]
+        Meta = _meta("identity-cases", region)
         user_id = UnicodeAttribute(hash_key=True)
         case_id = UnicodeAttribute()
         status = UnicodeAttribute()

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from ..domain.photos import ImageFacts
 
 from ..domain.accounts import User
 from ..domain.geo import Point
@@ -78,8 +83,12 @@ class StoredObject:
 
 
 class BlobStore(Protocol):
-    def upload_ticket(self, key: str, content_type: str, max_bytes: int) -> UploadTicket: ...
+    def upload_ticket(self, key: str, content_type: str, max_bytes: int, sha256_hex: str | None = None) -> UploadTicket: ...
     def head(self, key: str) -> StoredObject | None: ...
+    def read(self, key: str, max_bytes: int) -> bytes | None: ...
+    def write(self, key: str, data: bytes, content_type: str) -> None: ...
+    def delete(self, key: str) -> None: ...
+    def download_url(self, key: str, filename: str, ttl_s: int) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -182,3 +191,13 @@ class Ledger(Protocol):
         sealed: dict[str, str],
         digests: dict[str, str] | None = None,
     ) -> LedgerReceipt: ...
+
+
+class EvidenceSource(Protocol):
+    """Evidence bundles (carparker.evidence/v1, docs/ledger-format.md) for certified ledger entries."""
+
+    def bundle(self, entry_ids: list[str]) -> dict[str, object]: ...
+
+
+class ImageInspector(Protocol):
+    def __call__(self, data: bytes, local_tz: ZoneInfo) -> ImageFacts: ...

@@ -7,6 +7,8 @@ import uuid
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from chalicelib.api.http import REGISTRY
 from tests.helpers import ALWAYS, ApiClient, User, at
@@ -18,9 +20,13 @@ BODIES: dict[str, Any] = {
     "replaceWindow": ALWAYS,
     "extendReservation": {"end": at(30)},
     "rejectSpace": {"reason": "not yours"},
+    "rejectIdentity": {"reason": "not yours"},
+    "registerValidator": {"node_id": "intruder-node", "public_key_pem": ec.generate_private_key(ec.SECP256R1()).public_key()
+                          .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()},
 }
 # Admin-only operations: a non-admin gets 403 whatever the target.
-ADMIN_ONLY = {"approveSpace", "rejectSpace", "listPendingSpaces", "exportLedgerLog", "cutLedgerBlocks", "revokeValidator"}
+ADMIN_ONLY = {"approveSpace", "rejectSpace", "listPendingSpaces", "listIdentityCases", "reviewIdentityDocument", "approveIdentity",
+              "rejectIdentity", "registerValidator", "revokeValidator", "exportLedgerLog", "cutLedgerBlocks"}
 # Signed tree heads, block headers and consistency proofs are public to every signed-in user, as a
 # transparency log's are: they name no one's entries (those stay behind ownership checks).
 PUBLIC_LEDGER = {"getLedgerDigest", "getLedgerBlock", "getConsistencyProof"}
@@ -50,9 +56,9 @@ def _params(op_id: str, w: dict[str, Any]) -> dict[str, str]:
         "space_id": space["space_id"],
         "window_id": w["approved"]["windows"][0]["window_id"],
         "reservation_id": w["reservation"]["reservation_id"],
-        "node_id": "validator-0",
         "user_id": w["owner"].user_id,
         "side": "front",
+        "node_id": "validator-1",
         "log": w["entry"].log,
         "seq": str(w["entry"].seq),
         "height": "0",
@@ -64,7 +70,7 @@ def test_every_route_naming_another_users_thing_refuses_a_second_user(api: ApiCl
     checked = []
     for op in REGISTRY.operations:
         names = re.findall(r"{(\w+)}", op.path)
-        # /me/... names the caller's own things only; public ledger heads name nobody's.
+        # /me/... parameters (an ID document's side) name only the caller's own things; public ledger heads name nobody's.
         if not op.auth or not names or op.path.startswith("/me/") or op.operation_id in PUBLIC_LEDGER:
             continue
         params = _params(op.operation_id, world)

@@ -154,3 +154,31 @@ def test_blind_indexes_are_stable_across_containers_and_reveal_nothing(enclave: 
     tag = enclave.blind_index("gate-plate", "cp1|AB123C")
     assert tag == fresh(stack).blind_index("gate-plate", "cp1|AB123C") and len(tag) == 64 and "AB123C" not in tag
     assert len({tag, enclave.blind_index("gate-plate", "cp1|AB123D"), enclave.blind_index("membership-plate", "cp1|AB123C")}) == 3
+
+
+def test_after_erasure_the_ledger_still_verifies_but_only_the_others_entries_open(enclave: KmsEnclave, stack: object) -> None:
+    import base64
+
+    from chalicelib.domain.ledger import Entry, build_block, check_block, entry_leaf_hash
+    from chalicelib.domain.merkle import inclusion_proof, verify_inclusion
+
+    closing, staying = uid(), uid()
+
+    def entry(seq: int, user: str) -> Entry:
+        sealed = {"plate": base64.b64encode(enclave.seal(user, "ledger-field", f"parent:{seq}/plate", b"AB123C")).decode()}
+        return Entry("parent", seq, "paid", user, f"order-{seq}", "2026-11-24T12:00:00Z", sealed)
+
+    entries = [entry(i, closing if i % 2 else staying) for i in range(6)]
+    block = build_block("ledger", "parent", 0, None, [], entries, "2026-11-24T12:01:00Z", validators_hash="0" * 64)
+    enclave.erase_user(closing)
+    leaves = [entry_leaf_hash(e) for e in entries]  # the stored entries are untouched by erasure
+    check_block(block, None, leaves)
+    opened = fresh(stack)
+    for e in entries:
+        verify_inclusion(leaves[e.seq], e.seq, block.tree_size, inclusion_proof(e.seq, leaves), bytes.fromhex(block.root))
+        ciphertext = base64.b64decode(e.sealed["plate"])
+        if e.user_id == closing:
+            with pytest.raises(KeyErasedError):
+                opened.unseal(e.user_id, "ledger-field", f"parent:{e.seq}/plate", ciphertext)
+        else:
+            assert opened.unseal(e.user_id, "ledger-field", f"parent:{e.seq}/plate", ciphertext) == b"AB123C"

@@ -6,11 +6,11 @@ import pytest
 
 from chalicelib.domain.errors import KeyErasedError, UnauthenticatedError
 from chalicelib.services import accounts
-from tests.fakes import FakeEnclave, FakeIdentityProvider, FakeUsers, FixedClock, user
+from tests.fakes import NOON, FakeEnclave, FakeIdentityProvider, FakeUserRepository, FixedClock, user
 
 
 def test_closing_erases_the_key_ends_sessions_and_refuses_the_account() -> None:
-    users, idp, enclave, clock = FakeUsers(), FakeIdentityProvider(), FakeEnclave(), FixedClock()
+    users, idp, enclave, clock = FakeUserRepository(), FakeIdentityProvider(), FakeEnclave(), FixedClock(NOON)
     users.add(user("alice"))
     users.add(user("bob"))
     sealed = enclave.seal("alice", "id-document", "front", b"ID")
@@ -27,7 +27,7 @@ def test_closing_erases_the_key_ends_sessions_and_refuses_the_account() -> None:
 
 
 def test_closing_again_after_a_partial_failure_finishes_the_job() -> None:
-    users, idp, enclave, clock = FakeUsers(), FakeIdentityProvider(), FakeEnclave(), FixedClock()
+    users, idp, enclave, clock = FakeUserRepository(), FakeIdentityProvider(), FakeEnclave(), FixedClock(NOON)
     users.add(user("carol"))
     who = accounts.principal_for({"sub": "carol"}, users=users)
     enclave.erase_user("carol")  # an earlier attempt got this far and crashed

@@ -15,7 +15,7 @@ from chalicelib.domain.accounts import Principal
 from chalicelib.domain.errors import ConflictError, ForbiddenError, KeyErasedError, RuleViolationError
 from chalicelib.domain.identity import SIDES
 from chalicelib.services import identity, reservations
-from tests.fakes import FakeEnclave, FakeIdentityCases, FakeObjectStore, FixedClock, Ids, InMemoryLedger
+from tests.fakes import NOON, FakeEnclave, FakeIdentityCases, FakeObjectStore, FixedClock, Ids, InMemoryLedger
 
 ALICE = Principal("alice", "a@example.com", frozenset(), frozenset({"parker"}))
 VERIFIER = Principal("vera", "v@example.com", frozenset({"admin"}), frozenset())
@@ -53,7 +53,7 @@ class World:
 
 @pytest.fixture
 def world() -> World:
-    return World(FakeIdentityCases(), FakeEnclave(), FakeObjectStore(), InMemoryLedger(), FixedClock())
+    return World(FakeIdentityCases(), FakeEnclave(), FakeObjectStore(), InMemoryLedger(), FixedClock(NOON))
 
 
 def test_uploaded_documents_are_stored_sealed_to_their_owner(world: World) -> None:
