@@ -56,8 +56,11 @@ class KmsKeyDirectory:
         with self._lock:
             if self._keys is None:
                 kms = self.client or boto3.client("kms", region_name=self.region)
-                self._keys = [(validator_id(i), bytes(kms.get_public_key(KeyId=_key_id(arn))["PublicKey"]))
-                              for i, arn in enumerate(self.key_arns)]
+                try:
+                    self._keys = [(validator_id(i), bytes(kms.get_public_key(KeyId=_key_id(arn))["PublicKey"]))
+                                  for i, arn in enumerate(self.key_arns)]
+                except (BotoCoreError, ClientError) as exc:
+                    raise UnavailableError(f"the validators' public keys could not be read from KMS: {exc}") from exc
             return list(self._keys)
 
 

@@ -170,6 +170,8 @@ class LedgerService:
             self.cut(log_name)
         except (QuorumNotReachedError, HeadMovedError) as exc:
             log.warning("ledger %s: block not cut now, entries stay queued: %s", log_name, exc)
+        except DomainError as exc:  # e.g. validator keys unavailable, or a stored entry that no longer checks out
+            log.error("ledger %s: cutting failed, entries stay queued: %s", log_name, exc)
 
     # ------------------------------------------------------------------ cutting and certification
 
@@ -180,7 +182,7 @@ class LedgerService:
             for _ in range(max_blocks):
                 try:
                     block = self.cut(log_name, force=force)
-                except (QuorumNotReachedError, HeadMovedError) as exc:
+                except DomainError as exc:
                     log.warning("ledger %s: cut failed, entries stay queued: %s", log_name, exc)
                     break
                 if block is None:

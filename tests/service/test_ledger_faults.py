@@ -194,3 +194,20 @@ def test_every_committed_entry_is_proven_in_the_block_that_holds_it(world: World
         assert block is not None and block.header.first_seq <= seq < block.header.tree_size
         verify_inclusion(entry_leaf_hash(entry_from_dict(got["entry"])), seq, got["tree_size"],
                          [bytes.fromhex(h) for h in got["inclusion_proof"]], bytes.fromhex(got["root"]))
+
+
+class _KeysDown:
+    def public_keys(self) -> list[tuple[str, bytes]]:
+        from chalicelib.domain.errors import UnavailableError
+
+        raise UnavailableError("KMS is not answering")
+
+
+def test_a_recorded_entry_stays_recorded_when_cutting_fails(world: World) -> None:
+    from dataclasses import replace as dc_replace
+
+    ledger = LedgerService(world.store, world.ledger.enclave, world.validators, _KeysDown(), world.clock,
+                           dc_replace(world.ledger.settings, block_size=1))
+    receipt = ledger.record(log="parent", action="paid", user_id="u1", order_id="o-down", sealed={"Fees": "1 EUR"})
+    assert world.store.entry("parent", receipt.seq) is not None and committed(world) == 0
+    assert ledger.cut_due(force=True) == []
