@@ -7,12 +7,13 @@ maps domain errors to HTTP statuses is chalicelib/api/http.py:ERROR_STATUS.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from chalice import Chalice, Rate
 
 from chalicelib import bootstrap
 from chalicelib.api.http import auth
-from chalicelib.routes import accounts, enclave, identity, marketplace, orders, system
+from chalicelib.routes import accounts, enclave, identity, ledger, marketplace, orders, system
 from chalicelib.services import orders as orders_service
 
 app = Chalice(app_name="carparker")
@@ -33,3 +34,26 @@ def expire_no_shows(event: object) -> dict[str, list[str]]:
     o = bootstrap.orders()
     expired = [r.reservation_id for r in orders_service.expire_no_shows(o)]
     return {"expired": expired, "charged": [r.reservation_id for r in orders_service.charge_uncharged(o)]}
+
+
+app.register_blueprint(ledger.bp)
+
+VALIDATORS = 4  # N = 3f+1 with f = 1: one Lambda function, and one KMS key, per validator
+
+
+def _validator(index: int) -> Any:
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return bootstrap.deps().validators.handle(index, event)
+
+    handler.__name__ = f"validator_{index}"
+    return app.lambda_function(name=f"validator_{index}")(handler)
+
+
+validator_0, validator_1, validator_2, validator_3 = (_validator(i) for i in range(VALIDATORS))
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="ledger_cutter")
+def ledger_cutter(event: Any) -> dict[str, Any]:
+    """Cuts blocks whose oldest entry waited longer than CP_LEDGER_BLOCK_TIMEOUT_S (and retries failed ones)."""
+    blocks = bootstrap.deps().ledger.cut_due()
+    return {"blocks": [f"{b.header.log}:{b.header.height}" for b in blocks]}

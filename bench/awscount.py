@@ -25,7 +25,7 @@ class AwsCallCounter:
             self.items_read += 1
 
     def attach_session(self, session: Any) -> None:
-        session.events.register("after-call.*.*", self._after_call)
+        session.register("after-call.*.*", self._after_call)
 
     def attach_client(self, client: Any) -> None:
         client.meta.events.register("after-call.*.*", self._after_call)

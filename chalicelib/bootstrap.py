@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from . import config
 from .adapters.cognito import CognitoIdentityProvider
@@ -21,6 +23,7 @@ from .adapters.enclave_tables import (
 )
 from .adapters.gazetteer import GazetteerGeocoder
 from .adapters.idempotency import DynamoIdempotencyStore
+from .adapters.ledger_tables import DynamoLedgerStore, DynamoWatermarks, ledger_models
 from .adapters.orders import (
     DynamoBalances,
     DynamoCarParkRepository,
@@ -35,8 +38,18 @@ from .adapters.payments import LocalPaymentProvider
 from .adapters.repositories import DynamoSpaceRepository, DynamoUserRepository
 from .adapters.s3blobs import S3BlobStore
 from .adapters.tables import models, order_models
+from .adapters.validators import (
+    InProcessValidators,
+    KmsKeyDirectory,
+    KmsSigner,
+    LambdaValidatorInvoker,
+    lambda_function_names,
+    validator_id,
+)
 from .domain.billing import BillingPolicy
 from .services.idempotency import IdempotencyStore
+from .services.ledger import LedgerService, LedgerSettings, validator_set_of
+from .services.ledger_ports import KeyDirectory, ValidatorTransport
 from .services.order_ports import PaymentProvider
 from .services.orders import Orders
 from .services.ports import (
@@ -54,6 +67,7 @@ from .services.ports import (
     SpaceRepository,
     UserRepository,
 )
+from .services.validator import ValidatorNode, validate_block
 
 
 class SystemClock:
@@ -82,6 +96,8 @@ class Deps:
     ca: CertificateAuthority
     identity_cases: IdentityCases
     documents: ObjectStore
+    ledger: LedgerService
+    validators: ValidatorNodes
 
 
 _lock = threading.Lock()
@@ -94,12 +110,52 @@ def build_enclave(clock: Clock) -> KmsEnclave:
                       cache_ttl_s=config.user_key_cache_seconds())
 
 
+def ledger_settings() -> LedgerSettings:
+    return LedgerSettings(config.ledger_id(), config.ledger_block_size(), config.ledger_block_timeout_s(),
+                          config.validator_deadline_s())
+
+
+class ValidatorNodes:
+    """This deployment's validator nodes, built on first use (reading their public keys is a KMS call)."""
+
+    def __init__(self, keys: KeyDirectory) -> None:
+        self.keys = keys
+        self.lock = threading.Lock()
+        self.nodes: list[ValidatorNode] = []
+
+    def node(self, index: int) -> ValidatorNode:
+        with self.lock:
+            if not self.nodes:
+                lm = ledger_models()
+                store, marks = DynamoLedgerStore(lm), DynamoWatermarks(lm)
+                vset = validator_set_of(self.keys)
+                self.nodes = [ValidatorNode(validator_id(i), config.ledger_id(), store, marks, KmsSigner(arn, config.region()), vset)
+                              for i, arn in enumerate(config.validator_key_arns())]
+            return self.nodes[index]
+
+    def handle(self, index: int, request: dict[str, Any]) -> dict[str, Any]:
+        return validate_block(self.node(index), request)
+
+
+def build_transport(nodes: ValidatorNodes) -> ValidatorTransport:
+    count = len(config.validator_key_arns())
+    if config.validator_transport() == "lambda":
+        names = lambda_function_names(config.app_name(), config.stage(), count)
+        return LambdaValidatorInvoker(names, config.region(), config.validator_deadline_s())
+    return InProcessValidators({validator_id(i): functools.partial(nodes.handle, i) for i in range(count)})
+
+
 def build() -> Deps:
     m = models()
     spaces = DynamoSpaceRepository(m)
     clock = SystemClock()
     enclave = build_enclave(clock)
     blobs = S3BlobStore(config.blob_bucket(), config.data_key_arn(), config.region())
+    ca = EnclaveCA(enclave, DynamoNodeCertificates(enclave_models()), clock, node_days=config.node_certificate_days())
+    keys = KmsKeyDirectory(config.validator_key_arns(), config.region())
+    nodes = ValidatorNodes(keys)
+    ledger = LedgerService(DynamoLedgerStore(ledger_models()), enclave, build_transport(nodes), keys, clock,
+                           ledger_settings(), ca)
     return Deps(
         users=DynamoUserRepository(m),
         spaces=spaces,
@@ -116,9 +172,11 @@ def build() -> Deps:
         enclave=enclave,
         keys=enclave,
         device=enclave,
-        ca=EnclaveCA(enclave, DynamoNodeCertificates(enclave_models()), clock, node_days=config.node_certificate_days()),
+        ca=ca,
         identity_cases=DynamoIdentityCases(enclave_models()),
         documents=blobs,
+        ledger=ledger,
+        validators=nodes,
     )
 
 
@@ -170,8 +228,7 @@ def build_orders(d: Deps) -> Orders:
         new_id=d.new_id,
         policy=billing_policy(),
         platform_fee_bp=config.platform_fee_bp(),
-        # The ledger issue adds Deps.ledger; until then paid orders wait in `paid` for it.
-        ledger=getattr(d, "ledger", None),
+        ledger=d.ledger,
     )
 
 

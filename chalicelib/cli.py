@@ -63,7 +63,51 @@ def _run_gate(args: argparse.Namespace) -> int:
     return gate_sim.run(args)
 
 
+def _add_verify_ledger_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--env", metavar="FILE", help="settings file of export KEY=VALUE lines (make run writes run/local.env)")
+    parser.add_argument("--validators", metavar="FILE",
+                        help="published validator set (GET /ledger/validators); default: the keys from KMS")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _load_env(path: str) -> None:
+    import os
+
+    for line in _read(path).decode("utf-8").splitlines():
+        key, sep, value = line.removeprefix("export ").partition("=")
+        if sep and key.strip():
+            os.environ[key.strip()] = value.strip()
+
+
+def _run_verify_ledger(args: argparse.Namespace) -> int:
+    """Audit the stored ledger on the configured endpoint (AWS_ENDPOINT_URL and CP_* settings)."""
+    if args.env:
+        _load_env(args.env)
+    from chalicelib import audit, config, verify
+    from chalicelib.services.ledger import validator_set_of
+
+    if args.validators:
+        vset = verify._parse_validator_set(verify.parse_json(_read(args.validators))).vset
+    else:
+        from chalicelib.adapters.validators import KmsKeyDirectory
+
+        vset = validator_set_of(KmsKeyDirectory(config.validator_key_arns(), config.region()))
+    try:
+        logs = audit.dynamo_auditor(vset, config.ledger_id(), None if args.quiet else sys.stderr).audit()
+    except audit.AuditError as exc:
+        print(f"FAIL: {exc}", file=sys.stderr)
+        return 1
+    parts = ", ".join(f"{s.log} {s.blocks} blocks / {s.entries} entries" for s in logs)
+    print(f"OK: ledger {config.ledger_id()}: {parts}; every link, root and certificate verified")
+    return 0
+
+
 SUBCOMMANDS: dict[str, Subcommand] = {
+    "verify-ledger": Subcommand(
+        help="audit the whole stored ledger (exit 0 if it verifies, 1 naming the first bad block or entry)",
+        add_arguments=_add_verify_ledger_arguments,
+        run=_run_verify_ledger,
+    ),
     "verify-bundle": Subcommand(
         help="verify an evidence bundle offline (exit 0 if it verifies, 1 if not)",
         add_arguments=_add_verify_bundle_arguments,

@@ -176,3 +176,50 @@ def require_verified_identity() -> bool:
 
 def node_certificate_days() -> int:
     return int_setting("CP_NODE_CERT_DAYS", 365)
+
+
+def ledger_id() -> str:
+    return os.environ.get("CP_LEDGER_ID", "").strip() or f"carparker-{stage()}"
+
+
+def ledger_block_size() -> int:
+    """k: a block is cut as soon as this many entries wait (CP_LEDGER_BLOCK_SIZE)."""
+    value = int_setting("CP_LEDGER_BLOCK_SIZE", 100)
+    if not 1 <= value <= 1000:
+        raise ConfigError("CP_LEDGER_BLOCK_SIZE must be between 1 and 1000")
+    return value
+
+
+def ledger_block_timeout_s() -> int:
+    """The scheduled cutter cuts a smaller block once its oldest entry waited this long (CP_LEDGER_BLOCK_TIMEOUT_S)."""
+    value = int_setting("CP_LEDGER_BLOCK_TIMEOUT_S", 60)
+    if value < 0:
+        raise ConfigError("CP_LEDGER_BLOCK_TIMEOUT_S must not be negative")
+    return value
+
+
+def validator_deadline_s() -> float:
+    """How long the proposer waits for validators before it counts the missing ones as failed."""
+    return int_setting("CP_VALIDATOR_DEADLINE_MS", 5000) / 1000
+
+
+def validator_key_arns() -> list[str]:
+    """The validators' KMS signing keys (ECC_NIST_P256, SIGN_VERIFY), one per validator, N = 3f+1."""
+    arns = [a.strip() for a in _required("CP_VALIDATOR_KEY_ARNS").split(",") if a.strip()]
+    if any(not a.startswith("arn:") or ":key/" not in a for a in arns):
+        raise ConfigError("CP_VALIDATOR_KEY_ARNS must be full KMS key ARNs, comma separated")
+    if len(arns) < 4 or (len(arns) - 1) % 3:
+        raise ConfigError("CP_VALIDATOR_KEY_ARNS must name N = 3f+1 keys (4, 7, ...)")
+    return arns
+
+
+def validator_transport() -> str:
+    """"inprocess" (local: Lambda invoke needs Docker on moto) or "lambda" (AWS stages)."""
+    value = os.environ.get("CP_VALIDATOR_TRANSPORT", "").strip() or ("inprocess" if is_local() else "lambda")
+    if value not in ("inprocess", "lambda"):
+        raise ConfigError("CP_VALIDATOR_TRANSPORT must be inprocess or lambda")
+    return value
+
+
+def app_name() -> str:
+    return os.environ.get("CP_APP_NAME", "carparker")

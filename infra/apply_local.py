@@ -174,6 +174,7 @@ def environment(prefix: str, region: str, outputs: dict[str, str]) -> dict[str, 
         "CP_BLOB_BUCKET": outputs["BlobBucket"],
         "CP_DATA_KEY_ARN": outputs["DataKeyArn"],
         "CP_ENCLAVE_KEY_ARN": outputs["EnclaveKeyArn"],
+        "CP_VALIDATOR_KEY_ARNS": ",".join(outputs[f"ValidatorKeyArn{i}"] for i in range(4)),
     }
     for name, value in outputs.items():
         env.setdefault("CP_OUT_" + name, value)

@@ -3,12 +3,14 @@ run the same assertions against these and against the DynamoDB adapters, so the 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import itertools
 import os
 import threading
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -27,6 +29,7 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.gate import gate_key
 from chalicelib.domain.identity import APPROVED, OPEN, IdentityCase
+from chalicelib.domain.ledger import header_from_dict, signing_payload
 from chalicelib.domain.reservations import RESERVED, Reservation
 from chalicelib.domain.spaces import Space
 from chalicelib.services.order_ports import Charge, GateEventRecord, Notification, PaymentMethod, Payout
@@ -35,7 +38,7 @@ from chalicelib.services.ports import LedgerReceipt, Tokens
 
 @dataclass
 class FixedClock:
-    moment: datetime
+    moment: datetime = field(default_factory=lambda: datetime(2026, 11, 24, 12, 0, tzinfo=UTC))
 
     def now(self) -> datetime:
         return self.moment
@@ -309,6 +312,7 @@ class FakeLedger(InMemoryLedger):
 
 # ---------------------------------------------------------------- the order lifecycle's ports, in memory
 
+
 FakeSpaces = FakeSpaceRepository
 
 
@@ -501,3 +505,39 @@ def fake_reservation(**fields: object) -> Reservation:
                        datetime(2026, 12, 1, 11, tzinfo=UTC), 400, "EUR", RESERVED, 1, datetime(2026, 11, 30, tzinfo=UTC), "w1",
                        carpark_id="cp1", lot="A1")
     return replace(base, **fields)  # type: ignore[arg-type]
+
+
+class Fault:
+    """What a faulty validator does instead of answering honestly (tests/service/test_ledger_faults.py)."""
+
+    CRASH, TIMEOUT, GARBAGE, OTHER_BLOCK, EQUIVOCATE = "crash", "timeout", "garbage", "other_block", "equivocate"
+
+
+class FaultyValidators:
+    """The validator transport with up to N validators misbehaving; `release` ends every pending timeout."""
+
+    def __init__(self, honest: Any, signers: dict[str, Any], watermarks: Any) -> None:
+        self.honest, self.signers, self.watermarks = honest, signers, watermarks
+        self.faults: dict[str, str] = {}
+        self.released = threading.Event()
+        self.calls: list[str] = []
+
+    def request(self, validator_id: str, request: dict[str, Any]) -> dict[str, Any]:
+        self.calls.append(validator_id)
+        fault = self.faults.get(validator_id)
+        if fault == Fault.CRASH:
+            raise RuntimeError(f"{validator_id} crashed")
+        if fault == Fault.TIMEOUT:
+            self.released.wait(5)
+        if fault == Fault.GARBAGE:
+            return {"validator_id": validator_id, "signature": base64.b64encode(os.urandom(70)).decode()}
+        if fault == Fault.OTHER_BLOCK:
+            other = {**request["header"], "root": "ab" * 32}
+            payload = signing_payload(header_from_dict(other))
+            return {"validator_id": validator_id, "signature": base64.b64encode(self.signers[validator_id].sign(payload)).decode()}
+        if fault == Fault.EQUIVOCATE:
+            # It already signed a conflicting block at this height: its own watermark must make it refuse.
+            self.watermarks.raise_to(validator_id, request["log"], request["height"], "cd" * 32)
+        reply: dict[str, Any] = self.honest.request(validator_id, request)
+        return reply
+

@@ -1,0 +1,180 @@
+"""Ledger figures: verification speed on an in-memory backend and KMS calls per entry on moto, one run.
+
+Run from the repository root:  python bench/bench_ledger.py
+
+Definitions (docs/ledger.md, "Figures"):
+- ledger_verify_entries_per_s: entries per second that `verify-ledger`'s audit (chalicelib/audit.py) gets
+  through on a ledger of blocks of k = 100 paid entries, reading the stored text from memory: strict JSON and
+  canonical form of every entry and header, leaf hash against the stored one, compact range, root, chain link,
+  and the quorum certificate (3 ECDSA P-256 verifications per block, amortised over its k entries).
+- ledger_verify_vs_sha256: (time per audited entry) / (time per hashlib.sha256 call over 64 bytes), both
+  measured in this run. ledger_hashchain_vs_sha256 is the same ratio for the cryptographic part alone (leaf
+  hash of the stored bytes, compact range, root, header hash, quorum certificate), without parsing;
+  ledger_hashchain_vs_hashing_entry_bytes divides that time by one sha256 over each entry's own bytes
+  (a paid entry with eight sealed fields is about 2 KB, 32 times the 64-byte baseline).
+- ledger_kms_calls_per_entry: KMS API calls (botocore after-call events, the enclave's and boto3's sessions)
+  per recorded entry for k = 100 entries of 20 returning users on moto, one block cut and certified by the
+  4 validators. ..._cold is the first block of a fresh container (public keys, the CA, new user keys).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import sys
+import time
+import types
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("CP_STAGE", "local")
+
+from chalicelib.adapters.memory import LocalSigner, StaticKeys  # noqa: E402
+from chalicelib.audit import Auditor  # noqa: E402
+from chalicelib.domain.canonical import canonical_bytes  # noqa: E402
+from chalicelib.domain.chain import extend, next_header, range_root  # noqa: E402
+from chalicelib.domain.ledger import (  # noqa: E402
+    BlockHeader,
+    Entry,
+    entry_bytes,
+    header_bytes,
+    header_hash,
+    signing_payload,
+)
+from chalicelib.domain.merkle import leaf_hash  # noqa: E402
+from chalicelib.domain.quorum import Signature, validator_set_hash, verify_certificate  # noqa: E402
+from chalicelib.services.ledger import validator_set_of  # noqa: E402
+
+K = 100
+BLOCKS = 50
+LEDGER_ID = "carparker-bench"
+FIELDS = ("OrderStartTime", "OrderCompleteTime", "CarEnterTime", "CarLeftTime", "VehiclePlateNum", "CarparkID",
+          "ParkingLotNum", "Fees")
+SEALED_BYTES = 160  # about what one Encryption SDK message of a short field is, before base64
+
+
+def _entry(seq: int) -> Entry:
+    sealed = {name: base64.b64encode(os.urandom(SEALED_BYTES)).decode() for name in FIELDS}
+    return Entry(log="parent", seq=seq, action="paid", user_id=f"user-{seq % 20}", order_id=f"order-{seq}",
+                 recorded_at="2026-11-24T12:00:00.125Z", sealed=sealed)
+
+
+def build_ledger() -> tuple[Any, list[Any], list[Any]]:
+    signers = [LocalSigner() for _ in range(4)]
+    keys = StaticKeys([(f"validator-{i}", s.public_key_der()) for i, s in enumerate(signers)])
+    vset = validator_set_of(keys)
+    blocks: list[Any] = []
+    items: list[Any] = []
+    prev: BlockHeader | None = None
+    frontier: list[bytes] = []
+    for height in range(BLOCKS):
+        entries = [_entry(height * K + i) for i in range(K)]
+        prev, frontier = next_header(ledger_id=LEDGER_ID, log="parent", prev=prev, prev_frontier=frontier, entries=entries,
+                                     cut_at="2026-11-24T12:00:01Z", validators_hash=validator_set_hash(vset))
+        payload = signing_payload(prev)
+        sigs = [{"validator_id": f"validator-{i}", "signature": base64.b64encode(signers[i].sign(payload)).decode()}
+                for i in range(3)]
+        blocks.append(types.SimpleNamespace(height=height, header=header_bytes(prev).decode(),
+                                            certificate=canonical_bytes({"header_hash": header_hash(prev), "signatures": sigs}).decode()))
+        for e in entries:
+            body = entry_bytes(e)
+            items.append(types.SimpleNamespace(seq=e.seq, body=body.decode(), leaf=leaf_hash(body).hex(), user_id=e.user_id,
+                                               order_id=e.order_id, recorded_at=e.recorded_at))
+    assert prev is not None
+    head = types.SimpleNamespace(height=prev.height, tree_size=prev.tree_size, header_hash=header_hash(prev))
+    return (vset, head), blocks, items
+
+
+def hash_chain_only(vset: Any, blocks: list[Any], items: list[Any]) -> None:
+    """The cryptographic part of verification: stored bytes -> leaves -> compact range -> root, header, certificate."""
+    frontier: list[bytes] = []
+    size = 0
+    for b in blocks:
+        header = json.loads(b.header)
+        leaves = (leaf_hash(i.body.encode()) for i in items[size:size + header["entry_count"]])
+        frontier, size = extend(frontier, size, leaves)
+        assert range_root(frontier, size).hex() == header["root"]
+        cert = json.loads(b.certificate)
+        assert hashlib.sha256(b.header.encode()).hexdigest() == cert["header_hash"]
+        sigs = [Signature(s["validator_id"], s["signature"]) for s in cert["signatures"]]
+        verify_certificate(vset, b"carparker-ledger-block-v1\n" + b.header.encode(), sigs)
+
+
+def best_of(runs: int, fn: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def verification_figures() -> dict[str, float]:
+    (vset, head), blocks, items = build_ledger()
+    auditor = Auditor(vset, LEDGER_ID, blocks_of=lambda log: iter(blocks) if log == "parent" else iter(()),
+                      entries_of=lambda log: iter(items) if log == "parent" else iter(()),
+                      head_of=lambda log: head if log == "parent" else types.SimpleNamespace(height=-1, tree_size=0, header_hash=""),
+                      progress=None)
+    n = len(items)
+    inputs = [os.urandom(64) for _ in range(n)]
+    sha = hashlib.sha256
+    audit_s = best_of(3, auditor.audit)
+    chain_s = best_of(3, lambda: hash_chain_only(vset, blocks, items))
+    sha_s = best_of(5, lambda: [sha(x).digest() for x in inputs])
+    bodies = [b"\x00" + i.body.encode() for i in items]
+    bytes_s = best_of(5, lambda: [sha(x).digest() for x in bodies])
+    print(f"{n} entries of ~{len(items[0].body)} bytes in blocks of {K}: audit {audit_s:.3f}s, hash chain {chain_s:.3f}s, "
+          f"{n} sha256(64 B) {sha_s:.4f}s", file=sys.stderr)
+    return {"ledger_verify_entries_per_s": round(n / audit_s), "ledger_verify_vs_sha256": round(audit_s / sha_s, 1),
+            "ledger_hashchain_vs_sha256": round(chain_s / sha_s, 1),
+            "ledger_hashchain_vs_hashing_entry_bytes": round(chain_s / bytes_s, 2)}
+
+
+def _kms_calls(counter: Any, enclave: Any) -> int:
+    return int(counter.count("kms.")) + int(enclave.stats.calls)
+
+
+def _record(ledger: Any, users: int, count: int, start: int) -> Iterator[Any]:
+    for i in range(start, start + count):
+        yield ledger.record(log="parent", action="paid", user_id=f"bench-user-{i % users}", order_id=f"bench-order-{i}",
+                            sealed={name: f"value {i}" for name in FIELDS})
+
+
+def kms_figures() -> dict[str, float]:
+    from bench.awscount import AwsCallCounter
+    from chalicelib import bootstrap
+    from infra import localstack
+
+    os.environ["CP_LEDGER_BLOCK_SIZE"] = str(K)
+    stack = localstack.start(prefix="bench-ledger")
+    try:
+        counter = AwsCallCounter()
+        counter.attach_default()
+        deps = bootstrap.build()
+        enclave = deps.enclave
+        list(_record(deps.ledger, 20, K, 0))  # cold: keys, CA, certificates, 20 new user keys, first block
+        cold = _kms_calls(counter, enclave)
+        counter.reset()
+        before = enclave.stats.calls  # type: ignore[attr-defined]
+        list(_record(deps.ledger, 20, K, K))
+        warm = int(counter.count("kms.")) + enclave.stats.calls - before  # type: ignore[attr-defined]
+        blocks = deps.ledger.store.head("parent").height + 1
+        print(f"moto: {blocks} blocks; KMS calls cold {cold} / {K} entries, warm {warm} / {K} entries "
+              f"({dict(counter.calls)})", file=sys.stderr)
+        return {"ledger_kms_calls_per_entry": round(warm / K, 4), "ledger_kms_calls_per_entry_cold": round(cold / K, 4)}
+    finally:
+        stack.stop()
+
+
+def main() -> None:
+    figures = verification_figures()
+    figures.update(kms_figures())
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

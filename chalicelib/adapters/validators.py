@@ -1,0 +1,100 @@
+"""Validator signers on KMS, the published validator keys (KMS GetPublicKey, cached per container), and the
+two transports the proposer fans out over: direct calls in-process (local, tests) and Lambda invokes (AWS)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ..domain.errors import UnavailableError
+
+SIGNING_ALGORITHM = "ECDSA_SHA_256"
+
+
+def validator_id(index: int) -> str:
+    return f"validator-{index}"
+
+
+def _key_id(arn: str) -> str:
+    """moto's KMS wants the bare key id; AWS accepts either (ARCHITECTURE.md, known moto gaps)."""
+    return arn.rsplit("key/", 1)[-1]
+
+
+class KmsSigner:
+    """One validator's key: Sign with MessageType RAW (KMS hashes with SHA-256 itself)."""
+
+    def __init__(self, key_arn: str, region: str, client: Any = None) -> None:
+        self.key_arn = key_arn
+        self.kms = client or boto3.client("kms", region_name=region, config=Config(retries={"max_attempts": 2}))
+
+    def sign(self, payload: bytes) -> bytes:
+        try:
+            reply = self.kms.sign(KeyId=_key_id(self.key_arn), Message=payload, MessageType="RAW",
+                                  SigningAlgorithm=SIGNING_ALGORITHM)
+        except (BotoCoreError, ClientError) as exc:
+            raise UnavailableError(f"KMS Sign failed: {exc}") from exc
+        return bytes(reply["Signature"])
+
+
+class KmsKeyDirectory:
+    """Validator id -> DER public key from KMS GetPublicKey, fetched once per container."""
+
+    def __init__(self, key_arns: Sequence[str], region: str, client: Any = None) -> None:
+        self.key_arns = list(key_arns)
+        self.region = region
+        self.client = client
+        self._keys: list[tuple[str, bytes]] | None = None
+        self._lock = threading.Lock()
+
+    def public_keys(self) -> Sequence[tuple[str, bytes]]:
+        with self._lock:
+            if self._keys is None:
+                kms = self.client or boto3.client("kms", region_name=self.region)
+                try:
+                    self._keys = [(validator_id(i), bytes(kms.get_public_key(KeyId=_key_id(arn))["PublicKey"]))
+                                  for i, arn in enumerate(self.key_arns)]
+                except (BotoCoreError, ClientError) as exc:
+                    raise UnavailableError(f"the validators' public keys could not be read from KMS: {exc}") from exc
+            return list(self._keys)
+
+
+class InProcessValidators:
+    """Locally (and on moto) the validators' handlers run in this process: Lambda invoke needs Docker."""
+
+    def __init__(self, handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]]) -> None:
+        self.handlers = handlers
+
+    def request(self, validator: str, request: dict[str, Any]) -> dict[str, Any]:
+        # A JSON round trip, as over the wire, so nothing depends on sharing Python objects.
+        return json.loads(json.dumps(self.handlers[validator](json.loads(json.dumps(request)))))
+
+
+class LambdaValidatorInvoker:
+    """On AWS each validator is its own Lambda function (app.py validator_<i>); invoke it synchronously."""
+
+    def __init__(self, function_names: dict[str, str], region: str, timeout_s: float, client: Any = None) -> None:
+        self.function_names = function_names
+        self.lam = client or boto3.client("lambda", region_name=region, config=Config(
+            read_timeout=timeout_s, connect_timeout=min(timeout_s, 5.0), retries={"max_attempts": 1}))
+
+    def request(self, validator: str, request: dict[str, Any]) -> dict[str, Any]:
+        reply = self.lam.invoke(FunctionName=self.function_names[validator], InvocationType="RequestResponse",
+                                Payload=json.dumps(request, separators=(",", ":")).encode("utf-8"))
+        body = reply["Payload"].read()
+        if reply.get("FunctionError"):
+            raise UnavailableError(f"{validator} failed: {body[:200]!r}")
+        parsed = json.loads(body)
+        if not isinstance(parsed, dict):
+            raise UnavailableError(f"{validator} replied with {type(parsed).__name__}")
+        return parsed
+
+
+def lambda_function_names(app_name: str, stage: str, count: int) -> dict[str, str]:
+    """Chalice names a `@app.lambda_function(name="validator_i")` function <app>-<stage>-validator_i."""
+    return {validator_id(i): f"{app_name}-{stage}-validator_{i}" for i in range(count)}

@@ -1,0 +1,160 @@
+"""`verify-ledger`: audit a whole stored ledger, every block, link, root, certificate and entry, reading the
+raw stored text (the exact bytes that were hashed) and naming the first block or entry that is wrong.
+
+One pass per log, O(n) hashes in all: entries are streamed in seq order next to the blocks and folded into a
+compact range, so memory stays O(log n) whatever the size of the ledger.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from .domain.canonical import canonical_bytes
+from .domain.chain import header_from_leaves, require_entry_rules, require_same_header
+from .domain.errors import DomainError
+from .domain.ledger import LOGS, BlockHeader, Entry, entry_from_dict, header_from_dict, header_hash, signing_payload
+from .domain.merkle import leaf_hash
+from .domain.quorum import Signature, ValidatorSet, validator_set_hash, verify_certificate
+
+
+class AuditError(Exception):
+    """The stored ledger does not verify; ``where`` names the first bad block or entry."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(f"{where}: {reason}")
+        self.where = where
+
+
+@dataclass
+class LogSummary:
+    log: str
+    blocks: int = 0
+    entries: int = 0
+
+
+def _strict(text: str, what: str, canonical: bool = True) -> Any:
+    """Parse stored JSON. Entry bodies need no canonical re-encoding: their exact bytes are hashed into the
+    certified root, so any other spelling fails there; headers and certificates are checked here."""
+    try:
+        value = json.loads(text)
+        if canonical and canonical_bytes(value) != text.encode("utf-8"):
+            raise AuditError(what, "stored text is not canonical JSON (altered)")
+        return value
+    except (ValueError, DomainError) as exc:
+        raise AuditError(what, f"unreadable: {exc}") from exc
+
+
+def _entry(item: Any | None, log: str, seq: int, height: int) -> tuple[Entry, bytes]:
+    where = f"{log} entry {seq} (block {height})"
+    if item is None or int(item.seq) != seq:
+        raise AuditError(where, "missing" + ("" if item is None else f"; found seq {int(item.seq)} instead"))
+    body = _strict(item.body, where, canonical=False)
+    try:
+        entry = entry_from_dict(body)
+    except DomainError as exc:
+        raise AuditError(where, str(exc)) from exc
+    leaf = leaf_hash(item.body.encode("utf-8"))
+    if leaf.hex() != item.leaf:
+        raise AuditError(where, "its bytes do not hash to its stored leaf hash (entry altered)")
+    indexed = (item.user_id, item.order_id or "", item.recorded_at, entry.log, entry.seq)
+    if indexed != (entry.user_id, entry.order_id, entry.recorded_at, log, seq):
+        raise AuditError(where, "its index attributes disagree with its body (altered)")
+    return entry, leaf
+
+
+def _header(item: Any, log: str, height: int) -> tuple[BlockHeader, list[Signature], str]:
+    where = f"{log} block {height}"
+    if int(item.height) != height:
+        raise AuditError(where, f"missing; found height {int(item.height)} instead")
+    try:
+        header = header_from_dict(_strict(item.header, where))
+        cert = _strict(item.certificate, where + " certificate")
+        sigs = [Signature(str(s["validator_id"]), str(s["signature"])) for s in cert["signatures"]]
+        return header, sigs, str(cert["header_hash"])
+    except (DomainError, KeyError, TypeError) as exc:
+        raise AuditError(where, f"malformed: {exc}") from exc
+
+
+@dataclass
+class Auditor:
+    vset: ValidatorSet
+    ledger_id: str
+    blocks_of: Callable[[str], Iterator[Any]]
+    entries_of: Callable[[str], Iterator[Any]]
+    head_of: Callable[[str], Any]
+    progress: TextIO | None = None
+
+    @functools.cached_property
+    def vset_hash(self) -> str:
+        return validator_set_hash(self.vset)
+
+    def audit(self) -> list[LogSummary]:
+        return [self.audit_log(log) for log in sorted(LOGS)]
+
+    def audit_log(self, log: str) -> LogSummary:
+        summary = LogSummary(log)
+        entries = self.entries_of(log)
+        prev: BlockHeader | None = None
+        frontier: list[bytes] = []
+        total = self.head_of(log).height + 1
+        for height, item in enumerate(self.blocks_of(log)):
+            prev, frontier = self._block(item, log, height, prev, frontier, entries)
+            summary.blocks += 1
+            summary.entries = prev.tree_size
+            self._tick(log, height + 1, total)
+        self._check_head(log, prev)
+        return summary
+
+    def _block(self, item: Any, log: str, height: int, prev: BlockHeader | None, frontier: list[bytes],
+               entries: Iterator[Any]) -> tuple[BlockHeader, list[bytes]]:
+        header, sigs, certified_hash = _header(item, log, height)
+        where = f"{log} block {height}"
+        first = prev.tree_size if prev else 0
+        checked = [_entry(next(entries, None), log, first + i, height) for i in range(header.entry_count)]
+        try:
+            require_entry_rules([e for e, _ in checked], log, first)
+            computed, frontier = header_from_leaves(ledger_id=self.ledger_id, log=log, prev=prev, prev_frontier=frontier,
+                                                    leaves=[leaf for _, leaf in checked], cut_at=header.cut_at,
+                                                    validators_hash=self.vset_hash)
+            require_same_header(header, computed)
+            if certified_hash != header_hash(header):
+                raise AuditError(where, "its certificate is for another header")
+            counted = verify_certificate(self.vset, signing_payload(header), sigs)
+        except DomainError as exc:
+            raise AuditError(where, str(exc)) from exc
+        if len(counted) != len(sigs):
+            raise AuditError(where, f"only {len(counted)} of its {len(sigs)} signatures are valid (signature altered)")
+        return header, frontier
+
+    def _check_head(self, log: str, last: BlockHeader | None) -> None:
+        head = self.head_of(log)
+        expected = (last.height, last.tree_size, header_hash(last)) if last else (-1, 0, "")
+        if (head.height, head.tree_size, head.header_hash) != expected:
+            raise AuditError(f"{log} head", f"names {(head.height, head.tree_size, head.header_hash)}, the chain ends at {expected}")
+
+    def _tick(self, log: str, done: int, total: int) -> None:
+        if self.progress is None or total < 20:
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        self.progress.write(f"\r{log:6} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} blocks")
+        if done >= total:
+            self.progress.write("\n")
+        self.progress.flush()
+
+
+def dynamo_auditor(vset: ValidatorSet, ledger_id: str, progress: TextIO | None = sys.stderr) -> Auditor:
+    from .adapters.ledger_tables import DynamoLedgerStore, ledger_models
+
+    m = ledger_models()
+    store = DynamoLedgerStore(m)
+    return Auditor(vset, ledger_id,
+                   blocks_of=lambda log: iter(m.blocks.query(log, consistent_read=True)),
+                   entries_of=lambda log: iter(m.entries.query(log, consistent_read=True)),
+                   head_of=store.head, progress=progress)
+

@@ -1,0 +1,303 @@
+"""The ledger service: records entries (sealed through the enclave), cuts blocks, has them certified by a
+quorum of validators and commits them with a conditional write on the log head.
+
+Ordering comes from that conditional write (one block per height, first writer wins); the validators give
+Byzantine *certification* of each block, not consensus on the order (docs/ledger.md).
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from ..domain.chain import ACTION_LOG, next_header
+from ..domain.errors import ConcurrentUpdateError, DomainError, InvalidInputError, RuleViolationError
+from ..domain.ledger import LOGS, BlockHeader, Entry, header_hash, header_to_dict, parse_timestamp, signing_payload
+from ..domain.quorum import (
+    QuorumCertificate,
+    QuorumError,
+    Signature,
+    Validator,
+    ValidatorSet,
+    signature_is_valid,
+    validator_set_hash,
+    verify_certificate,
+)
+from .ledger_ports import (
+    CertifiedBlock,
+    DuplicateEntryError,
+    Head,
+    HeadMovedError,
+    KeyDirectory,
+    LedgerStore,
+    StoredBlock,
+    ValidatorTransport,
+)
+from .ports import CertificateAuthority, Clock, Enclave, LedgerReceipt
+
+log = logging.getLogger("carparker.ledger")
+
+SEAL_PURPOSE = "ledger"
+MAX_APPEND_TRIES = 8
+
+
+class QuorumNotReachedError(RuleViolationError):
+    """Fewer than 2f+1 validators signed the proposed block; nothing was committed."""
+
+    code = "quorum_not_reached"
+
+    def __init__(self, height: int, refusals: dict[str, str], counted: int, needed: int) -> None:
+        super().__init__(f"block {height}: {counted} valid signatures, {needed} needed; refusals {refusals}")
+        self.height, self.refusals = height, refusals
+
+
+@dataclass(frozen=True)
+class LedgerSettings:
+    ledger_id: str
+    block_size: int = 100
+    block_timeout_s: float = 60.0
+    deadline_s: float = 5.0
+
+
+def stamp(moment: datetime) -> str:
+    """RFC 3339 UTC with millisecond precision when there is a fraction (the format's time rule)."""
+    moment = moment.astimezone(UTC)
+    millis = moment.microsecond // 1000
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + (f".{millis:03d}" if millis else "") + "Z"
+
+
+def object_id(log_name: str, seq: int, name: str) -> str:
+    """What each sealed field is bound to (the enclave's encryption context): its entry and field."""
+    return f"{log_name}:{seq}:{name}"
+
+
+def validator_set_of(keys: KeyDirectory) -> ValidatorSet:
+    pairs = keys.public_keys()
+    return ValidatorSet(tuple(Validator(vid, der) for vid, der in pairs), f=(len(pairs) - 1) // 3)
+
+
+@dataclass
+class LedgerService:
+    """The Ledger port (record) plus block cutting and certification."""
+
+    store: LedgerStore
+    enclave: Enclave
+    transport: ValidatorTransport
+    keys: KeyDirectory
+    clock: Clock
+    settings: LedgerSettings
+    ca: CertificateAuthority | None = None
+    _certs: tuple[str, dict[str, str]] | None = field(default=None, init=False, repr=False)
+    _vset: ValidatorSet | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    # ------------------------------------------------------------------ validator set
+
+    def validator_set(self) -> ValidatorSet:
+        with self._lock:
+            if self._vset is None:
+                self._vset = validator_set_of(self.keys)
+                self._certs = self._node_certificates(self._vset)
+            return self._vset
+
+    def certificates(self) -> tuple[str, dict[str, str]] | None:
+        """(CA certificate, validator id -> node certificate), or None when not every validator has one."""
+        self.validator_set()
+        return self._certs
+
+    def _node_certificates(self, vset: ValidatorSet) -> tuple[str, dict[str, str]] | None:
+        """Each validator's key certified by the enclave CA, issued on first use. Issued before this container
+        cuts its first block, so a certificate is valid at the cut time of every block it certifies."""
+        if self.ca is None:
+            return None
+        try:
+            return self.ca.ca_certificate_pem(), {v.id: _certificate_for(self.ca, v.id, vset) for v in vset.validators}
+        except DomainError as exc:
+            log.warning("validator certificates unavailable, publishing bare keys: %s", exc)
+            return None
+
+    # ------------------------------------------------------------------ recording
+
+    def record(self, *, log: str, action: str, user_id: str, order_id: str, sealed: dict[str, str],
+               digests: dict[str, str] | None = None) -> LedgerReceipt:
+        if log not in LOGS or ACTION_LOG.get(action) != log:
+            raise InvalidInputError(f"action {action!r} is not recorded on log {log!r}", field="action")
+        once = f"paid:{order_id}" if action == "paid" and order_id else None
+        try:
+            entry = self._append(log, action, user_id, order_id, sealed, digests or {}, once)
+        except DuplicateEntryError as exc:
+            return self._earlier(log, user_id, exc)
+        if entry.seq + 1 - self.store.head(log).tree_size >= self.settings.block_size:
+            self._cut_quietly(log)
+        return LedgerReceipt(log, entry.seq, f"{log}:{entry.seq}")
+
+    def _earlier(self, log_name: str, user_id: str, exc: DuplicateEntryError) -> LedgerReceipt:
+        """A retried `paid` (say, after a crash between recording and completing the order) gets the first receipt."""
+        earlier = self.store.entry(log_name, exc.seq)
+        if earlier is None or earlier.user_id != user_id:
+            raise exc
+        return LedgerReceipt(log_name, exc.seq, f"{log_name}:{exc.seq}")
+
+    def _append(self, log_name: str, action: str, user_id: str, order_id: str, sealed: dict[str, str],
+                digests: dict[str, str], once: str | None) -> Entry:
+        for _ in range(MAX_APPEND_TRIES):
+            seq = self.store.last_seq(log_name) + 1
+            ciphertexts = {name: base64.b64encode(self.enclave.seal(user_id, SEAL_PURPOSE, object_id(log_name, seq, name),
+                                                                    value.encode("utf-8"))).decode("ascii")
+                           for name, value in sealed.items()}
+            entry = Entry(log=log_name, seq=seq, action=action, user_id=user_id, order_id=order_id,
+                          recorded_at=stamp(self.clock.now()), sealed=ciphertexts, digests=digests)
+            try:
+                self.store.put_entry(entry, once)
+                return entry
+            except HeadMovedError:
+                continue  # another writer took this seq: seal again for the next one
+        raise ConcurrentUpdateError("the ledger is busy; try again", code="ledger_busy")
+
+    def _cut_quietly(self, log_name: str) -> None:
+        """A recorded entry stays recorded: a failed cut leaves it queued for the next cut."""
+        try:
+            self.cut(log_name)
+        except (QuorumNotReachedError, HeadMovedError) as exc:
+            log.warning("ledger %s: block not cut now, entries stay queued: %s", log_name, exc)
+        except DomainError as exc:  # e.g. validator keys unavailable, or a stored entry that no longer checks out
+            log.error("ledger %s: cutting failed, entries stay queued: %s", log_name, exc)
+
+    # ------------------------------------------------------------------ cutting and certification
+
+    def cut_due(self, *, force: bool = False, max_blocks: int = 10) -> list[CertifiedBlock]:
+        """Cut every log whose oldest queued entry waited longer than the timeout (or any queue, if forced)."""
+        cut: list[CertifiedBlock] = []
+        for log_name in sorted(LOGS):
+            for _ in range(max_blocks):
+                try:
+                    block = self.cut(log_name, force=force)
+                except DomainError as exc:
+                    log.warning("ledger %s: cut failed, entries stay queued: %s", log_name, exc)
+                    break
+                if block is None:
+                    break
+                cut.append(block)
+        return cut
+
+    def cut(self, log_name: str, *, force: bool = False) -> CertifiedBlock | None:
+        """Propose, certify and commit the next block of a log; None when nothing is due."""
+        head = self.store.head(log_name)
+        prev = self.store.block(log_name, head.height) if head.height >= 0 else None
+        proposal = self._proposal(head, prev, force)
+        if proposal is None:
+            return None
+        header, frontier = proposal
+        cert = self._certify(header)
+        self.store.commit(StoredBlock(header, cert, tuple(frontier)))
+        log.info("ledger %s: block %d committed (%d entries, tree size %d)", log_name, header.height,
+                 header.entry_count, header.tree_size)
+        return CertifiedBlock(header, cert, tuple(s.validator_id for s in cert.signatures))
+
+    def _proposal(self, head: Head, prev: StoredBlock | None, force: bool) -> tuple[BlockHeader, list[bytes]] | None:
+        """The pending proposal if there is one (validators that signed it will sign it again; a new one at
+        the same height they would refuse), else a new one when enough entries wait or the oldest is stale."""
+        if head.proposal is not None:
+            entries = self.store.entries(head.log, head.proposal.first_seq, head.proposal.entry_count)
+            return self._header(head.log, prev, entries, head.proposal.cut_at)
+        entries = self.store.entries(head.log, head.tree_size, self.settings.block_size)
+        if not entries or not (force or len(entries) >= self.settings.block_size or self._stale(entries[0])):
+            return None
+        cut_at = stamp(self.clock.now())
+        if prev is not None and parse_timestamp(cut_at) < parse_timestamp(prev.header.cut_at):
+            cut_at = prev.header.cut_at  # another container's clock ran ahead: time may not go backwards
+        header, frontier = self._header(head.log, prev, entries, cut_at)
+        self.store.propose(head.log, header)
+        return header, frontier
+
+    def _header(self, log_name: str, prev: StoredBlock | None, entries: Sequence[Entry],
+                cut_at: str) -> tuple[BlockHeader, list[bytes]]:
+        return next_header(ledger_id=self.settings.ledger_id, log=log_name, prev=prev.header if prev else None,
+                           prev_frontier=prev.frontier if prev else (), entries=entries, cut_at=cut_at,
+                           validators_hash=validator_set_hash(self.validator_set()))
+
+    def _stale(self, oldest: Entry) -> bool:
+        waited = self.clock.now() - parse_timestamp(oldest.recorded_at)
+        return waited >= timedelta(seconds=self.settings.block_timeout_s)
+
+    def _certify(self, header: BlockHeader) -> QuorumCertificate:
+        vset = self.validator_set()
+        payload = signing_payload(header)
+        request = {"log": header.log, "height": header.height, "header": header_to_dict(header)}
+        valid, refusals = self._fan_out(vset, payload, request)
+        try:
+            verify_certificate(vset, payload, valid)
+        except QuorumError as exc:
+            failure = {"height": header.height, "at": stamp(self.clock.now()), "counted": exc.counted,
+                       "needed": exc.needed, "refusals": refusals}
+            self.store.record_failure(header.log, failure)
+            log.error("ledger %s: no quorum for block %d: %s", header.log, header.height, failure)
+            raise QuorumNotReachedError(header.height, refusals, exc.counted, exc.needed) from exc
+        return QuorumCertificate(header_hash(header), tuple(sorted(valid, key=lambda s: s.validator_id)))
+
+    def _fan_out(self, vset: ValidatorSet, payload: bytes,
+                 request: dict[str, Any]) -> tuple[list[Signature], dict[str, str]]:
+        """Ask every validator in parallel; stop at the deadline or as soon as a quorum of valid signatures is in."""
+        pool = ThreadPoolExecutor(max_workers=vset.size, thread_name_prefix="validator")
+        pending: dict[Future[dict[str, Any]], str] = {
+            pool.submit(self.transport.request, v.id, request): v.id for v in vset.validators}
+        valid: list[Signature] = []
+        refusals: dict[str, str] = {}
+        deadline = time.monotonic() + self.settings.deadline_s
+        try:
+            while pending and len(valid) < vset.threshold:
+                done, _ = wait(pending, timeout=max(0.0, deadline - time.monotonic()), return_when=FIRST_COMPLETED)
+                if not done:
+                    break
+                for future in done:
+                    _judge(vset, payload, pending.pop(future), future, valid, refusals)
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+        refusals.update({vid: "timed out" for vid in pending.values()})
+        return valid, refusals
+
+    # ------------------------------------------------------------------ reads
+
+    def certified_head(self, log_name: str) -> StoredBlock | None:
+        head = self.store.head(log_name)
+        return self.store.block(log_name, head.height) if head.height >= 0 else None
+
+
+def _certificate_for(ca: CertificateAuthority, validator_id: str, vset: ValidatorSet) -> str:
+    key_pem = vset.public_keys()[validator_id].public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
+    current = ca.node_certificates().get(validator_id)
+    if current is None:
+        return ca.issue_node_certificate(validator_id, key_pem)
+    cert_key = x509.load_pem_x509_certificate(current.encode()).public_key()
+    if cert_key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode() != key_pem:
+        raise RuleViolationError(f"the active certificate of {validator_id} is for another key")
+    return current
+
+
+def _judge(vset: ValidatorSet, payload: bytes, validator_id: str, future: Future[dict[str, Any]],
+           valid: list[Signature], refusals: dict[str, str]) -> None:
+    exc = future.exception()
+    if exc is not None:
+        refusals[validator_id] = f"failed: {type(exc).__name__}: {exc}"
+        return
+    reply = future.result()
+    if not isinstance(reply, dict) or "error" in reply:
+        refusals[validator_id] = str(reply.get("error") if isinstance(reply, dict) else "malformed reply")
+        return
+    signature = reply.get("signature")
+    key = vset.public_key(validator_id)
+    if key is None or not isinstance(signature, str) or not signature_is_valid(key, payload, signature):
+        refusals[validator_id] = "signature does not verify over this block"
+        return
+    valid.append(Signature(validator_id, signature))
+

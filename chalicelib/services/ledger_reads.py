@@ -1,0 +1,232 @@
+"""What the ledger shows (QLDB parity and beyond): digests, blocks, entries with inclusion proofs,
+consistency proofs, history by order and by user, the owner's unsealed view (itself logged), JSONL export,
+evidence bundles and the published validator set. One function per user action."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from ..domain.accounts import Principal
+from ..domain.canonical import canonical_bytes
+from ..domain.chain import block_inclusion_proof
+from ..domain.errors import DomainError, ForbiddenError, InvalidInputError, NotFoundError, RuleViolationError
+from ..domain.ledger import LOGS, Entry, entry_leaf_hash, entry_to_dict, header_hash, header_to_dict
+from ..domain.merkle import consistency_proof, root_from_leaf_hashes, verify_consistency, verify_inclusion
+from ..domain.quorum import public_key_der
+from .ledger import SEAL_PURPOSE, LedgerService, object_id, stamp
+from .ledger_ports import ExportSink, StoredBlock
+
+HISTORY_LIMIT = 200
+BUNDLE_FORMAT = "carparker.evidence/v1"
+
+
+class LedgerIntegrityError(RuleViolationError):
+    """What is stored does not hash to what was certified: the store was altered (run verify-ledger)."""
+
+    code = "ledger_integrity"
+
+
+def _log(log_name: str) -> str:
+    if log_name not in LOGS:
+        raise NotFoundError(f"no log {log_name!r} (parent, side)", field="log")
+    return log_name
+
+
+def _require_admin(principal: Principal, what: str) -> None:
+    if not principal.is_admin:
+        raise ForbiddenError(f"only admins may {what}")
+
+
+def _certified(ledger: LedgerService, log_name: str) -> StoredBlock:
+    block = ledger.certified_head(_log(log_name))
+    if block is None:
+        raise NotFoundError(f"the {log_name} log has no certified block yet", field="log")
+    return block
+
+
+def block_out(block: StoredBlock) -> dict[str, Any]:
+    cert = block.certificate
+    return {"header": header_to_dict(block.header), "header_hash": header_hash(block.header),
+            "certificate": {"header_hash": cert.header_hash,
+                            "signatures": [{"validator_id": s.validator_id, "signature": s.sig_der_b64} for s in cert.signatures]}}
+
+
+def digest(ledger: LedgerService, log_name: str) -> dict[str, Any]:
+    """The signed tree head: the latest certified header (root, tree size) and its quorum certificate."""
+    block = _certified(ledger, log_name)
+    return {"ledger_id": ledger.settings.ledger_id, "log": log_name, "tree_size": block.header.tree_size,
+            "root": block.header.root, "height": block.header.height, **block_out(block)}
+
+
+def get_block(ledger: LedgerService, log_name: str, height: int) -> dict[str, Any]:
+    block = ledger.store.block(_log(log_name), height)
+    if block is None:
+        raise NotFoundError(f"no certified block {height} in the {log_name} log", field="height")
+    return block_out(block)
+
+
+def _own_entry(principal: Principal, ledger: LedgerService, log_name: str, seq: int) -> Entry:
+    entry = ledger.store.entry(_log(log_name), seq)
+    if entry is None or not (principal.is_admin or entry.user_id == principal.user_id):
+        raise NotFoundError(f"no entry {seq} of yours in the {log_name} log", field="seq")
+    return entry
+
+
+def _containing_block(ledger: LedgerService, log_name: str, seq: int, last: StoredBlock) -> StoredBlock:
+    """The certified block that holds ``seq``, by binary search over heights: O(log h) reads."""
+    lo, hi = 0, last.header.height
+    while lo < hi:
+        mid = (lo + hi) // 2
+        block = ledger.store.block(log_name, mid)
+        if block is None:
+            raise LedgerIntegrityError(f"certified block {mid} of the {log_name} log is missing")
+        lo, hi = (mid + 1, hi) if block.header.tree_size <= seq else (lo, mid)
+    found = ledger.store.block(log_name, lo) if lo != last.header.height else last
+    if found is None:
+        raise LedgerIntegrityError(f"certified block {lo} of the {log_name} log is missing")
+    return found
+
+
+def _proof(ledger: LedgerService, entry: Entry) -> tuple[StoredBlock, list[bytes]] | None:
+    """The inclusion proof of a committed entry in the certified block that holds it (None while queued), from
+    the previous block's compact range and the block's own entries: O(k + log n) hashes and O(log h) reads."""
+    last = ledger.certified_head(entry.log)
+    if last is None or entry.seq >= last.header.tree_size:
+        return None
+    block = _containing_block(ledger, entry.log, entry.seq, last)
+    h = block.header
+    prev = ledger.store.block(entry.log, h.height - 1) if h.height > 0 else None
+    leaves = [entry_leaf_hash(e) for e in ledger.store.entries(entry.log, h.first_seq, h.entry_count)]
+    try:
+        path = block_inclusion_proof(prev.frontier if prev else (), h.first_seq, leaves, entry.seq)
+        verify_inclusion(entry_leaf_hash(entry), entry.seq, h.tree_size, path, bytes.fromhex(h.root))
+    except (DomainError, ValueError) as exc:
+        raise LedgerIntegrityError(f"the stored {entry.log} log does not prove entry {entry.seq} in its certified "
+                                   f"block {h.height}: {exc}") from exc
+    return block, path
+
+
+def get_entry(principal: Principal, ledger: LedgerService, log_name: str, seq: int) -> dict[str, Any]:
+    entry = _own_entry(principal, ledger, log_name, seq)
+    proven = _proof(ledger, entry)
+    out: dict[str, Any] = {"entry": entry_to_dict(entry), "leaf_hash": entry_leaf_hash(entry).hex(),
+                           "status": "committed" if proven else "queued", "inclusion_proof": None, "tree_size": None,
+                           "root": None}
+    if proven:
+        block, path = proven
+        out.update(inclusion_proof=[h.hex() for h in path], tree_size=block.header.tree_size, root=block.header.root,
+                   block_height=block.header.height)
+    return out
+
+
+def consistency(ledger: LedgerService, log_name: str, first: int, second: int) -> dict[str, Any]:
+    head = _certified(ledger, log_name).header
+    if not 0 < first <= second <= head.tree_size:
+        raise InvalidInputError(f"need 0 < from <= to <= {head.tree_size} (the certified tree size)", field="from")
+    leaves = ledger.store.leaf_hashes(log_name, second)
+    proof = consistency_proof(first, leaves)
+    root1, root2 = root_from_leaf_hashes(leaves[:first]), root_from_leaf_hashes(leaves)
+    verify_consistency(first, second, proof, root1, root2)
+    return {"log": log_name, "from": first, "to": second, "from_root": root1.hex(), "to_root": root2.hex(),
+            "proof": [h.hex() for h in proof]}
+
+
+def _history_out(ledger: LedgerService, entries: list[Entry]) -> dict[str, Any]:
+    sizes = {log_name: ledger.store.head(log_name).tree_size for log_name in LOGS}
+    return {"entries": [{"entry": entry_to_dict(e), "status": "committed" if e.seq < sizes[e.log] else "queued"}
+                        for e in entries]}
+
+
+def history_by_order(principal: Principal, ledger: LedgerService, order_id: str) -> dict[str, Any]:
+    found = [e for e in ledger.store.by_order(order_id, HISTORY_LIMIT) if principal.is_admin or e.user_id == principal.user_id]
+    if not found:
+        raise NotFoundError("no ledger entries of yours for this order", field="order_id")
+    return _history_out(ledger, found)
+
+
+def history_by_user(principal: Principal, ledger: LedgerService, user_id: str | None) -> dict[str, Any]:
+    who = user_id or principal.user_id
+    if who != principal.user_id:
+        _require_admin(principal, "read another user's ledger history")
+    return _history_out(ledger, ledger.store.by_user(who, HISTORY_LIMIT))
+
+
+def unseal_entry(principal: Principal, ledger: LedgerService, log_name: str, seq: int) -> dict[str, Any]:
+    """The owner's plaintext view of their own entry; each such read is itself a `retrieve` entry."""
+    entry = ledger.store.entry(_log(log_name), seq)
+    if entry is None or entry.user_id != principal.user_id:
+        raise NotFoundError(f"no entry {seq} of yours in the {log_name} log", field="seq")
+    receipt = ledger.record(log="side", action="retrieve", user_id=entry.user_id, order_id=entry.order_id,
+                            sealed={"viewer": principal.user_id, "entry": f"{log_name}:{seq}",
+                                    "at": stamp(ledger.clock.now())})
+    fields = {name: ledger.enclave.unseal(entry.user_id, SEAL_PURPOSE, object_id(log_name, seq, name),
+                                          base64.b64decode(value)).decode("utf-8")
+              for name, value in entry.sealed.items()}
+    return {"log": log_name, "seq": seq, "fields": fields, "retrieve_entry": receipt.entry_id}
+
+
+def export_log(principal: Principal, ledger: LedgerService, log_name: str, sink: ExportSink) -> dict[str, Any]:
+    """Every certified block of a log, each followed by its entries, as JSON lines in S3 (SSE-KMS)."""
+    _require_admin(principal, "export the ledger")
+    lines: list[bytes] = []
+    blocks = entries = 0
+    for block in ledger.store.blocks(_log(log_name)):
+        lines.append(canonical_bytes({"block": block_out(block)}))
+        for entry in ledger.store.entries(log_name, block.header.first_seq, block.header.entry_count):
+            lines.append(canonical_bytes({"entry": entry_to_dict(entry)}))
+            entries += 1
+        blocks += 1
+    key = f"ledger-exports/{ledger.settings.ledger_id}/{log_name}/{stamp(ledger.clock.now())}.jsonl"
+    sink.put(key, b"\n".join(lines) + b"\n", "application/x-ndjson")
+    return {"key": key, "blocks": blocks, "entries": entries}
+
+
+def published_validators(ledger: LedgerService) -> dict[str, Any]:
+    """The validator set as evidence bundles carry it (docs/ledger-format.md section 9), with the enclave CA's
+    node certificates when every validator has one for its key."""
+    vset = ledger.validator_set()
+    certs = ledger.certificates()
+    items: list[dict[str, Any]] = []
+    for v in vset.validators:
+        item: dict[str, Any] = {"id": v.id, "public_key": base64.b64encode(public_key_der(vset.public_keys()[v.id])).decode()}
+        if certs is not None:
+            item["certificate"] = certs[1][v.id]
+        items.append(item)
+    out: dict[str, Any] = {"f": vset.f, "validators": items}
+    if certs is not None:
+        out["ca_certificate"] = certs[0]
+    return out
+
+
+def evidence_bundle(principal: Principal, ledger: LedgerService, log_name: str, seq: int) -> dict[str, Any]:
+    entry = _own_entry(principal, ledger, log_name, seq)
+    proven = _proof(ledger, entry)
+    if proven is None:
+        raise NotFoundError("the entry is not in a certified block yet; try again after the next cut", field="seq",
+                            code="entry_queued")
+    block, path = proven
+    item = {"entry": entry_to_dict(entry), "inclusion_proof": [h.hex() for h in path],
+            "block": header_to_dict(block.header), "certificate": block_out(block)["certificate"]}
+    return {"format": BUNDLE_FORMAT, "ledger_id": ledger.settings.ledger_id,
+            "validator_set": published_validators(ledger), "items": [item]}
+
+
+def status(ledger: LedgerService) -> dict[str, Any]:
+    vset = ledger.validator_set()
+    logs = []
+    for log_name in sorted(LOGS):
+        head = ledger.store.head(log_name)
+        logs.append({"log": log_name, "height": head.height, "tree_size": head.tree_size,
+                     "queued": ledger.store.last_seq(log_name) + 1 - head.tree_size,
+                     "pending_proposal": head.proposal.height if head.proposal else None,
+                     "last_failure": head.failure})
+    return {"ledger_id": ledger.settings.ledger_id, "validators": vset.size, "f": vset.f, "quorum": vset.threshold,
+            "block_size": ledger.settings.block_size, "block_timeout_s": ledger.settings.block_timeout_s, "logs": logs}
+
+
+def force_cut(principal: Principal, ledger: LedgerService) -> dict[str, Any]:
+    _require_admin(principal, "cut ledger blocks")
+    blocks = ledger.cut_due(force=True)
+    return {"blocks": [{"log": b.header.log, "height": b.header.height, "entry_count": b.header.entry_count,
+                        "signers": list(b.signers)} for b in blocks], **status(ledger)}
