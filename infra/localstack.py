@@ -5,9 +5,13 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 from dataclasses import dataclass
+from typing import Any
 
-from moto.server import ThreadedMotoServer
+from moto.moto_server.threaded_moto_server import MotoRequestHandler
+from moto.server import DomainDispatcherApplication, ThreadedMotoServer, create_backend_app
+from werkzeug.serving import make_server
 
 from . import apply_local
 
@@ -20,9 +24,32 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+class SerialMotoServer(ThreadedMotoServer):
+    """moto's server, with one request served at a time.
+
+    DynamoDB applies each conditional write and transaction atomically. moto's backends do not:
+    its threaded server runs requests concurrently against plain Python dicts, so two
+    TransactWriteItems with the same condition can both pass under load (we saw it in the
+    concurrent-booking test). Serialising requests gives moto DynamoDB's semantics; connections
+    are still accepted concurrently.
+    """
+
+    def _server_entry(self) -> None:
+        app = DomainDispatcherApplication(create_backend_app)
+        lock = threading.Lock()
+
+        def serial(environ: Any, start_response: Any) -> Any:
+            with lock:
+                return list(app(environ, start_response))
+
+        self._server = make_server(self._ip_address, self._port, serial, True, request_handler=MotoRequestHandler)
+        self._server_ready_event.set()
+        self._server.serve_forever()
+
+
 @dataclass
 class LocalStack:
-    server: ThreadedMotoServer
+    server: SerialMotoServer
     endpoint: str
     env: dict[str, str]
 
@@ -34,7 +61,7 @@ def start(prefix: str = "carparker-local", port: int | None = None, stage: str =
     """Start moto, point this process's AWS clients at it, apply the template; return the app's settings."""
     port = port or free_port()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server = SerialMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
     base = {
