@@ -13,7 +13,7 @@ from chalice import Chalice, Rate
 
 from chalicelib import bootstrap
 from chalicelib.api.http import auth
-from chalicelib.routes import accounts, enclave, identity, ledger, marketplace, orders, system
+from chalicelib.routes import accounts, enclave, evidence, identity, ledger, marketplace, orders, system
 from chalicelib.services import orders as orders_service
 
 app = Chalice(app_name="carparker")
@@ -37,6 +37,7 @@ def expire_no_shows(event: object) -> dict[str, list[str]]:
 
 
 app.register_blueprint(ledger.bp)
+app.register_blueprint(evidence.bp)
 
 VALIDATORS = 4  # N = 3f+1 with f = 1: one Lambda function, and one KMS key, per validator
 

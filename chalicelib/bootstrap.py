@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import threading
 import uuid
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from . import config
+from .adapters import images
 from .adapters.cognito import CognitoIdentityProvider
 from .adapters.enclave import KmsEnclave
 from .adapters.enclave_ca import EnclaveCA
@@ -21,6 +23,7 @@ from .adapters.enclave_tables import (
     DynamoUserKeyStore,
     enclave_models,
 )
+from .adapters.evidence_store import DynamoClaimRepository, DynamoPhotoSetRepository, evidence_models
 from .adapters.gazetteer import GazetteerGeocoder
 from .adapters.idempotency import DynamoIdempotencyStore
 from .adapters.ledger_tables import DynamoLedgerStore, DynamoWatermarks, ledger_models
@@ -47,9 +50,11 @@ from .adapters.validators import (
     validator_id,
 )
 from .domain.billing import BillingPolicy
+from .services.evidence import EvidenceStores
 from .services.idempotency import IdempotencyStore
 from .services.ledger import LedgerService, LedgerSettings, validator_set_of
 from .services.ledger_ports import KeyDirectory, ValidatorTransport
+from .services.ledger_reads import LedgerEvidence
 from .services.order_ports import PaymentProvider
 from .services.orders import Orders
 from .services.ports import (
@@ -248,3 +253,16 @@ def override_orders(value: Orders | None) -> None:
     global _orders
     with _lock:
         _orders = value
+
+
+# ---------------------------------------------------------------- accident evidence
+
+
+def evidence_stores() -> EvidenceStores:
+    d = deps()
+    em = evidence_models()
+    return EvidenceStores(
+        reservations=d.reservations, spaces=d.spaces, photo_sets=DynamoPhotoSetRepository(em), claims=DynamoClaimRepository(em),
+        blobs=d.blobs, enclave=d.enclave, ledger=d.ledger, evidence=LedgerEvidence(d.ledger), inspect=images.inspect,
+        clock=d.clock, random_bytes=os.urandom, new_id=d.new_id,
+    )

@@ -30,10 +30,11 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.gate import gate_key
 from chalicelib.domain.identity import APPROVED, OPEN, IdentityCase
 from chalicelib.domain.ledger import header_from_dict, signing_payload
+from chalicelib.domain.photos import Claim, PhotoSet
 from chalicelib.domain.reservations import RESERVED, Reservation
 from chalicelib.domain.spaces import Space
 from chalicelib.services.order_ports import Charge, GateEventRecord, Notification, PaymentMethod, Payout
-from chalicelib.services.ports import LedgerReceipt, Tokens
+from chalicelib.services.ports import LedgerReceipt, StoredObject, Tokens, UploadTicket
 
 
 @dataclass
@@ -541,3 +542,103 @@ class FaultyValidators:
         reply: dict[str, Any] = self.honest.request(validator_id, request)
         return reply
 
+# ---------------------------------------------------------------- accident evidence (issue 6)
+
+
+@dataclass
+class FakeBlobStore:
+    objects: dict[str, bytes] = field(default_factory=dict)
+
+    def upload_ticket(self, key: str, content_type: str, max_bytes: int, sha256_hex: str | None = None) -> UploadTicket:
+        return UploadTicket(f"memory://{key}", "PUT", {"Content-Type": content_type}, key, 900)
+
+    def head(self, key: str) -> StoredObject | None:
+        data = self.objects.get(key)
+        return None if data is None else StoredObject(key, len(data), "application/octet-stream", "aws:kms", None)
+
+    def read(self, key: str, max_bytes: int) -> bytes | None:
+        data = self.objects.get(key)
+        return data if data is not None and len(data) <= max_bytes else None
+
+    def write(self, key: str, data: bytes, content_type: str) -> None:
+        self.objects[key] = data
+
+    def delete(self, key: str) -> None:
+        self.objects.pop(key, None)
+
+    def download_url(self, key: str, filename: str, ttl_s: int) -> str:
+        return f"memory://{key}"
+
+
+@dataclass
+class FakePhotoSetRepository:
+    items: dict[tuple[str, str], PhotoSet] = field(default_factory=dict)
+
+    def put_requested(self, s: PhotoSet) -> None:
+        existing = self.items.get((s.order_id, s.phase))
+        if existing is not None and existing.status != "requested":
+            raise ConflictError("already recorded", field="phase", code="set_exists")
+        self.items[(s.order_id, s.phase)] = s
+
+    def get(self, order_id: str, phase: str) -> PhotoSet:
+        if (order_id, phase) not in self.items:
+            raise NotFoundError("no such set", field="phase")
+        return self.items[(order_id, phase)]
+
+    def save(self, s: PhotoSet, expected_version: int) -> None:
+        if self.items[(s.order_id, s.phase)].version != expected_version:
+            raise ConcurrentUpdateError("photo set changed meanwhile")
+        self.items[(s.order_id, s.phase)] = s
+
+    def for_order(self, order_id: str) -> list[PhotoSet]:
+        return [s for (o, _), s in self.items.items() if o == order_id]
+
+
+@dataclass
+class FakeClaimRepository:
+    items: dict[str, Claim] = field(default_factory=dict)
+
+    def add(self, c: Claim) -> None:
+        if c.claim_id in self.items:
+            raise ConflictError("claim exists", field="claim_id")
+        self.items[c.claim_id] = c
+
+    def save(self, c: Claim, expected_version: int) -> None:
+        if self.items[c.claim_id].version != expected_version:
+            raise ConcurrentUpdateError("claim changed meanwhile")
+        self.items[c.claim_id] = c
+
+    def get(self, claim_id: str) -> Claim:
+        if claim_id not in self.items:
+            raise NotFoundError("no such claim", field="claim_id")
+        return self.items[claim_id]
+
+    def for_order(self, order_id: str) -> list[Claim]:
+        return [c for c in self.items.values() if c.order_id == order_id]
+
+
+@dataclass
+class FakeEvidenceSource:
+    """Certifies everything the FakeLedger recorded in one block per log, signed by test validator keys,
+    and returns a real carparker.evidence/v1 bundle that chalicelib.verify accepts."""
+
+    ledger: FakeLedger
+
+    def bundle(self, entry_ids: list[str]) -> dict[str, object]:
+        from chalicelib.domain.ledger import Entry
+        from tests.unit import bundle_factory as bf
+
+        certified = bf.Ledger()
+        for log in ("parent", "side"):
+            recorded = [e for e in self.ledger.entries if e.log == log]
+            entries = [Entry(log=log, seq=seq, action=e.action, user_id=e.user_id, order_id=e.order_id,
+                             recorded_at="2026-11-24T12:00:00Z",
+                             sealed={k: base64.b64encode(v.encode()).decode() for k, v in e.sealed.items()},
+                             digests=dict(e.digests or {}))
+                       for seq, e in enumerate(recorded)]
+            if entries:
+                certified.append_block(log, entries, "2026-11-24T12:00:01Z")
+        items = [bf._item(certified, log, int(seq), 0, (0, 1, 2)) for log, seq in (i.split(":") for i in entry_ids)]
+        for item in items:
+            item.pop("attachments", None)
+        return {"format": "carparker.evidence/v1", "ledger_id": bf.LEDGER_ID, "validator_set": bf.validator_set(), "items": items}

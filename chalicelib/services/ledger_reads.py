@@ -10,7 +10,7 @@ from typing import Any
 from ..domain.accounts import Principal
 from ..domain.canonical import canonical_bytes
 from ..domain.chain import block_inclusion_proof
-from ..domain.errors import DomainError, ForbiddenError, InvalidInputError, NotFoundError, RuleViolationError
+from ..domain.errors import ConflictError, DomainError, ForbiddenError, InvalidInputError, NotFoundError, RuleViolationError
 from ..domain.ledger import LOGS, Entry, entry_leaf_hash, entry_to_dict, header_hash, header_to_dict
 from ..domain.merkle import consistency_proof, root_from_leaf_hashes, verify_consistency, verify_inclusion
 from ..domain.quorum import public_key_der
@@ -205,11 +205,42 @@ def evidence_bundle(principal: Principal, ledger: LedgerService, log_name: str, 
     if proven is None:
         raise NotFoundError("the entry is not in a certified block yet; try again after the next cut", field="seq",
                             code="entry_queued")
-    block, path = proven
-    item = {"entry": entry_to_dict(entry), "inclusion_proof": [h.hex() for h in path],
+    return _bundle(ledger, [_item(entry, *proven)])
+
+
+def _item(entry: Entry, block: StoredBlock, path: list[bytes]) -> dict[str, Any]:
+    return {"entry": entry_to_dict(entry), "inclusion_proof": [h.hex() for h in path],
             "block": header_to_dict(block.header), "certificate": block_out(block)["certificate"]}
+
+
+def _bundle(ledger: LedgerService, items: list[dict[str, Any]]) -> dict[str, Any]:
     return {"format": BUNDLE_FORMAT, "ledger_id": ledger.settings.ledger_id,
-            "validator_set": published_validators(ledger), "items": [item]}
+            "validator_set": published_validators(ledger), "items": items}
+
+
+class LedgerEvidence:
+    """The EvidenceSource port on the ledger: one bundle for several entries ("<log>:<seq>"), cutting a block
+    first when an entry is still queued, so evidence can be handed out right after it was recorded."""
+
+    def __init__(self, ledger: LedgerService) -> None:
+        self.ledger = ledger
+
+    def _proven(self, entry_id: str) -> dict[str, Any]:
+        log_name, _, seq = entry_id.partition(":")
+        entry = self.ledger.store.entry(_log(log_name), int(seq))
+        if entry is None:
+            raise NotFoundError(f"no ledger entry {entry_id}", field="entry_id")
+        proven = _proof(self.ledger, entry)
+        if proven is None:
+            self.ledger.cut(entry.log, force=True)
+            proven = _proof(self.ledger, entry)
+        if proven is None:
+            raise ConflictError(f"entry {entry_id} is not certified yet (see GET /ledger/status); try again shortly",
+                                field="entry_id", code="entry_queued")
+        return _item(entry, *proven)
+
+    def bundle(self, entry_ids: list[str]) -> dict[str, Any]:
+        return _bundle(self.ledger, [self._proven(i) for i in entry_ids])
 
 
 def status(ledger: LedgerService) -> dict[str, Any]:

@@ -27,6 +27,12 @@ BODIES: dict[str, Any] = {
     "registerValidator": {"node_id": "intruder-node", "public_key_pem": ec.generate_private_key(ec.SECP256R1()).public_key()
                           .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()},
 }
+PHOTO = {"sha256": "ab" * 32, "size": 1000}
+BODIES.update({
+    "requestPhotoUploads": {"photos": [{"view": v, **PHOTO} for v in ("front", "rear", "left", "right")]},
+    "openClaim": {"share_with": ["sharer"], "description": "not yours"},
+})
+EVIDENCE = {"requestPhotoUploads", "completePhotoSet", "listPhotoSets", "exportEvidence", "openClaim"}
 # Admin-only operations: a non-admin gets 403 whatever the target.
 ADMIN_ONLY = {"approveSpace", "rejectSpace", "listPendingSpaces", "listIdentityCases", "reviewIdentityDocument", "approveIdentity",
               "rejectIdentity", "registerValidator", "revokeValidator", "exportLedgerLog", "cutLedgerBlocks"}
@@ -51,8 +57,10 @@ def world(api: ApiClient) -> dict[str, Any]:
     order_id = f"order-{uuid.uuid4().hex}"
     entry = bootstrap.deps().ledger.record(log="parent", action="paid", user_id=owner.user_id, order_id=order_id,
                                            sealed={"Fees": "1 EUR"})
+    claim = api.post(f"/orders/{booking.body['reservation_id']}/claims", owner, {"share_with": ["sharer"], "description": "dent"})
+    assert claim.status == 201, claim.body
     return {"owner": owner, "other": other, "pending": pending, "approved": approved, "reservation": booking.body,
-            "carpark": carpark, "device": device, "entry": entry, "order_id": order_id}
+            "carpark": carpark, "device": device, "entry": entry, "order_id": order_id, "claim": claim.body}
 
 
 def _params(op_id: str, w: dict[str, Any]) -> dict[str, str]:
@@ -69,7 +77,9 @@ def _params(op_id: str, w: dict[str, Any]) -> dict[str, str]:
         "log": w["entry"].log,
         "seq": str(w["entry"].seq),
         "height": "0",
-        "order_id": w["order_id"],
+        "order_id": w["reservation"]["reservation_id"] if op_id in EVIDENCE else w["order_id"],
+        "phase": "arrival",
+        "claim_id": w["claim"]["claim_id"],
     }
 
 

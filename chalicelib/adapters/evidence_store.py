@@ -1,0 +1,145 @@
+"""Photo sets and claims in DynamoDB; every write is conditional."""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from .. import config
+from ..domain.errors import ConcurrentUpdateError, ConflictError, NotFoundError
+from ..domain.photos import Claim, Photo, PhotoSet
+from ..domain.timeutil import format_instant, parse_instant
+from .repositories import _condition_failed
+from .tables import _meta
+
+
+@dataclass(frozen=True)
+class EvidenceModels:
+    photo_sets: Any
+    claims: Any
+
+
+@functools.lru_cache(maxsize=8)
+def _build(prefix: str, region: str) -> EvidenceModels:
+    del prefix
+
+    class PhotoSetItem(Model):
+        Meta = _meta("photo-sets", region)
+        order_id = UnicodeAttribute(hash_key=True)
+        phase = UnicodeAttribute(range_key=True)
+        parker_id = UnicodeAttribute()
+        status = UnicodeAttribute()
+        photos = JSONAttribute()
+        requested_at = UnicodeAttribute()
+        sealed_meta = UnicodeAttribute(null=True)
+        version = NumberAttribute()
+
+    class ByOrder(GlobalSecondaryIndex[Any]):
+        class Meta:
+            index_name = "by_order"
+            projection = AllProjection()
+
+        order_id = UnicodeAttribute(hash_key=True)
+
+    class ClaimItem(Model):
+        Meta = _meta("claims", region)
+        claim_id = UnicodeAttribute(hash_key=True)
+        order_id = UnicodeAttribute()
+        body = UnicodeAttribute()  # the claim as JSON; only ids and times, never evidence
+        version = NumberAttribute()
+        by_order = ByOrder()
+
+    return EvidenceModels(PhotoSetItem, ClaimItem)
+
+
+def evidence_models() -> EvidenceModels:
+    return _build(config.resource_prefix(), config.region())
+
+
+def _photo_set(item: Any) -> PhotoSet:
+    return PhotoSet(item.order_id, item.phase, item.parker_id, item.status, tuple(Photo(**p) for p in item.photos),
+                    parse_instant(item.requested_at, field="requested_at"), int(item.version), item.sealed_meta)
+
+
+class DynamoPhotoSetRepository:
+    def __init__(self, models: EvidenceModels) -> None:
+        self.model = models.photo_sets
+
+    def _item(self, s: PhotoSet) -> Any:
+        return self.model(s.order_id, s.phase, parker_id=s.parker_id, status=s.status, photos=[p.__dict__ for p in s.photos],
+                          requested_at=format_instant(s.requested_at), sealed_meta=s.sealed_meta, version=s.version)
+
+    def put_requested(self, s: PhotoSet) -> None:
+        """A new request replaces an earlier one for the same phase only while nothing is recorded."""
+        condition = self.model.order_id.does_not_exist() | (self.model.status == "requested")
+        try:
+            self._item(s).save(condition=condition)
+        except PutError as exc:
+            if _condition_failed(exc):
+                raise ConflictError(f"the {s.phase} set is already recorded", field="phase", code="set_exists") from exc
+            raise
+
+    def get(self, order_id: str, phase: str) -> PhotoSet:
+        try:
+            return _photo_set(self.model.get(order_id, phase, consistent_read=True))
+        except DoesNotExist:
+            raise NotFoundError(f"no {phase} photo set requested for this order", field="phase") from None
+
+    def save(self, s: PhotoSet, expected_version: int) -> None:
+        try:
+            self._item(s).save(condition=self.model.version == expected_version)
+        except PutError as exc:
+            if _condition_failed(exc):
+                raise ConcurrentUpdateError("photo set changed meanwhile", field="phase") from exc
+            raise
+
+    def for_order(self, order_id: str) -> list[PhotoSet]:
+        return [_photo_set(i) for i in self.model.query(order_id, consistent_read=True)]
+
+
+def claim_to_json(c: Claim) -> str:
+    return json.dumps({**c.__dict__, "opened_at": format_instant(c.opened_at), "expires_at": format_instant(c.expires_at),
+                       "closed_at": format_instant(c.closed_at) if c.closed_at else None})
+
+
+def claim_from_json(text: str) -> Claim:
+    d = json.loads(text)
+    return Claim(**{**d, "share_with": tuple(d["share_with"]), "access_log": tuple(tuple(a) for a in d["access_log"]),
+                    "opened_at": parse_instant(d["opened_at"], field="opened_at"),
+                    "expires_at": parse_instant(d["expires_at"], field="expires_at"),
+                    "closed_at": parse_instant(d["closed_at"], field="closed_at") if d["closed_at"] else None})
+
+
+class DynamoClaimRepository:
+    def __init__(self, models: EvidenceModels) -> None:
+        self.model = models.claims
+
+    def _save(self, c: Claim, condition: Any, error: Exception) -> None:
+        try:
+            self.model(c.claim_id, order_id=c.order_id, body=claim_to_json(c), version=c.version).save(condition=condition)
+        except PutError as exc:
+            if _condition_failed(exc):
+                raise error from exc
+            raise
+
+    def add(self, c: Claim) -> None:
+        self._save(c, self.model.claim_id.does_not_exist(), ConflictError("claim exists", field="claim_id"))
+
+    def save(self, c: Claim, expected_version: int) -> None:
+        self._save(c, self.model.version == expected_version, ConcurrentUpdateError("claim changed meanwhile", field="claim_id"))
+
+    def get(self, claim_id: str) -> Claim:
+        try:
+            return claim_from_json(self.model.get(claim_id, consistent_read=True).body)
+        except DoesNotExist:
+            raise NotFoundError("no such claim", field="claim_id") from None
+
+    def for_order(self, order_id: str) -> list[Claim]:
+        return [claim_from_json(i.body) for i in self.model.by_order.query(order_id)]
