@@ -102,6 +102,18 @@ def _run_verify_ledger(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_camera_arguments(parser: argparse.ArgumentParser) -> None:
+    from chalicelib import camera_sim
+
+    camera_sim.add_arguments(parser)
+
+
+def _run_camera(args: argparse.Namespace) -> int:
+    from chalicelib import camera_sim
+
+    return camera_sim.run(args)
+
+
 SUBCOMMANDS: dict[str, Subcommand] = {
     "verify-ledger": Subcommand(
         help="audit the whole stored ledger (exit 0 if it verifies, 1 naming the first bad block or entry)",
@@ -112,6 +124,11 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         help="verify an evidence bundle offline (exit 0 if it verifies, 1 if not)",
         add_arguments=_add_verify_bundle_arguments,
         run=_run_verify_bundle,
+    ),
+    "camera": Subcommand(
+        help="simulate the parker's phone: photograph the car from four sides now and record the set",
+        add_arguments=_add_camera_arguments,
+        run=_run_camera,
     ),
     "gate": Subcommand(
         help="simulate a gate device: sign a plate read and POST it (exit 0 open, 2 deny, 1 refused)",

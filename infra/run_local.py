@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -48,19 +49,16 @@ def main() -> None:
     chalice = [str(Path(sys.executable).with_name("chalice")), "local", "--no-autoreload", "--stage", "local", "--host", "127.0.0.1", "--port", str(port)]
     proc = subprocess.Popen(chalice, cwd=ROOT, env=env)
 
-    def stop(*_: object) -> None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        stack.stop()
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
     base = f"http://127.0.0.1:{port}"
-    wait_for(f"{base}/health", 60, proc)
+    try:
+        wait_for(f"{base}/health", 60, proc)
+    except BaseException:
+        shut_down(proc)
+        stack.stop()
+        raise
     print(f"""
 CarParker is running (ready in {time.monotonic() - started:.1f}s).
   API           {base}            e.g. curl {base}/health
@@ -77,8 +75,22 @@ The README's tour works against this instance. Ctrl-C stops everything.
     (ROOT / "run").mkdir(exist_ok=True)
     demo = {"CP_DEMO_CARPARK": gate["carpark_id"], "CP_DEMO_GATE_DEVICE": gate["device_id"], "CP_DEMO_GATE_SECRET": gate["device_secret"]}
     (ROOT / "run" / "local.env").write_text("".join(f"export {k}={v}\n" for k, v in {**stack.env, **demo}.items()))
-    proc.wait()
+    while proc.poll() is None and not stopping.wait(0.5):
+        pass
+    shut_down(proc)
     stack.stop()
+
+
+def shut_down(proc: subprocess.Popen[bytes]) -> None:
+    """chalice local stops on SIGINT (it ignores SIGTERM); escalate if it does not."""
+    for send in (lambda: proc.send_signal(signal.SIGINT), proc.terminate, proc.kill):
+        if proc.poll() is not None:
+            return
+        send()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            continue
 
 
 if __name__ == "__main__":
