@@ -81,10 +81,12 @@ class World:
         return dict(r.body)
 
 
-def make_world(api: ApiClient) -> World:
+def make_world(api: ApiClient, *, real_ledger: bool = False) -> World:
+    """A settable clock; the in-memory ledger unless real_ledger (then the certified DynamoDB/KMS ledger)."""
     clock = FakeClock()
     ledger = FakeLedger()
     d = replace(bootstrap.build(), clock=clock)
-    d.ledger = ledger  # type: ignore[attr-defined]  # Deps gains `ledger` when the ledger issue merges
+    if not real_ledger:
+        d.ledger = ledger  # type: ignore[attr-defined]  # Deps gains `ledger` when the ledger issue merges
     bootstrap.override(d)
     return World(api, clock, ledger, bootstrap.orders())
