@@ -8,7 +8,9 @@ transactions). Setup (accounts, car park, device, space) is not counted; the ord
 gate entry → gate exit (bill, release, charge) → the provider settles → its webhook (paid, payout,
 notifications, ledger, completed). The ledger here is the in-memory fake until the ledger issue
 merges, so its own calls are not included. Figures are call counts, not timings (moto's speed
-says nothing about DynamoDB's).
+says nothing about DynamoDB's). The enclave's KMS client uses a botocore session of its own, so its
+calls are reported apart (`order_enclave_kms_calls`, from the adapter's own counter); its user-key
+table reads and writes are among the DynamoDB calls.
 """
 
 from __future__ import annotations
