@@ -7,7 +7,7 @@ Cognito, S3 clients) and on the botocore client of every pynamodb connection (ta
 transactions). Setup (accounts, car park, device, space) is not counted; the order is: reserve →
 gate entry → gate exit (bill, release, charge) → the provider settles → its webhook (paid, payout,
 notifications, the paid entry sealed and recorded on the real ledger, completed). Block certification
-(validators signing) is amortised over the block's k entries and reported apart, as
+(validators signing) is shared by the block's k entries (amortised) over the block's k entries and reported apart, as
 `ledger_block_aws_calls`. Figures are call counts, not timings (moto's speed says nothing about
 DynamoDB's).
 """
@@ -135,6 +135,7 @@ def run() -> dict[str, Any]:
         "order_dynamodb_writes": sum(v for k, v in ddb.items() if k.split(":")[1] in WRITES),
         "order_dynamodb_write_items": counter.write_items,
         "ledger_block_aws_calls": block_calls,
+        "order_enclave_kms_calls": counter.calls.get("kms:via-encryption-sdk", 0),
     }
 
 

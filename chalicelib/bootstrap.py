@@ -40,6 +40,7 @@ from .adapters.orders import (
 from .adapters.payments import LocalPaymentProvider
 from .adapters.repositories import DynamoSpaceRepository, DynamoUserRepository
 from .adapters.s3blobs import S3BlobStore
+from .adapters.sealed_fields import SealingEnclave
 from .adapters.tables import models, order_models
 from .adapters.validators import (
     InProcessValidators,
@@ -96,6 +97,7 @@ class Deps:
     clock: Clock
     new_id: Callable[[], str]
     enclave: Enclave
+    sealing: SealingEnclave  # the same enclave as the repositories use it: seal, unseal and blind indexes
     keys: KeyEraser
     device: DeviceChannel
     ca: CertificateAuthority
@@ -164,8 +166,8 @@ def build() -> Deps:
     return Deps(
         users=DynamoUserRepository(m),
         spaces=spaces,
-        reservations=OrderReservationRepository(m, spaces),
-        idempotency=DynamoIdempotencyStore(m),
+        reservations=OrderReservationRepository(m, spaces, enclave),
+        idempotency=DynamoIdempotencyStore(m, enclave),
         idp=CognitoIdentityProvider(
             config.user_pool_id(), config.user_pool_client_id(), config.jwt_issuer(), config.jwks_url(), config.region(),
             config.auto_confirm_signups(),
@@ -175,6 +177,7 @@ def build() -> Deps:
         clock=clock,
         new_id=new_id,
         enclave=enclave,
+        sealing=enclave,
         keys=enclave,
         device=enclave,
         ca=ca,
@@ -223,10 +226,10 @@ def build_orders(d: Deps) -> Orders:
         spaces=d.spaces,
         carparks=DynamoCarParkRepository(om),
         devices=DynamoDeviceRepository(om),
-        memberships=DynamoMembershipRepository(om),
-        gate_events=DynamoGateEventLog(om),
+        memberships=DynamoMembershipRepository(om, d.sealing),
+        gate_events=DynamoGateEventLog(om, d.sealing),
         secrets=KmsSecretBox(config.data_key_arn(), config.region()),
-        notifications=DynamoNotificationFeed(om),
+        notifications=DynamoNotificationFeed(om, d.sealing),
         balances=DynamoBalances(om, models().connection),
         payments=payment_provider(d),
         clock=d.clock,

@@ -7,7 +7,6 @@ from typing import Any
 
 from ..domain.availability import Booking, Calendar, Interval, Window
 from ..domain.billing import Bill
-from ..domain.gate import gate_key
 from ..domain.geo import Point
 from ..domain.pricing import Tariff
 from ..domain.reservations import BILLED, CANCELLED, NO_SHOW, RESERVED, Reservation
@@ -137,9 +136,10 @@ def space_values(space: Space, geohash: str) -> dict[str, Any]:
 
 
 _RES_FIELDS = (
-    "reservation_id", "space_id", "parker_id", "sharer_id", "plate", "currency", "state", "window_id",
-    "carpark_id", "lot", "cancelled_by", "request_hash",
+    "reservation_id", "space_id", "parker_id", "sharer_id", "currency", "state", "window_id", "carpark_id", "lot", "cancelled_by",
 )
+# The plate and the request fingerprint (a hash over the plate) are stored only sealed: see the repository.
+_RES_SEALED = ("plate", "request_hash")
 
 
 _RES_TIMES = ("entered_at", "exited_at", "paid_at", "completed_at")
@@ -155,7 +155,12 @@ def bill_to_dict(bill: Bill | None) -> dict[str, int] | None:
     }
 
 
-def reservation_values(r: Reservation) -> dict[str, Any]:
+def reservation_sealed_fields(r: Reservation) -> dict[str, Any]:
+    return {name: getattr(r, name) for name in _RES_SEALED}
+
+
+def reservation_values(r: Reservation, *, sealed: bytes | None, gate_tag: str | None) -> dict[str, Any]:
+    """The stored attributes; `sealed` holds reservation_sealed_fields(r), `gate_tag` is the gate's blind index key."""
     values = {name: getattr(r, name) for name in _RES_FIELDS + _RES_OPTIONAL}
     values.update({name: format_instant(t) if (t := getattr(r, name)) else None for name in _RES_TIMES})
     values.update(
@@ -167,8 +172,9 @@ def reservation_values(r: Reservation) -> dict[str, Any]:
         refund_minor=r.refund_minor,
         version=r.version,
         bill=bill_to_dict(r.bill),
+        sealed=sealed,
         # sparse index keys: the gate's plate lookup, the no-show sweep, the car park's takings
-        gate_key=gate_key(r.carpark_id, r.plate) if r.carpark_id else None,
+        gate_key=gate_tag if r.carpark_id else None,
         awaiting=_awaiting(r),
         paid_carpark=r.carpark_id if r.carpark_id and r.paid_at else None,
     )
@@ -187,8 +193,9 @@ def _awaiting(r: Reservation) -> str | None:
     return None
 
 
-def reservation_from_item(item: Any) -> Reservation:
+def reservation_from_item(item: Any, sealed_fields: dict[str, Any]) -> Reservation:
     values = {name: getattr(item, name) for name in _RES_FIELDS + _RES_OPTIONAL}
+    values.update({name: sealed_fields[name] for name in _RES_SEALED})
     values.update({name: _when(getattr(item, name)) for name in _RES_TIMES})
     return Reservation(
         **values,

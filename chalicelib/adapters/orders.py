@@ -14,12 +14,12 @@ from pynamodb.transactions import TransactWrite
 
 from ..domain.carparks import CarPark, Device, Membership, OpeningRule
 from ..domain.errors import ConcurrentUpdateError, ConflictError, NotFoundError, UnavailableError
-from ..domain.gate import gate_key
 from ..domain.reservations import RESERVED, Reservation
 from ..domain.timeutil import format_instant, parse_instant
 from ..services.order_ports import GateEventRecord, Notification, Payout
 from . import codec
 from .repositories import DynamoReservationRepository, _condition_failed, _put
+from .sealed_fields import ERASED, PLATE, FieldSealer, SealingEnclave, carpark_owner
 from .tables import OrderModels
 
 
@@ -81,31 +81,37 @@ class DynamoDeviceRepository:
 
 
 class DynamoMembershipRepository:
-    def __init__(self, models: OrderModels) -> None:
+    """Plate and holder sealed to the car park's pseudo-owner (a holder need not be a user); found by the gate's blind index."""
+
+    def __init__(self, models: OrderModels, enclave: SealingEnclave) -> None:
         self.model = models.memberships
+        self.sealer = FieldSealer(enclave)
 
     def add(self, m: Membership) -> None:
-        item = self.model(m.membership_id, carpark_id=m.carpark_id, plate=m.plate, holder=m.holder, plan=m.plan,
+        sealed = self.sealer.seal(carpark_owner(m.carpark_id), PLATE, m.membership_id, {"plate": m.plate, "holder": m.holder})
+        item = self.model(m.membership_id, carpark_id=m.carpark_id, sealed=sealed, plan=m.plan,
                           valid_from=m.valid_from.isoformat(), valid_until=m.valid_until.isoformat(),
-                          gate_key=gate_key(m.carpark_id, m.plate), created_at=format_instant(m.created_at))
+                          gate_key=self.sealer.gate_tag(m.carpark_id, m.plate), created_at=format_instant(m.created_at))
         _put(item, self.model.membership_id.does_not_exist(), ConflictError("membership already exists", field="membership_id"))
 
     def _membership(self, i: Any) -> Membership:
-        return Membership(i.membership_id, i.carpark_id, i.plate, i.holder, i.plan, date.fromisoformat(i.valid_from),
+        fields = self.sealer.open(carpark_owner(i.carpark_id), PLATE, i.membership_id, i.sealed) or {"plate": ERASED, "holder": ERASED}
+        return Membership(i.membership_id, i.carpark_id, fields["plate"], fields["holder"], i.plan, date.fromisoformat(i.valid_from),
                           date.fromisoformat(i.valid_until), _when(i.created_at))
 
     def by_carpark(self, carpark_id: str) -> list[Membership]:
         return [self._membership(i) for i in self.model.by_carpark.query(carpark_id, scan_index_forward=False)]
 
     def for_plate(self, carpark_id: str, plate: str) -> list[Membership]:
-        return [self._membership(i) for i in self.model.by_gate_key.query(gate_key(carpark_id, plate))]
+        return [self._membership(i) for i in self.model.by_gate_key.query(self.sealer.gate_tag(carpark_id, plate))]
 
 
 class OrderReservationRepository(DynamoReservationRepository):
     """The foundation's reservation repository plus the gate's, the sweep's and the dashboard's queries."""
 
     def for_plate(self, carpark_id: str, plate: str) -> list[Reservation]:
-        return self._query(self.model.by_gate_key.query(gate_key(carpark_id, plate)))
+        """Every reservation whose plate a camera could confuse with this one: one query on the blind index."""
+        return self._query(self.model.by_gate_key.query(self.sealer.gate_tag(carpark_id, plate)))
 
     def at_carpark(self, carpark_id: str, limit: int) -> list[Reservation]:
         return self._query(self.model.by_carpark.query(carpark_id, scan_index_forward=False, limit=limit))
@@ -162,30 +168,43 @@ class KmsSecretBox:
 
 
 class DynamoGateEventLog:
-    def __init__(self, models: OrderModels) -> None:
-        self.model = models.gate_events
+    """The plate read and the reply (which names it) sealed to the car park's pseudo-owner; the request
+    fingerprint, a hash over a body with the plate in it, stored as a blind index."""
 
-    def _record(self, i: Any) -> GateEventRecord:
-        return GateEventRecord(i.event_key, i.device_id, i.carpark_id, i.request_hash, i.state, _when(i.occurred_at),
-                               i.direction, i.plate, i.response)
+    FINGERPRINT = "gate-event-request"
+    PURPOSE = "gate-event"
+
+    def __init__(self, models: OrderModels, enclave: SealingEnclave) -> None:
+        self.model = models.gate_events
+        self.sealer = FieldSealer(enclave)
+
+    def _record(self, i: Any, asked: str | None = None) -> GateEventRecord:
+        fields = self.sealer.open(carpark_owner(i.carpark_id), self.PURPOSE, i.event_key, i.sealed)
+        if fields is None and i.sealed is not None:
+            fields = {"plate": ERASED, "response": None}
+        request_hash = self.sealer.fingerprint_as_stored(self.FINGERPRINT, asked, i.request_hash) if asked else i.request_hash
+        return GateEventRecord(i.event_key, i.device_id, i.carpark_id, request_hash, i.state, _when(i.occurred_at),
+                               i.direction, (fields or {}).get("plate"), (fields or {}).get("response"))
 
     def claim(self, record: GateEventRecord) -> GateEventRecord | None:
-        item = self.model(record.event_key, device_id=record.device_id, carpark_id=record.carpark_id, request_hash=record.request_hash,
-                          state="in_progress", occurred_at=format_instant(record.occurred_at))
+        item = self.model(record.event_key, device_id=record.device_id, carpark_id=record.carpark_id,
+                          request_hash=self.sealer.tag(self.FINGERPRINT, record.request_hash), state="in_progress",
+                          occurred_at=format_instant(record.occurred_at))
         try:
             item.save(condition=self.model.event_key.does_not_exist())
             return None
         except PutError as exc:
             if not _condition_failed(exc):
                 raise
-        return self._record(self.model.get(record.event_key, consistent_read=True))
+        return self._record(self.model.get(record.event_key, consistent_read=True), record.request_hash)
 
     def finish(self, record: GateEventRecord) -> None:
-        self.model(record.event_key).update(
-            actions=[self.model.state.set("done"), self.model.direction.set(record.direction), self.model.plate.set(record.plate),
-                     self.model.response.set(record.response)],
-            condition=self.model.state == "in_progress",
-        )
+        sealed = self.sealer.seal(carpark_owner(record.carpark_id), self.PURPOSE, record.event_key,
+                                  {"plate": record.plate, "response": record.response})
+        actions = [self.model.state.set("done"), self.model.direction.set(record.direction)]
+        if sealed is not None:  # None only if the car park's key were erased
+            actions.append(self.model.sealed.set(sealed))
+        self.model(record.event_key).update(actions=actions, condition=self.model.state == "in_progress")
 
     def release(self, event_key: str) -> None:
         try:
@@ -200,11 +219,17 @@ class DynamoGateEventLog:
 
 
 class DynamoNotificationFeed:
-    def __init__(self, models: OrderModels) -> None:
+    """The body (it may name a plate) sealed to the feed's owner: a user, or a car park's pseudo-owner."""
+
+    PURPOSE = "notification"
+
+    def __init__(self, models: OrderModels, enclave: SealingEnclave) -> None:
         self.model = models.notifications
+        self.sealer = FieldSealer(enclave)
 
     def add(self, n: Notification) -> None:
-        item = self.model(n.feed_id, f"{format_instant(n.created_at)}#{n.notification_id}", kind=n.kind, title=n.title, body=n.body,
+        sealed = self.sealer.seal(n.feed_id, self.PURPOSE, n.notification_id, {"body": n.body})
+        item = self.model(n.feed_id, f"{format_instant(n.created_at)}#{n.notification_id}", kind=n.kind, title=n.title, sealed=sealed,
                           reservation_id=n.reservation_id, created_at=format_instant(n.created_at))
         try:
             item.save(condition=self.model.sort_key.does_not_exist())
@@ -212,10 +237,13 @@ class DynamoNotificationFeed:
             if not _condition_failed(exc):
                 raise
 
+    def _notification(self, i: Any) -> Notification:
+        notification_id = i.sort_key.split("#", 1)[1]
+        fields = self.sealer.open(i.feed_id, self.PURPOSE, notification_id, i.sealed) or {"body": ERASED}
+        return Notification(i.feed_id, notification_id, i.kind, i.title, fields["body"], _when(i.created_at), i.reservation_id)
+
     def feed(self, feed_id: str, limit: int) -> list[Notification]:
-        items = self.model.query(feed_id, scan_index_forward=False, limit=limit)
-        return [Notification(i.feed_id, i.sort_key.split("#", 1)[1], i.kind, i.title, i.body, _when(i.created_at), i.reservation_id)
-                for i in items]
+        return [self._notification(i) for i in self.model.query(feed_id, scan_index_forward=False, limit=limit)]
 
 
 class DynamoBalances:

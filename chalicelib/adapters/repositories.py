@@ -16,6 +16,7 @@ from ..domain.reservations import Reservation
 from ..domain.spaces import Space
 from ..domain.timeutil import format_instant, parse_instant
 from . import codec
+from .sealed_fields import ERASED, PLATE, FieldSealer, SealingEnclave
 from .tables import Models
 
 CONDITION_FAILED = "ConditionalCheckFailed"
@@ -115,23 +116,34 @@ class DynamoSpaceRepository:
 
 
 class DynamoReservationRepository:
-    def __init__(self, models: Models, spaces: DynamoSpaceRepository) -> None:
+    """Reservations, their plate sealed to the parker (purpose "plate", object id = reservation id) and looked up
+    at the gate by a blind index (adapters/sealed_fields.py). After the parker's key is erased the plate reads
+    as ERASED, and the item keeps no sealed fields and no gate key when it is written again."""
+
+    def __init__(self, models: Models, spaces: DynamoSpaceRepository, enclave: SealingEnclave) -> None:
         self.model = models.reservations
         self.spaces = spaces
         self.connection = models.connection
+        self.sealer = FieldSealer(enclave)
 
     def _item(self, r: Reservation) -> Model:
-        values = codec.reservation_values(r)
+        sealed = None if r.plate == ERASED else self.sealer.seal(r.parker_id, PLATE, r.reservation_id, codec.reservation_sealed_fields(r))
+        gate_tag = self.sealer.gate_tag(r.carpark_id, r.plate) if sealed is not None and r.carpark_id else None
+        values = codec.reservation_values(r, sealed=sealed, gate_tag=gate_tag)
         return self.model(values.pop("reservation_id"), **values)
+
+    def _reservation(self, item: Any) -> Reservation:
+        fields = self.sealer.open(item.parker_id, PLATE, item.reservation_id, item.sealed)
+        return codec.reservation_from_item(item, fields or {"plate": ERASED, "request_hash": None})
 
     def get(self, reservation_id: str) -> Reservation:
         try:
-            return codec.reservation_from_item(self.model.get(reservation_id, consistent_read=True))
+            return self._reservation(self.model.get(reservation_id, consistent_read=True))
         except DoesNotExist:
             raise NotFoundError("no such reservation", field="reservation_id") from None
 
     def _query(self, items: Iterable[Any]) -> list[Reservation]:
-        return [codec.reservation_from_item(i) for i in items]
+        return [self._reservation(i) for i in items]
 
     def by_parker(self, parker_id: str) -> list[Reservation]:
         return self._query(self.model.by_parker.query(parker_id, scan_index_forward=False))

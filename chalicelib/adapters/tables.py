@@ -90,7 +90,7 @@ def _build(prefix: str, region: str) -> Models:
         sharer_id = UnicodeAttribute()
         start = UnicodeAttribute()
         end = UnicodeAttribute()
-        plate = UnicodeAttribute()
+        sealed = BinaryAttribute(null=True, legacy_encoding=False)  # plate and request_hash; absent once erased
         price_minor = NumberAttribute()
         currency = UnicodeAttribute()
         state = UnicodeAttribute()
@@ -101,7 +101,6 @@ def _build(prefix: str, region: str) -> Models:
         fee_minor = NumberAttribute(default=0)
         refund_minor = NumberAttribute(default=0)
         cancelled_by = UnicodeAttribute(null=True)
-        request_hash = UnicodeAttribute(null=True)
         entered_at = UnicodeAttribute(null=True)
         exited_at = UnicodeAttribute(null=True)
         bill = JSONAttribute(null=True)
@@ -128,7 +127,7 @@ def _build(prefix: str, region: str) -> Models:
         request_hash = UnicodeAttribute()
         state = UnicodeAttribute()  # "in_progress" or "done"
         status_code = NumberAttribute(null=True)
-        body = UnicodeAttribute(null=True)
+        body = BinaryAttribute(null=True, legacy_encoding=False)  # the response, sealed to the calling user
         expires_at = NumberAttribute()
 
     return Models(UserItem, SpaceItem, ReservationItem, IdempotencyItem, Connection(region=region))
@@ -182,12 +181,14 @@ def _build_orders(prefix: str, region: str) -> OrderModels:
                       version=NumberAttribute())
     memberships = _ranged("memberships", region, "membership_id", "",
                           {"by_carpark": ("carpark_id", "valid_until"), "by_gate_key": ("gate_key", "valid_until")},
-                          plate=_s(False), holder=_s(False), plan=_s(False), valid_from=_s(False), created_at=_s(False))
+                          sealed=BinaryAttribute(null=True, legacy_encoding=False),  # plate and holder
+                          plan=_s(False), valid_from=_s(False), created_at=_s(False))
     gate_events = _ranged("gate-events", region, "event_key", "", {"by_carpark": ("carpark_id", "occurred_at")},
-                          device_id=_s(False), request_hash=_s(False), state=_s(False), direction=_s(), plate=_s(),
-                          response=JSONAttribute(null=True))
+                          device_id=_s(False), request_hash=_s(False), state=_s(False), direction=_s(),
+                          sealed=BinaryAttribute(null=True, legacy_encoding=False))  # plate and response
     notifications = _ranged("notifications", region, "feed_id", "sort_key", {}, kind=_s(False), title=_s(False),
-                            body=_s(False), reservation_id=_s(), created_at=_s(False))
+                            sealed=BinaryAttribute(null=True, legacy_encoding=False),  # the body
+                            reservation_id=_s(), created_at=_s(False))
     balances = _ranged("balances", region, "pk", "", {}, balance_minor=NumberAttribute(null=True), currency=_s(),
                        amount_minor=NumberAttribute(null=True), fee_minor=NumberAttribute(null=True), account_id=_s(),
                        created_at=_s())

@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
@@ -13,9 +14,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from chalicelib import bootstrap, config
+from chalicelib.adapters.sealed_fields import ERASED
 from chalicelib.domain import certs, envelope
-from tests.fakes import InMemoryLedger
+from chalicelib.domain.plates import confusion_key, normalise_plate
+from tests.fakes import FakeClock, FakeLedger, InMemoryLedger
 from tests.helpers import ApiClient, User, at
+from tests.order_helpers import World
 
 SIDES = ("front", "back", "selfie")
 PLATE = b"QZ-981-XK"
@@ -131,16 +135,17 @@ def test_closing_the_account_makes_my_documents_gone(api: ApiClient, ledger: InM
     assert r.status == 410 and r.body["code"] == "key_erased"
 
 
-def _all_stored_bytes() -> Iterator[tuple[str, bytes]]:
+def _every_stored_blob() -> Iterator[tuple[str, bytes]]:
+    """What an operator reading DynamoDB and S3 directly sees: every item of every table, every object of every bucket."""
     ddb, s3 = boto3.client("dynamodb"), boto3.client("s3")
     for table in ddb.list_tables()["TableNames"]:
-        for page in ddb.get_paginator("scan").paginate(TableName=table):
+        for page in ddb.get_paginator("scan").paginate(TableName=table, ConsistentRead=True):
             for item in page["Items"]:
-                yield table, repr(item).encode() + b"".join(v["B"] for v in item.values() if "B" in v)
-    bucket = config.blob_bucket()
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-        for obj in page.get("Contents", []):
-            yield obj["Key"], s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()
+                yield f"{table}/{item}", repr(item).encode() + b"".join(v["B"] for v in item.values() if "B" in v)
+    for bucket in s3.list_buckets()["Buckets"]:
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket["Name"]):
+            for obj in page.get("Contents", []):
+                yield f"s3://{bucket['Name']}/{obj['Key']}", s3.get_object(Bucket=bucket["Name"], Key=obj["Key"])["Body"].read()
 
 
 def test_an_operator_reading_every_table_and_object_finds_no_id_data_or_sealed_plates(api: ApiClient, ledger: InMemoryLedger) -> None:
@@ -152,25 +157,96 @@ def test_an_operator_reading_every_table_and_object_finds_no_id_data_or_sealed_p
     ddb.put_item(TableName=config.table_name("user-keys"), Item={"user_id": {"S": "scan-probe"}, "state": {"S": "probe"},
                                                                  "created_at": {"S": "x"}, "wrapped": {"B": sealed_plate}})
     secrets = [id_image(parker, side) for side in SIDES] + [f"SURNAME-{parker.user_id[:8]}".encode(), PLATE]
-    scanned = list(_all_stored_bytes())
-    assert any(where.startswith("identity/") for where, _ in scanned) and len(scanned) > 10
+    scanned = list(_every_stored_blob())
+    assert any("/identity/" in where for where, _ in scanned) and len(scanned) > 10
     leaks = [(where, s) for where, blob in scanned for s in secrets if s in blob]
     assert leaks == []
     # the scan itself would see a leak: a plaintext planted the same way is found
     ddb.put_item(TableName=config.table_name("user-keys"), Item={"user_id": {"S": "scan-probe"}, "state": {"S": "probe"},
                                                                  "created_at": {"S": "x"}, "wrapped": {"B": PLATE}})
-    assert any(PLATE in blob for _, blob in _all_stored_bytes())
+    assert any(PLATE in blob for _, blob in _every_stored_blob())
     ddb.delete_item(TableName=config.table_name("user-keys"), Key={"user_id": {"S": "scan-probe"}})
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: reservations (foundation) still store the plate in plaintext; sealing it "
-                                       "needs a blind index for gate lookups, to be agreed with the gate issue")
-def test_reservation_plates_are_not_stored_in_plaintext(api: ApiClient) -> None:
-    admin, sharer, parker = api.sign_up(group="admin"), api.sign_up(), api.sign_up(roles=("parker",))
-    space = api.approved_space(sharer, admin, lat=52.3400, lng=4.8600)
-    r = api.post("/reservations", parker, {"space_id": space["space_id"], "plate": "ZX-404-QW", "start": at(40), "end": at(41)})
+PARKER_PLATE, CAMERA_READ, MEMBER_PLATE, HOLDER = "ZX-404-QW", "2X4O4QW", "MB-757-SB", "Holder Jansen-Visser"
+
+
+def _plate_forms(*plates: str) -> set[bytes]:
+    """Each plate as typed, normalised and confusion-folded: none of them may be stored in clear."""
+    forms = {p for raw in plates for p in (raw, normalise_plate(raw), confusion_key(normalise_plate(raw)))}
+    return {f.lower().encode() for f in forms}
+
+
+@pytest.fixture
+def real_ledger_world(api: ApiClient) -> Iterator[World]:
+    """An order world on moto whose ledger is the real one (DynamoDB, KMS-signed quorum, S3 export), not the fake."""
+    clock = FakeClock()
+    bootstrap.override(replace(bootstrap.build(), clock=clock))
+    yield World(api, clock, FakeLedger(), bootstrap.orders())
+    bootstrap.override(None)
+
+
+def _whole_order(world: World) -> tuple[User, User, dict[str, object], str]:
+    """Reserve (with an Idempotency-Key), a member, in and out through the gate (the exit read fuzzily), pay, ledger, export."""
+    api = world.api
+    sharer, parker = api.sign_up(), api.sign_up(roles=("parker",))
+    cp = world.carpark(sharer)
+    gate = world.gate(sharer, cp["carpark_id"])
+    space = api.approved_space(sharer, world.admin, lat=52.3400, lng=4.8600, carpark_id=cp["carpark_id"], lot="A1")
+    member = api.post(f"/carparks/{cp['carpark_id']}/memberships", sharer, {"plate": MEMBER_PLATE, "holder": HOLDER, "plan": "monthly"})
+    assert member.status == 201, member.body
+    api.call("PUT", "/me/payment-method", parker, {"token": "tok_visa"})
+    r = api.call("POST", "/reservations", parker, {"space_id": space["space_id"], "plate": PARKER_PLATE, "start": at(1), "end": at(3)},
+                 headers={"Idempotency-Key": "scan-order-1"})
     assert r.status == 201, r.body
-    assert not any(b"ZX404QW" in blob for _, blob in _all_stored_bytes())
+    rid = r.body["reservation_id"]
+    world.clock.set(world.at(1) + timedelta(minutes=5))
+    assert world.send(gate, gate.event("entry", PARKER_PLATE)).body["reservation_id"] == rid
+    world.clock.set(world.at(2))
+    assert world.send(gate, gate.event("entry", MEMBER_PLATE)).body["reason"] == "member"
+    world.clock.set(world.at(3))
+    assert world.send(gate, gate.event("exit", CAMERA_READ)).body["reason"] == "goodbye"
+    world.clock.advance(seconds=20)
+    assert [x.body["state"] for x in world.settle_payments() if x.body.get("reservation_id") == rid] == ["completed"]
+    assert bootstrap.deps().ledger.cut_due(force=True)
+    assert api.post("/ledger/parent/export", world.admin).status in (200, 201)
+    return sharer, parker, cp, rid
+
+
+def test_after_a_whole_order_no_table_or_object_holds_a_plate_in_clear(real_ledger_world: World) -> None:
+    world = real_ledger_world
+    sharer, parker, cp, rid = _whole_order(world)
+    # everyone who may still reads the plates, the holder and the notifications (unsealed in the repositories)
+    assert world.reservation(parker, rid)["plate"] == normalise_plate(PARKER_PLATE)
+    members = world.api.get(f"/carparks/{cp['carpark_id']}/memberships", sharer).body["memberships"]
+    assert [(m["plate"], m["holder"]) for m in members] == [(normalise_plate(MEMBER_PLATE), HOLDER)]
+    moves = world.api.get(f"/carparks/{cp['carpark_id']}/movements?date={world.at(3).date().isoformat()}", sharer).body
+    assert normalise_plate(CAMERA_READ) in str(moves)
+    assert normalise_plate(PARKER_PLATE) in str(world.api.get("/me/notifications", parker).body)
+    scanned = [(where, blob.lower()) for where, blob in _every_stored_blob()]
+    tables = {where.split("/")[0] for where, _ in scanned}
+    assert {config.table_name(t) for t in ("reservations", "memberships", "gate-events", "notifications", "idempotency")} <= tables
+    assert any(where.startswith("s3://") for where, _ in scanned)
+    secrets = _plate_forms(PARKER_PLATE, CAMERA_READ, MEMBER_PLATE) | {HOLDER.lower().encode()}
+    assert [(where, s) for where, blob in scanned for s in secrets if s in blob] == []
+
+
+def test_a_closed_account_leaves_its_plates_erased_and_everything_else_working(real_ledger_world: World) -> None:
+    world = real_ledger_world
+    sharer, parker, cp, rid = _whole_order(world)
+    assert world.api.post("/me/close", parker).status == 200
+    listed = world.api.get(f"/carparks/{cp['carpark_id']}/reservations", sharer)
+    assert listed.status == 200 and [x["plate"] for x in listed.body["reservations"] if x["reservation_id"] == rid] == [ERASED]
+    assert bootstrap.orders().reservations.get(rid).state == "completed"
+    # another parker's plate, the same car park's gate and its members still work
+    other = world.api.sign_up(roles=("parker",))
+    space = world.api.approved_space(sharer, world.admin, lat=52.3410, lng=4.8610, carpark_id=cp["carpark_id"], lot="A2")
+    r = world.api.post("/reservations", other, {"space_id": space["space_id"], "plate": PARKER_PLATE, "start": at(30), "end": at(31)})
+    assert r.status == 201, r.body
+    gate = world.gate(sharer, str(cp["carpark_id"]))
+    world.clock.set(world.at(30))
+    assert world.send(gate, gate.event("entry", PARKER_PLATE)).body["reservation_id"] == r.body["reservation_id"]
+    assert world.send(gate, gate.event("exit", MEMBER_PLATE)).body["reason"] == "member_exit"
 
 
 def test_the_api_description_lists_the_enclave_routes_and_is_valid(api: ApiClient) -> None:

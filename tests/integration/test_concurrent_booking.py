@@ -7,7 +7,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from chalicelib.bootstrap import SystemClock, new_id
+from chalicelib.bootstrap import SystemClock, build_enclave, new_id
 from chalicelib.domain.accounts import Principal
 from chalicelib.domain.errors import ConflictError
 from chalicelib.services import reservations
@@ -21,7 +21,7 @@ def test_concurrent_overlapping_reservations_yield_exactly_one(stack: Any) -> No
     from chalicelib.adapters.tables import models
 
     spaces = DynamoSpaceRepository(models())
-    repo = DynamoReservationRepository(models(), spaces)
+    repo = DynamoReservationRepository(models(), spaces, build_enclave(SystemClock()))
     space = a_space()
     spaces.add(space)
     base = SystemClock().now().replace(minute=0, second=0) + timedelta(days=1)
@@ -56,7 +56,7 @@ def test_retried_request_with_same_idempotency_key_books_once_under_concurrency(
     from chalicelib.adapters.tables import models
 
     spaces = DynamoSpaceRepository(models())
-    repo = DynamoReservationRepository(models(), spaces)
+    repo = DynamoReservationRepository(models(), spaces, build_enclave(SystemClock()))
     space = a_space()
     spaces.add(space)
     who = Principal("parker-x", "px@example.com", frozenset(), frozenset({"parker"}))

@@ -10,6 +10,7 @@ import pytest
 
 from chalicelib.adapters.orders import DynamoBalances, DynamoGateEventLog, DynamoNotificationFeed
 from chalicelib.adapters.tables import models, order_models
+from chalicelib.bootstrap import SystemClock, build_enclave
 from chalicelib.services.order_ports import GateEventRecord, Notification, Payout
 from tests.fakes import FakeBalances, FakeGateEvents, FakeNotifications
 
@@ -22,7 +23,7 @@ def kind(request: Any, stack: object) -> str:
 
 
 def test_feed_is_newest_first_and_idempotent(kind: str) -> None:
-    feed = FakeNotifications() if kind == "fake" else DynamoNotificationFeed(order_models())
+    feed = FakeNotifications() if kind == "fake" else DynamoNotificationFeed(order_models(), build_enclave(SystemClock()))
     who = uuid.uuid4().hex
     for n in range(3):
         feed.add(Notification(who, f"n{n}", "k", "t", "b", T + timedelta(minutes=n)))
@@ -40,7 +41,7 @@ def test_payout_credits_once(kind: str) -> None:
 
 
 def test_gate_event_is_claimed_once_and_released_only_while_in_progress(kind: str) -> None:
-    log = FakeGateEvents() if kind == "fake" else DynamoGateEventLog(order_models())
+    log = FakeGateEvents() if kind == "fake" else DynamoGateEventLog(order_models(), build_enclave(SystemClock()))
     cp = uuid.uuid4().hex
     record = GateEventRecord(f"gd#{cp}", "gd", cp, "h1", "in_progress", T)
     assert log.claim(record) is None

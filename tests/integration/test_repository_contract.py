@@ -39,9 +39,10 @@ def repos(request: Any) -> tuple[Any, Any]:
     request.getfixturevalue("stack")
     from chalicelib.adapters.repositories import DynamoReservationRepository, DynamoSpaceRepository
     from chalicelib.adapters.tables import models
+    from chalicelib.bootstrap import SystemClock, build_enclave
 
     dspaces = DynamoSpaceRepository(models())
-    return dspaces, DynamoReservationRepository(models(), dspaces)
+    return dspaces, DynamoReservationRepository(models(), dspaces, build_enclave(SystemClock()))
 
 
 def test_a_saved_space_reads_back_equal(repos: tuple[Any, Any]) -> None:
