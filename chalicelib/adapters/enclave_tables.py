@@ -9,13 +9,14 @@ from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import BinaryAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
 from .. import config
 from ..domain.errors import ConcurrentUpdateError, ConflictError
 from ..domain.identity import APPROVED, OPEN, DocumentRef, IdentityCase
 from ..domain.timeutil import format_instant, parse_instant
+from .dynamo import conditional_save
 from .tables import _index, _meta
 
 ACTIVE, ERASED = "active", "erased"
@@ -80,19 +81,6 @@ def _build(prefix: str, region: str) -> EnclaveModels:
 
 def enclave_models() -> EnclaveModels:
     return _build(config.resource_prefix(), config.region())
-
-
-def condition_failed(exc: Exception) -> bool:
-    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
-
-
-def conditional_save(item: Model, condition: Any, on_conflict: Exception) -> None:
-    try:
-        item.save(condition=condition)
-    except PutError as exc:
-        if condition_failed(exc):
-            raise on_conflict from exc
-        raise
 
 
 @dataclass(frozen=True)

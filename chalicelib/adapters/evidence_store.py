@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -16,7 +16,7 @@ from .. import config
 from ..domain.errors import ConcurrentUpdateError, ConflictError, NotFoundError
 from ..domain.photos import Claim, Photo, PhotoSet
 from ..domain.timeutil import format_instant, parse_instant
-from .repositories import _condition_failed
+from .dynamo import conditional_save
 from .tables import _meta
 
 
@@ -79,12 +79,7 @@ class DynamoPhotoSetRepository:
     def put_requested(self, s: PhotoSet) -> None:
         """A new request replaces an earlier one for the same phase only while nothing is recorded."""
         condition = self.model.order_id.does_not_exist() | (self.model.status == "requested")
-        try:
-            self._item(s).save(condition=condition)
-        except PutError as exc:
-            if _condition_failed(exc):
-                raise ConflictError(f"the {s.phase} set is already recorded", field="phase", code="set_exists") from exc
-            raise
+        conditional_save(self._item(s), condition, ConflictError(f"the {s.phase} set is already recorded", field="phase", code="set_exists"))
 
     def get(self, order_id: str, phase: str) -> PhotoSet:
         try:
@@ -93,12 +88,7 @@ class DynamoPhotoSetRepository:
             raise NotFoundError(f"no {phase} photo set requested for this order", field="phase") from None
 
     def save(self, s: PhotoSet, expected_version: int) -> None:
-        try:
-            self._item(s).save(condition=self.model.version == expected_version)
-        except PutError as exc:
-            if _condition_failed(exc):
-                raise ConcurrentUpdateError("photo set changed meanwhile", field="phase") from exc
-            raise
+        conditional_save(self._item(s), self.model.version == expected_version, ConcurrentUpdateError("photo set changed meanwhile", field="phase"))
 
     def for_order(self, order_id: str) -> list[PhotoSet]:
         return [_photo_set(i) for i in self.model.query(order_id, consistent_read=True)]
@@ -122,12 +112,7 @@ class DynamoClaimRepository:
         self.model = models.claims
 
     def _save(self, c: Claim, condition: Any, error: Exception) -> None:
-        try:
-            self.model(c.claim_id, order_id=c.order_id, body=claim_to_json(c), version=c.version).save(condition=condition)
-        except PutError as exc:
-            if _condition_failed(exc):
-                raise error from exc
-            raise
+        conditional_save(self.model(c.claim_id, order_id=c.order_id, body=claim_to_json(c), version=c.version), condition, error)
 
     def add(self, c: Claim) -> None:
         self._save(c, self.model.claim_id.does_not_exist(), ConflictError("claim exists", field="claim_id"))

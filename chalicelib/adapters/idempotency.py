@@ -12,7 +12,7 @@ import hashlib
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from ..services.idempotency import StoredResponse
-from .repositories import _condition_failed
+from .dynamo import condition_failed
 from .sealed_fields import ERASED, FieldSealer, SealingEnclave
 from .tables import Models
 
@@ -36,7 +36,7 @@ class DynamoIdempotencyStore:
             item.save(condition=self.model.idem_key.does_not_exist())
             return None
         except PutError as exc:
-            if not _condition_failed(exc):
+            if not condition_failed(exc):
                 raise
         try:
             found = self.model.get(key, consistent_read=True)

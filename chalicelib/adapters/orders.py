@@ -18,7 +18,8 @@ from ..domain.reservations import RESERVED, Reservation
 from ..domain.timeutil import format_instant, parse_instant
 from ..services.order_ports import GateEventRecord, Notification, Payout
 from . import codec
-from .repositories import DynamoReservationRepository, _condition_failed, _put
+from .dynamo import condition_failed, conditional_save
+from .repositories import DynamoReservationRepository
 from .sealed_fields import ERASED, PLATE, FieldSealer, SealingEnclave, carpark_owner
 from .tables import OrderModels
 
@@ -44,7 +45,7 @@ class DynamoCarParkRepository:
             timezone=cp.timezone, created_at=format_instant(cp.created_at), version=cp.version,
             opening=[{"days": list(r.days), "start_minute": r.start_minute, "end_minute": r.end_minute} for r in cp.opening],
         )
-        _put(item, self.model.carpark_id.does_not_exist(), ConflictError("car park already exists", field="carpark_id"))
+        conditional_save(item, self.model.carpark_id.does_not_exist(), ConflictError("car park already exists", field="carpark_id"))
 
     def get(self, carpark_id: str) -> CarPark:
         i = _get(self.model, carpark_id, "car park", "carpark_id")
@@ -68,13 +69,13 @@ class DynamoDeviceRepository:
                       _when(i.created_at), int(i.version))
 
     def add(self, device: Device) -> None:
-        _put(self._item(device), self.model.device_id.does_not_exist(), ConflictError("device already exists", field="device_id"))
+        conditional_save(self._item(device), self.model.device_id.does_not_exist(), ConflictError("device already exists", field="device_id"))
 
     def get(self, device_id: str) -> Device:
         return self._device(_get(self.model, device_id, "device", "device_id"))
 
     def save(self, device: Device, expected_version: int) -> None:
-        _put(self._item(device), self.model.version == expected_version, ConcurrentUpdateError("device changed meanwhile", field="device_id"))
+        conditional_save(self._item(device), self.model.version == expected_version, ConcurrentUpdateError("device changed meanwhile", field="device_id"))
 
     def by_carpark(self, carpark_id: str) -> list[Device]:
         return [self._device(i) for i in self.model.by_carpark.query(carpark_id)]
@@ -92,7 +93,7 @@ class DynamoMembershipRepository:
         item = self.model(m.membership_id, carpark_id=m.carpark_id, sealed=sealed, plan=m.plan,
                           valid_from=m.valid_from.isoformat(), valid_until=m.valid_until.isoformat(),
                           gate_key=self.sealer.gate_tag(m.carpark_id, m.plate), created_at=format_instant(m.created_at))
-        _put(item, self.model.membership_id.does_not_exist(), ConflictError("membership already exists", field="membership_id"))
+        conditional_save(item, self.model.membership_id.does_not_exist(), ConflictError("membership already exists", field="membership_id"))
 
     def _membership(self, i: Any) -> Membership:
         fields = self.sealer.open(carpark_owner(i.carpark_id), PLATE, i.membership_id, i.sealed) or {"plate": ERASED, "holder": ERASED}
@@ -194,7 +195,7 @@ class DynamoGateEventLog:
             item.save(condition=self.model.event_key.does_not_exist())
             return None
         except PutError as exc:
-            if not _condition_failed(exc):
+            if not condition_failed(exc):
                 raise
         return self._record(self.model.get(record.event_key, consistent_read=True), record.request_hash)
 
@@ -210,7 +211,7 @@ class DynamoGateEventLog:
         try:
             self.model(event_key).delete(condition=self.model.state == "in_progress")
         except DeleteError as exc:
-            if not _condition_failed(exc):  # already done: a finished event is never released
+            if not condition_failed(exc):  # already done: a finished event is never released
                 raise
 
     def by_carpark(self, carpark_id: str, since: datetime, until: datetime) -> list[GateEventRecord]:
@@ -234,7 +235,7 @@ class DynamoNotificationFeed:
         try:
             item.save(condition=self.model.sort_key.does_not_exist())
         except PutError as exc:
-            if not _condition_failed(exc):
+            if not condition_failed(exc):
                 raise
 
     def _notification(self, i: Any) -> Notification:

@@ -28,7 +28,7 @@ from ..domain.signing import sign
 from ..domain.timeutil import format_instant
 from ..services.order_ports import Charge, PaymentMethod
 from ..services.ports import Clock
-from .repositories import _condition_failed
+from .dynamo import condition_failed
 from .tables import OrderModels
 
 DECLINING_TOKENS = {"tok_chargeDeclined": "card_declined", "tok_insufficientFunds": "insufficient_funds"}
@@ -147,7 +147,7 @@ class LocalPaymentProvider:
             item.update(actions=[self.model.status.set(status), self.model.data.set(_data(done)), self.model.queue.set("outbox")],
                         condition=self.model.status == "pending")
         except UpdateError as exc:
-            if _condition_failed(exc):
+            if condition_failed(exc):
                 return None  # another worker settled it
             raise
         return done

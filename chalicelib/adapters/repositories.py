@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -16,23 +16,11 @@ from ..domain.reservations import Reservation
 from ..domain.spaces import Space
 from ..domain.timeutil import format_instant, parse_instant
 from . import codec
+from .dynamo import conditional_save
 from .sealed_fields import ERASED, PLATE, FieldSealer, SealingEnclave
 from .tables import Models
 
 CONDITION_FAILED = "ConditionalCheckFailed"
-
-
-def _condition_failed(exc: Exception) -> bool:
-    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
-
-
-def _put(item: Model, condition: Any, on_conflict: Exception) -> None:
-    try:
-        item.save(condition=condition)
-    except PutError as exc:
-        if _condition_failed(exc):
-            raise on_conflict from exc
-        raise
 
 
 class DynamoUserRepository:
@@ -53,7 +41,7 @@ class DynamoUserRepository:
         )
 
     def add(self, user: User) -> None:
-        _put(self._item(user), self.model.user_id.does_not_exist(), ConflictError("account already exists", field="email", code="account_exists"))
+        conditional_save(self._item(user), self.model.user_id.does_not_exist(), ConflictError("account already exists", field="email", code="account_exists"))
 
     def get(self, user_id: str) -> User:
         try:
@@ -73,7 +61,7 @@ class DynamoUserRepository:
         )
 
     def save(self, user: User, expected_version: int) -> None:
-        _put(self._item(user), self.model.version == expected_version, ConcurrentUpdateError("account changed meanwhile"))
+        conditional_save(self._item(user), self.model.version == expected_version, ConcurrentUpdateError("account changed meanwhile"))
 
 
 class DynamoSpaceRepository:
@@ -85,7 +73,7 @@ class DynamoSpaceRepository:
         return self.model(values.pop("space_id"), **values)
 
     def add(self, space: Space) -> None:
-        _put(self.item(space), self.model.space_id.does_not_exist(), ConflictError("space already exists", field="space_id"))
+        conditional_save(self.item(space), self.model.space_id.does_not_exist(), ConflictError("space already exists", field="space_id"))
 
     def get(self, space_id: str) -> Space:
         try:
@@ -94,7 +82,7 @@ class DynamoSpaceRepository:
             raise NotFoundError("no such space", field="space_id") from None
 
     def save(self, space: Space, expected_version: int) -> None:
-        _put(self.item(space), self.model.version == expected_version, ConcurrentUpdateError("space changed meanwhile", field="space_id"))
+        conditional_save(self.item(space), self.model.version == expected_version, ConcurrentUpdateError("space changed meanwhile", field="space_id"))
 
     def by_owner(self, owner_id: str) -> list[Space]:
         return [codec.space_from_item(i) for i in self.model.by_owner.query(owner_id)]
