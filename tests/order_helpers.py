@@ -87,6 +87,6 @@ def make_world(api: ApiClient, *, real_ledger: bool = False) -> World:
     ledger = FakeLedger()
     d = replace(bootstrap.build(), clock=clock)
     if not real_ledger:
-        d.ledger = ledger  # type: ignore[attr-defined]  # Deps gains `ledger` when the ledger issue merges
+        d.ledger = ledger  # type: ignore[assignment]  # the in-memory fake of the Ledger port
     bootstrap.override(d)
     return World(api, clock, ledger, bootstrap.orders())

@@ -12,22 +12,14 @@ from collections.abc import Callable
 
 from ..domain import identity as idv
 from ..domain.accounts import Principal
-from ..domain.errors import ForbiddenError, NotFoundError, UnavailableError
+from ..domain.errors import ForbiddenError, NotFoundError
 from ..domain.identity import DocumentRef, IdentityCase
 from ..domain.timeutil import format_instant
-from .ports import Clock, DeviceChannel, Enclave, IdentityCases, Ledger, LedgerReceipt, ObjectStore
+from .ports import Clock, DeviceChannel, Enclave, IdentityCases, Ledger, ObjectStore
 from .retry import on_conflict
 
 ACCESS_LOG = "side"
 RETRIEVE = "retrieve"
-
-
-class NoAccessLog:
-    """The Ledger port when there is no ledger: refuses to record, so no document is ever read unlogged."""
-
-    def record(self, *, log: str, action: str, user_id: str, order_id: str, sealed: dict[str, str],
-               digests: dict[str, str] | None = None) -> LedgerReceipt:
-        raise UnavailableError("document reads are logged on the ledger, which is not available", code="access_log_unavailable")
 
 
 def _document_key(case: IdentityCase, side: str) -> str:

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from chalicelib import bootstrap, config
 from chalicelib.adapters.sealed_fields import ERASED
 from chalicelib.domain import certs, envelope
+from chalicelib.domain.errors import UnavailableError
 from chalicelib.domain.plates import confusion_key, normalise_plate
 from tests.fakes import FakeClock, FakeLedger, InMemoryLedger
 from tests.helpers import ApiClient, User, at
@@ -72,8 +73,15 @@ def test_verification_flow_reads_are_logged_and_end_with_the_decision(api: ApiCl
     assert len(ledger.entries) == 2 and api.get("/me/identity", parker).body["status"] == "approved"
 
 
-def test_without_a_ledger_nobody_reads_documents(api: ApiClient) -> None:
-    setattr(bootstrap.deps(), "ledger", None)  # noqa: B010 - a deployment whose ledger is not wired: fail closed
+class RefusingLedger:
+    """A ledger that cannot record: no document may then be read, since every read must be logged first."""
+
+    def record(self, **_: object) -> object:
+        raise UnavailableError("the ledger is unavailable", code="access_log_unavailable")
+
+
+def test_when_the_ledger_cannot_record_nobody_reads_documents(api: ApiClient) -> None:
+    bootstrap.deps().ledger = RefusingLedger()  # type: ignore[assignment]
     parker = api.sign_up(roles=("parker",))
     device_upload(api, parker, "front")
     r = api.get("/me/identity/documents/front", parker)
