@@ -76,3 +76,7 @@ class EnclaveCA:
     def node_certificates(self) -> dict[str, str]:
         """node_id → certificate PEM of every node with an active certificate."""
         return {r.node_id: r.certificate for r in self.nodes.all() if r.status == ACTIVE}
+
+    def revoked_nodes(self) -> set[str]:
+        """Nodes whose latest certificate was revoked: removed validators, never silently re-enrolled."""
+        return {r.node_id for r in self.nodes.all() if r.status == REVOKED}

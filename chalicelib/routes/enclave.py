@@ -54,5 +54,7 @@ def register_validator() -> dict[str, Any]:
 @api.route("POST", "/admin/validators/{node_id}/revoke", "revokeValidator", "Remove a validator: revoke its certificate (admin)",
            "enclave", response=s.ValidatorOut, errors=(403, 404))
 def revoke_validator(node_id: str) -> dict[str, Any]:
-    nodes.remove_validator(api.principal(), node_id, ca=bootstrap.deps().ca)
+    d = bootstrap.deps()
+    nodes.remove_validator(api.principal(), node_id, ca=d.ca)
+    d.ledger.forget_admissions()  # this container stops counting it at once; others within ADMISSION_TTL_S
     return {"node_id": node_id, "status": "revoked"}

@@ -20,6 +20,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from ..domain.certs import admit_validators
 from ..domain.chain import ACTION_LOG, next_header
 from ..domain.errors import ConcurrentUpdateError, DomainError, InvalidInputError, RuleViolationError
 from ..domain.ledger import LOGS, BlockHeader, Entry, header_hash, header_to_dict, parse_timestamp, signing_payload
@@ -29,6 +30,7 @@ from ..domain.quorum import (
     Signature,
     Validator,
     ValidatorSet,
+    public_key_der,
     signature_is_valid,
     validator_set_hash,
     verify_certificate,
@@ -48,6 +50,7 @@ from .ports import CertificateAuthority, Clock, Enclave, LedgerReceipt
 log = logging.getLogger("carparker.ledger")
 
 SEAL_PURPOSE = "ledger"
+ADMISSION_TTL_S = 60  # how late a removal reaches another warm container
 MAX_APPEND_TRIES = 8
 
 
@@ -100,6 +103,7 @@ class LedgerService:
     _certs: tuple[str, dict[str, str]] | None = field(default=None, init=False, repr=False)
     _vset: ValidatorSet | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _admitted: tuple[float, frozenset[str]] | None = field(default=None, init=False, repr=False)
 
     # ------------------------------------------------------------------ validator set
 
@@ -125,6 +129,29 @@ class LedgerService:
         except DomainError as exc:
             log.warning("validator certificates unavailable, publishing bare keys: %s", exc)
             return None
+
+    def admitted(self) -> frozenset[str]:
+        """The validators whose signatures count now: a valid node certificate from the enclave CA, for the
+        validator's own key, not revoked (CRL) and not expired. Re-checked at most every ADMISSION_TTL_S."""
+        vset = self.validator_set()
+        if self.ca is None:
+            return frozenset(v.id for v in vset.validators)
+        with self._lock:
+            if self._admitted is not None and time.monotonic() - self._admitted[0] < ADMISSION_TTL_S:
+                return self._admitted[1]
+        ca = self.ca
+        nodes, _ = admit_validators(ca.node_certificates().items(), ca.ca_certificate_pem(), at=self.clock.now(),
+                                    crl_pem=ca.revocation_list_pem())
+        keys = {vid: public_key_der(key) for vid, key in vset.public_keys().items()}
+        ids = frozenset(n.node_id for n in nodes if keys.get(n.node_id) == n.public_key_der)
+        with self._lock:
+            self._admitted = (time.monotonic(), ids)
+        return ids
+
+    def forget_admissions(self) -> None:
+        """Re-check certificates on the next cut (after a validator was removed here)."""
+        with self._lock:
+            self._admitted = None
 
     # ------------------------------------------------------------------ recording
 
@@ -248,11 +275,13 @@ class LedgerService:
     def _fan_out(self, vset: ValidatorSet, payload: bytes,
                  request: dict[str, Any]) -> tuple[list[Signature], dict[str, str]]:
         """Ask every validator in parallel; stop at the deadline or as soon as a quorum of valid signatures is in."""
+        admitted = self.admitted()
         pool = ThreadPoolExecutor(max_workers=vset.size, thread_name_prefix="validator")
         pending: dict[Future[dict[str, Any]], str] = {
-            pool.submit(self.transport.request, v.id, request): v.id for v in vset.validators}
+            pool.submit(self.transport.request, v.id, request): v.id for v in vset.validators if v.id in admitted}
         valid: list[Signature] = []
-        refusals: dict[str, str] = {}
+        refusals: dict[str, str] = {v.id: "not admitted: no valid, unrevoked node certificate"
+                                    for v in vset.validators if v.id not in admitted}
         deadline = time.monotonic() + self.settings.deadline_s
         try:
             while pending and len(valid) < vset.threshold:
@@ -276,7 +305,9 @@ class LedgerService:
 def _certificate_for(ca: CertificateAuthority, validator_id: str, vset: ValidatorSet) -> str:
     key_pem = vset.public_keys()[validator_id].public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
     current = ca.node_certificates().get(validator_id)
-    if current is None:
+    if current is None and validator_id in ca.revoked_nodes():
+        raise RuleViolationError(f"{validator_id} was removed (its certificate revoked); an admin must register it again")
+    if current is None:  # first use: enrol the node under its KMS key
         return ca.issue_node_certificate(validator_id, key_pem)
     cert_key = x509.load_pem_x509_certificate(current.encode()).public_key()
     if cert_key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode() != key_pem:
