@@ -39,12 +39,12 @@ class LogSummary:
     entries: int = 0
 
 
-def _strict(text: str, what: str, canonical: bool = True) -> Any:
-    """Parse stored JSON. Entry bodies need no canonical re-encoding: their exact bytes are hashed into the
-    certified root, so any other spelling fails there; headers and certificates are checked here."""
+def _strict(text: str, what: str) -> Any:
+    """Parse a stored header or certificate and require its canonical spelling. (Entries are not re-encoded: their
+    exact bytes are hashed into the certified root, so any other spelling fails there.)"""
     try:
         value = json.loads(text)
-        if canonical and canonical_bytes(value) != text.encode("utf-8"):
+        if canonical_bytes(value) != text.encode("utf-8"):
             raise AuditError(what, "stored text is not canonical JSON (altered)")
         return value
     except (ValueError, DomainError) as exc:
