@@ -8,6 +8,7 @@ compact range, so memory stays O(log n) whatever the size of the ledger.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -15,11 +16,12 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from .domain.canonical import canonical_bytes
-from .domain.chain import header_from_leaves, require_entry_rules, require_same_header
+from .domain.chain import header_from_leaves, require_entry_rules, require_same_header, require_time_runs_forward
 from .domain.errors import DomainError
-from .domain.ledger import LOGS, BlockHeader, Entry, entry_from_dict, header_from_dict, header_hash, signing_payload
-from .domain.merkle import leaf_hash
+from .domain.ledger import LOGS, SIGNING_CONTEXT, BlockHeader, EntryFacts, entry_facts, header_from_dict, header_hash
 from .domain.quorum import Signature, ValidatorSet, validator_set_hash, verify_certificate
+
+_sha256 = hashlib.sha256
 
 
 class AuditError(Exception):
@@ -37,37 +39,49 @@ class LogSummary:
     entries: int = 0
 
 
-def _strict(text: str, what: str, canonical: bool = True) -> Any:
-    """Parse stored JSON. Entry bodies need no canonical re-encoding: their exact bytes are hashed into the
-    certified root, so any other spelling fails there; headers and certificates are checked here."""
+def _strict(text: str, what: str) -> Any:
+    """Parse a stored header or certificate and require its canonical spelling. (Entries are not re-encoded: their
+    exact bytes are hashed into the certified root, so any other spelling fails there.)"""
     try:
         value = json.loads(text)
-        if canonical and canonical_bytes(value) != text.encode("utf-8"):
+        if canonical_bytes(value) != text.encode("utf-8"):
             raise AuditError(what, "stored text is not canonical JSON (altered)")
         return value
     except (ValueError, DomainError) as exc:
         raise AuditError(what, f"unreadable: {exc}") from exc
 
 
-def _entry(item: Any | None, log: str, seq: int, height: int) -> tuple[Entry, bytes]:
-    where = f"{log} entry {seq} (block {height})"
+def _entry(item: Any | None, log: str, seq: int, height: int) -> tuple[EntryFacts, bytes]:
+    """One stored entry: strict JSON, every rule of the entry format, its leaf hash and its index attributes.
+
+    The leaf is the hash of the stored bytes themselves, never of a re-encoding: the certified root then pins
+    those exact bytes, so any other spelling of the same entry fails there."""
     if item is None or int(item.seq) != seq:
-        raise AuditError(where, "missing" + ("" if item is None else f"; found seq {int(item.seq)} instead"))
-    body = _strict(item.body, where, canonical=False)
+        raise AuditError(_where(log, seq, height), "missing" + ("" if item is None else f"; found seq {int(item.seq)} instead"))
+    text = item.body
     try:
-        entry = entry_from_dict(body)
+        body = json.loads(text)
+    except ValueError as exc:
+        raise AuditError(_where(log, seq, height), f"unreadable: {exc}") from exc
+    try:
+        facts = entry_facts(body)
     except DomainError as exc:
-        raise AuditError(where, str(exc)) from exc
-    leaf = leaf_hash(item.body.encode("utf-8"))
+        raise AuditError(_where(log, seq, height), str(exc)) from exc
+    leaf = _sha256(b"\x00" + text.encode("utf-8")).digest()
     if leaf.hex() != item.leaf:
-        raise AuditError(where, "its bytes do not hash to its stored leaf hash (entry altered)")
-    indexed = (item.user_id, item.order_id or "", item.recorded_at, entry.log, entry.seq)
-    if indexed != (entry.user_id, entry.order_id, entry.recorded_at, log, seq):
-        raise AuditError(where, "its index attributes disagree with its body (altered)")
-    return entry, leaf
+        raise AuditError(_where(log, seq, height), "its bytes do not hash to its stored leaf hash (entry altered)")
+    if (item.user_id, item.order_id or "", item.recorded_at, facts.log, facts.seq) != (*facts[3:], log, seq):
+        raise AuditError(_where(log, seq, height), "its index attributes disagree with its body (altered)")
+    return facts, leaf
 
 
-def _header(item: Any, log: str, height: int) -> tuple[BlockHeader, list[Signature], str]:
+def _where(log: str, seq: int, height: int) -> str:
+    return f"{log} entry {seq} (block {height})"
+
+
+def _header(item: Any, log: str, height: int) -> tuple[BlockHeader, bytes, list[Signature], str]:
+    """The block's header (parsed, and its stored bytes, which _strict has shown to be its canonical bytes),
+    the certificate's signatures and the header hash the certificate names."""
     where = f"{log} block {height}"
     if int(item.height) != height:
         raise AuditError(where, f"missing; found height {int(item.height)} instead")
@@ -75,7 +89,7 @@ def _header(item: Any, log: str, height: int) -> tuple[BlockHeader, list[Signatu
         header = header_from_dict(_strict(item.header, where))
         cert = _strict(item.certificate, where + " certificate")
         sigs = [Signature(str(s["validator_id"]), str(s["signature"])) for s in cert["signatures"]]
-        return header, sigs, str(cert["header_hash"])
+        return header, item.header.encode("utf-8"), sigs, str(cert["header_hash"])
     except (DomainError, KeyError, TypeError) as exc:
         raise AuditError(where, f"malformed: {exc}") from exc
 
@@ -112,7 +126,7 @@ class Auditor:
 
     def _block(self, item: Any, log: str, height: int, prev: BlockHeader | None, frontier: list[bytes],
                entries: Iterator[Any]) -> tuple[BlockHeader, list[bytes]]:
-        header, sigs, certified_hash = _header(item, log, height)
+        header, stored, sigs, certified_hash = _header(item, log, height)
         where = f"{log} block {height}"
         first = prev.tree_size if prev else 0
         checked = [_entry(next(entries, None), log, first + i, height) for i in range(header.entry_count)]
@@ -122,9 +136,11 @@ class Auditor:
                                                     leaves=[leaf for _, leaf in checked], cut_at=header.cut_at,
                                                     validators_hash=self.vset_hash)
             require_same_header(header, computed)
-            if certified_hash != header_hash(header):
+            require_time_runs_forward(prev, header)
+            # stored == header_bytes(header) (checked canonical), so hash and sign input need no re-encoding.
+            if certified_hash != _sha256(stored).hexdigest():
                 raise AuditError(where, "its certificate is for another header")
-            counted = verify_certificate(self.vset, signing_payload(header), sigs)
+            counted = verify_certificate(self.vset, SIGNING_CONTEXT + stored, sigs)
         except DomainError as exc:
             raise AuditError(where, str(exc)) from exc
         if len(counted) != len(sigs):

@@ -14,10 +14,11 @@ import base64
 import binascii
 import hashlib
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from types import MappingProxyType
+from typing import Any, NamedTuple, cast
 
 from chalicelib.domain.canonical import MAX_SAFE_INTEGER, canonical_bytes
 from chalicelib.domain.errors import DomainError, InvalidInputError, RuleViolationError
@@ -142,7 +143,9 @@ def parse_timestamp(value: object) -> datetime:
     if not isinstance(value, str) or not _TIMESTAMP.fullmatch(value):
         raise LedgerFormatError(f"time {value!r} is not YYYY-MM-DDTHH:MM:SS[.mmm]Z")
     try:
-        moment = datetime.strptime(value[:19], "%Y-%m-%dT%H:%M:%S")
+        # The pattern has already fixed the shape, so fromisoformat only has the calendar left to check
+        # (month, day of month, hour, minute, second 00-59): the rules strptime applied, a tenth of the cost.
+        moment = datetime.fromisoformat(value[:19])
     except ValueError as exc:
         raise LedgerFormatError(f"time {value!r} is not a real date: {exc}") from exc
     millis = int(value[20:23]) if len(value) == 24 else 0
@@ -170,6 +173,99 @@ def entry_from_dict(data: object) -> Entry:
     """Parse an entry object; unknown, missing or mistyped fields raise LedgerFormatError."""
     values = _fields_of(data, ENTRY_TYPE, Entry)
     return Entry(**values)  # type: ignore[arg-type]  # each field is validated in __post_init__
+
+
+class EntryFacts(NamedTuple):
+    """The plaintext facts of an entry that passed every rule of Entry: what an auditor compares."""
+
+    log: str
+    seq: int
+    action: str
+    user_id: str
+    order_id: str
+    recorded_at: str
+
+
+_ENTRY_KEYS = frozenset({"type", *(f.name for f in fields(Entry))})
+
+
+def entry_facts(data: object) -> EntryFacts:
+    """Check ``data`` against every rule entry_from_dict applies, without building an Entry.
+
+    The audit's hot path: a parsed entry is checked in place (no frozen copies of its maps, no dataclass),
+    by predicates at least as strict as Entry's. Anything they do not accept goes through entry_from_dict,
+    which raises the precise LedgerFormatError, so both routes accept and reject exactly the same entries.
+    """
+    if not _entry_is_valid(data):
+        entry = entry_from_dict(data)
+        return EntryFacts(entry.log, entry.seq, entry.action, entry.user_id, entry.order_id, entry.recorded_at)
+    d: Any = data
+    return EntryFacts(d["log"], d["seq"], d["action"], d["user_id"], d["order_id"], d["recorded_at"])
+
+
+def _entry_is_valid(data: object) -> bool:
+    if type(data) is not dict or data.keys() != _ENTRY_KEYS:
+        return False
+    log, seq, action, user_id = data["log"], data["seq"], data["action"], data["user_id"]
+    return (data["type"] == ENTRY_TYPE and data["version"] == FORMAT_VERSION and type(data["version"]) is int
+            and type(log) is str and log in LOGS and type(seq) is int and 0 <= seq <= MAX_SAFE_INTEGER
+            and type(action) is str and action in ACTIONS and type(user_id) is str and user_id != ""
+            and type(data["order_id"]) is str and _is_timestamp(data["recorded_at"])
+            and _is_sealed_map(data["sealed"]) and _is_map(data["digests"], _is_hex64))
+
+
+def _is_text(value: object) -> bool:
+    return type(value) is str and value != ""
+
+
+def _is_timestamp(value: object) -> bool:
+    """parse_timestamp's rules, without building the datetime it returns."""
+    if type(value) is not str or _TIMESTAMP.fullmatch(value) is None:
+        return False
+    try:
+        datetime.fromisoformat(value[:19])
+    except ValueError:
+        return False
+    return True
+
+
+def _is_map(value: object, valid: Callable[[object], bool]) -> bool:
+    return type(value) is dict and all(_is_text(k) and valid(v) for k, v in value.items())
+
+
+def _is_sealed_map(value: object) -> bool:
+    return type(value) is dict and all(map(_is_text, value)) and _all_canonical_base64(value.values())
+
+
+def _is_hex64(value: object) -> bool:
+    return type(value) is str and _HEX64.fullmatch(value) is not None
+
+
+_BASE64_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
+# The last character before padding carries 2 (one '=') or 4 (two) unused bits, which canonical base64 zeroes.
+_BEFORE_ONE_PAD = frozenset("AEIMQUYcgkosw048")
+_BEFORE_TWO_PADS = frozenset("AQgw")
+
+
+def _all_canonical_base64(values: Iterable[object]) -> bool:
+    """_require_base64 for many values at once: one C pass over all their characters for the alphabet, then
+    the shape of each (length, padding, zero unused bits). Decoding and re-encoding each value, as the
+    definition reads, costs several times more on the kilobytes of ciphertext a paid entry holds."""
+    try:
+        joined = "".join(values)  # type: ignore[arg-type]  # anything but str raises TypeError
+    except TypeError:
+        return False
+    if not joined.isascii() or joined.encode("ascii").translate(None, _BASE64_CHARS):
+        return False
+    return all(map(_base64_shape_ok, cast("Iterable[str]", values)))  # all str, or join had failed
+
+
+def _base64_shape_ok(value: str) -> bool:
+    body = value.rstrip("=")
+    pad = len(value) - len(body)
+    if len(value) % 4 or pad > 2 or "=" in body:
+        return False
+    return pad == 0 or body[-1] in (_BEFORE_ONE_PAD if pad == 1 else _BEFORE_TWO_PADS)
 
 
 def header_to_dict(header: BlockHeader) -> dict[str, object]:

@@ -14,7 +14,7 @@ from ..domain.errors import ConflictError, DomainError, ForbiddenError, InvalidI
 from ..domain.ledger import LOGS, Entry, entry_leaf_hash, entry_to_dict, header_hash, header_to_dict
 from ..domain.merkle import consistency_proof, root_from_leaf_hashes, verify_consistency, verify_inclusion
 from ..domain.quorum import public_key_der
-from .ledger import SEAL_PURPOSE, LedgerService, object_id, stamp
+from .ledger import LedgerService, stamp
 from .ledger_ports import ExportSink, StoredBlock
 
 HISTORY_LIMIT = 200
@@ -160,9 +160,7 @@ def unseal_entry(principal: Principal, ledger: LedgerService, log_name: str, seq
     receipt = ledger.record(log="side", action="retrieve", user_id=entry.user_id, order_id=entry.order_id,
                             sealed={"viewer": principal.user_id, "entry": f"{log_name}:{seq}",
                                     "at": stamp(ledger.clock.now())})
-    fields = {name: ledger.enclave.unseal(entry.user_id, SEAL_PURPOSE, object_id(log_name, seq, name),
-                                          base64.b64decode(value)).decode("utf-8")
-              for name, value in entry.sealed.items()}
+    fields = ledger.open_fields(entry)
     return {"log": log_name, "seq": seq, "fields": fields, "retrieve_entry": receipt.entry_id}
 
 

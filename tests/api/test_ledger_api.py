@@ -3,6 +3,8 @@ export, and an evidence bundle that the offline verifier accepts in a subprocess
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import json
 import subprocess
 import sys
@@ -16,6 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chalicelib import bootstrap, verify
+from chalicelib.domain.errors import SealError
+from chalicelib.domain.ledger import Entry
+from chalicelib.services.ledger import SEAL_PURPOSE, object_id
 from tests.helpers import ApiClient, User
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,6 +76,30 @@ def test_the_owner_unseals_their_entry_and_the_read_is_logged(small_blocks: ApiC
     log, seq = opened.body["retrieve_entry"].split(":")
     logged = api.get(f"/ledger/{log}/entries/{seq}", parker).body["entry"]
     assert logged["action"] == "retrieve" and logged["user_id"] == parker.user_id
+
+
+def test_all_fields_of_an_entry_are_one_sealed_message_bound_to_that_entry(small_blocks: ApiClient) -> None:
+    parker = small_blocks.sign_up()
+    ledger = bootstrap.deps().ledger
+    receipt = _paid(parker, uuid.uuid4().hex)
+    entry = ledger.store.entry("parent", receipt.seq)
+    assert entry is not None and list(entry.sealed) == ["fields"]
+    message = base64.b64decode(entry.sealed["fields"])
+    assert message[:1] == b"\x02" and b"AB-123-C" not in message  # an Encryption SDK v2 message
+    moved = dataclasses.replace(entry, seq=receipt.seq + 1)  # the same message under another entry does not open
+    with pytest.raises(SealError):
+        ledger.open_fields(moved)
+
+
+def test_entries_sealed_one_message_per_field_still_open(small_blocks: ApiClient) -> None:
+    parker = small_blocks.sign_up()
+    ledger = bootstrap.deps().ledger
+    seal = ledger.enclave.seal
+    sealed = {name: base64.b64encode(seal(parker.user_id, SEAL_PURPOSE, object_id("parent", 7, name), value)).decode()
+              for name, value in {"Fees": b"450 EUR", "CarparkID": b"cp-1"}.items()}
+    legacy = Entry(log="parent", seq=7, action="paid", user_id=parker.user_id, order_id="o-7",
+                   recorded_at="2026-11-24T12:00:00Z", sealed=sealed)
+    assert ledger.open_fields(legacy) == {"Fees": "450 EUR", "CarparkID": "cp-1"}
 
 
 def test_consistency_status_export_and_admin_cut(small_blocks: ApiClient) -> None:

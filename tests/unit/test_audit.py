@@ -23,7 +23,7 @@ SIGNERS = [LocalSigner() for _ in range(4)]
 VSET = validator_set_of(StaticKeys([(f"validator-{i}", s.public_key_der()) for i, s in enumerate(SIGNERS)]))
 
 
-def ledger(blocks: int, k: int = 2) -> tuple[list[Any], list[Any], Any]:
+def ledger(blocks: int, k: int = 2, cut_at: Any = lambda height: "2026-11-24T12:00:00Z") -> tuple[list[Any], list[Any], Any]:
     stored, items = [], []
     prev: BlockHeader | None = None
     frontier: list[bytes] = []
@@ -31,7 +31,7 @@ def ledger(blocks: int, k: int = 2) -> tuple[list[Any], list[Any], Any]:
         entries = [Entry(log="parent", seq=height * k + i, action="paid", user_id="u", order_id=f"o{height * k + i}",
                          recorded_at="2026-11-24T12:00:00Z") for i in range(k)]
         prev, frontier = next_header(ledger_id="l", log="parent", prev=prev, prev_frontier=frontier, entries=entries,
-                                     cut_at="2026-11-24T12:00:00Z", validators_hash=validator_set_hash(VSET))
+                                     cut_at=cut_at(height), validators_hash=validator_set_hash(VSET))
         sigs = [{"validator_id": f"validator-{i}", "signature": base64.b64encode(SIGNERS[i].sign(signing_payload(prev))).decode()}
                 for i in range(3)]
         stored.append(types.SimpleNamespace(height=height, header=header_bytes(prev).decode(),
@@ -69,4 +69,10 @@ def test_swapped_blocks_are_named() -> None:
     stored, items, head = ledger(3)
     stored[1], stored[2] = stored[2], stored[1]
     with pytest.raises(AuditError, match="parent block 1"):
+        auditor(stored, items, head).audit()
+
+
+def test_a_certified_block_whose_time_runs_backwards_is_named() -> None:
+    stored, items, head = ledger(3, cut_at=lambda height: "2026-11-24T11:00:00Z" if height == 2 else "2026-11-24T12:00:00Z")
+    with pytest.raises(AuditError, match="parent block 2: block time mismatch"):
         auditor(stored, items, head).audit()

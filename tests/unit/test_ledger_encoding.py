@@ -20,6 +20,7 @@ from chalicelib.domain.ledger import (
     build_block,
     check_block,
     entry_bytes,
+    entry_facts,
     entry_from_dict,
     entry_leaf_hash,
     entry_to_dict,
@@ -102,6 +103,8 @@ def test_entry_from_dict_rejects_malformed_fields(change: dict[str, Any]) -> Non
     data.update(change)
     with pytest.raises(LedgerFormatError):
         entry_from_dict(data)
+    with pytest.raises(LedgerFormatError):  # the audit's fast route refuses exactly what the strict one does
+        entry_facts(data)
 
 
 @pytest.mark.parametrize("field", ["seq", "type", "digests"])
@@ -231,3 +234,45 @@ def test_ledger_core_errors_join_the_domain_error_families() -> None:
     assert all(issubclass(cls, errors.RuleViolationError) for cls in rule_violations)
     assert issubclass(canonical.CanonicalJSONError, ValueError)
     assert BlockMismatchError("root", expected="a", computed="b").field == "root"
+
+
+@given(entries)
+def test_the_audits_fast_route_accepts_every_valid_entry_with_its_facts(entry: Entry) -> None:
+    facts = entry_facts(entry_to_dict(entry))
+    assert facts == (entry.log, entry.seq, entry.action, entry.user_id, entry.order_id, entry.recorded_at)
+
+
+def _strict_verdict(data: object) -> str:
+    try:
+        entry_from_dict(data)
+    except LedgerFormatError as exc:
+        return str(exc)
+    return "ok"
+
+
+def _fast_verdict(data: object) -> str:
+    try:
+        entry_facts(data)
+    except LedgerFormatError as exc:
+        return str(exc)
+    return "ok"
+
+
+base64_like = st.text(alphabet="ABCDQgw0489+/=a \n\u00e9", max_size=9)
+
+
+@given(entries, st.sampled_from(["sealed", "digests", "recorded_at", "seq", "user_id", "log"]),
+       st.one_of(base64_like, st.integers(-1, 3), st.none(), st.dictionaries(st.text(max_size=2), base64_like, max_size=2)))
+def test_the_audits_fast_route_judges_any_changed_field_as_the_strict_route_does(
+        entry: Entry, field: str, value: object) -> None:
+    data = entry_to_dict(entry)
+    data[field] = value
+    assert _fast_verdict(data) == _strict_verdict(data)
+
+
+@given(st.text(alphabet="ABCDEIQgw0489+/=a\u00e9\n", max_size=12) | st.binary(max_size=7).map(
+    lambda b: base64.b64encode(b).decode()))
+def test_the_fast_base64_check_is_canonical_base64_exactly(text: str) -> None:
+    data = entry_to_dict(make_entry(1, sealed={}))
+    data["sealed"] = {"field": text}
+    assert _fast_verdict(data) == _strict_verdict(data)
