@@ -8,6 +8,7 @@ offline verifier never pulls in AWS libraries.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -51,18 +52,6 @@ def _read(path: str) -> bytes:
         return handle.read()
 
 
-def _add_gate_arguments(parser: argparse.ArgumentParser) -> None:
-    from chalicelib import gate_sim
-
-    gate_sim.add_arguments(parser)
-
-
-def _run_gate(args: argparse.Namespace) -> int:
-    from chalicelib import gate_sim
-
-    return gate_sim.run(args)
-
-
 def _add_verify_ledger_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--env", metavar="FILE", help="settings file of export KEY=VALUE lines (make run writes run/local.env)")
     parser.add_argument("--validators", metavar="FILE",
@@ -102,16 +91,16 @@ def _run_verify_ledger(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_camera_arguments(parser: argparse.ArgumentParser) -> None:
-    from chalicelib import camera_sim
+def _simulator(module: str, help: str) -> Subcommand:
+    """A subcommand whose module (a device simulator) is imported only when it is used."""
 
-    camera_sim.add_arguments(parser)
+    def add_arguments(parser: argparse.ArgumentParser) -> None:
+        importlib.import_module(f"chalicelib.{module}").add_arguments(parser)
 
+    def run(args: argparse.Namespace) -> int:
+        return int(importlib.import_module(f"chalicelib.{module}").run(args))
 
-def _run_camera(args: argparse.Namespace) -> int:
-    from chalicelib import camera_sim
-
-    return camera_sim.run(args)
+    return Subcommand(help=help, add_arguments=add_arguments, run=run)
 
 
 SUBCOMMANDS: dict[str, Subcommand] = {
@@ -125,16 +114,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         add_arguments=_add_verify_bundle_arguments,
         run=_run_verify_bundle,
     ),
-    "camera": Subcommand(
-        help="simulate the parker's phone: photograph the car from four sides now and record the set",
-        add_arguments=_add_camera_arguments,
-        run=_run_camera,
-    ),
-    "gate": Subcommand(
-        help="simulate a gate device: sign a plate read and POST it (exit 0 open, 2 deny, 1 refused)",
-        add_arguments=_add_gate_arguments,
-        run=_run_gate,
-    ),
+    "camera": _simulator("camera_sim", "simulate the parker's phone: photograph the car from four sides now and record the set"),
+    "gate": _simulator("gate_sim", "simulate a gate device: sign a plate read and POST it (exit 0 open, 2 deny, 1 refused)"),
 }
 
 

@@ -9,7 +9,6 @@ from typing import Any
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from .. import config
@@ -17,7 +16,7 @@ from ..domain.errors import ConcurrentUpdateError, ConflictError, NotFoundError
 from ..domain.photos import Claim, Photo, PhotoSet
 from ..domain.timeutil import format_instant, parse_instant
 from .dynamo import conditional_save
-from .tables import _meta
+from .tables import _index, _meta
 
 
 @dataclass(frozen=True)
@@ -41,20 +40,13 @@ def _build(prefix: str, region: str) -> EvidenceModels:
         sealed_meta = UnicodeAttribute(null=True)
         version = NumberAttribute()
 
-    class ByOrder(GlobalSecondaryIndex[Any]):
-        class Meta:
-            index_name = "by_order"
-            projection = AllProjection()
-
-        order_id = UnicodeAttribute(hash_key=True)
-
     class ClaimItem(Model):
         Meta = _meta("claims", region)
         claim_id = UnicodeAttribute(hash_key=True)
         order_id = UnicodeAttribute()
         body = UnicodeAttribute()  # the claim as JSON; only ids and times, never evidence
         version = NumberAttribute()
-        by_order = ByOrder()
+        by_order = _index("by_order", "order_id", None)()
 
     return EvidenceModels(PhotoSetItem, ClaimItem)
 
