@@ -66,10 +66,16 @@ def add_staff(principal: Principal, carpark_id: str, user_id: str, *, o: Orders,
     idp.add_to_group(user_id, STAFF)
 
 
+def new_device_secret() -> str:
+    """A shown-once device secret. The prefix keeps it from ever starting with '-' (about 1 in 64 bare
+    base64url tokens do), which command lines would read as an option, and makes a leaked one recognisable."""
+    return "gs_" + pysecrets.token_urlsafe(SECRET_BYTES)
+
+
 def register_device(principal: Principal, carpark_id: str, name: str, *, o: Orders) -> DeviceSecret:
     carpark = managed(principal, carpark_id, o)
     device_id = "gd_" + o.new_id()[:20]
-    secret = pysecrets.token_urlsafe(SECRET_BYTES)
+    secret = new_device_secret()
     device = Device(device_id, carpark.carpark_id, name, o.secrets.seal(device_id, secret.encode()), 1, ACTIVE, o.clock.now())
     o.devices.add(device)
     return DeviceSecret(device, secret)
@@ -77,7 +83,7 @@ def register_device(principal: Principal, carpark_id: str, name: str, *, o: Orde
 
 def rotate_device_secret(principal: Principal, carpark_id: str, device_id: str, *, o: Orders) -> DeviceSecret:
     carpark = managed(principal, carpark_id, o)
-    secret = pysecrets.token_urlsafe(SECRET_BYTES)
+    secret = new_device_secret()
 
     def attempt() -> Device:
         device = o.devices.get(device_id)

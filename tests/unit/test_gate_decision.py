@@ -109,3 +109,10 @@ def test_signature_known_answer_and_refusals() -> None:
     with pytest.raises(UnauthenticatedError) as stale:
         signing.verify(b"k", 1700000000, b"body", good, now=now + timedelta(seconds=301), max_skew_s=300)
     assert stale.value.code == "stale_request"
+
+
+def test_device_secrets_never_look_like_command_line_options() -> None:
+    from chalicelib.services.carparks import new_device_secret
+
+    # A simulator run with `--secret $SECRET` broke whenever a bare base64url secret began with '-'.
+    assert all(new_device_secret().startswith("gs_") for _ in range(500))
