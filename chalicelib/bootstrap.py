@@ -68,7 +68,6 @@ from .services.ports import (
     IdentityCases,
     IdentityProvider,
     KeyEraser,
-    ObjectStore,
     ReservationRepository,
     SpaceRepository,
     UserRepository,
@@ -102,7 +101,6 @@ class Deps:
     device: DeviceChannel
     ca: CertificateAuthority
     identity_cases: IdentityCases
-    documents: ObjectStore
     ledger: LedgerService
     validators: ValidatorNodes
 
@@ -182,7 +180,6 @@ def build() -> Deps:
         device=enclave,
         ca=ca,
         identity_cases=DynamoIdentityCases(enclave_models()),
-        documents=blobs,
         ledger=ledger,
         validators=nodes,
     )

@@ -241,19 +241,6 @@ def user(user_id: str = "u1", status: str = "active") -> User:
     return User(user_id, f"{user_id}@example.com", user_id, ("parker",), status, datetime(2026, 1, 1, tzinfo=UTC))
 
 
-class FakeObjectStore:
-    def __init__(self) -> None:
-        self.objects: dict[str, bytes] = {}
-
-    def put(self, key: str, data: bytes, content_type: str) -> None:
-        self.objects[key] = data
-
-    def get(self, key: str) -> bytes:
-        if key not in self.objects:
-            raise NotFoundError("no such document")
-        return self.objects[key]
-
-
 class FakeIdentityCases:
     def __init__(self) -> None:
         self.items: dict[str, IdentityCase] = {}
@@ -560,8 +547,13 @@ class FakeBlobStore:
         data = self.objects.get(key)
         return data if data is not None and len(data) <= max_bytes else None
 
-    def write(self, key: str, data: bytes, content_type: str) -> None:
+    def put(self, key: str, data: bytes, content_type: str) -> None:
         self.objects[key] = data
+
+    def get(self, key: str) -> bytes:
+        if key not in self.objects:
+            raise NotFoundError("no such document", field="key")
+        return self.objects[key]
 
     def delete(self, key: str) -> None:
         self.objects.pop(key, None)

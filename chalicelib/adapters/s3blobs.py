@@ -12,6 +12,11 @@ from ..domain.errors import NotFoundError
 from ..services.ports import StoredObject, UploadTicket
 
 URL_TTL_S = 900
+MAX_OBJECT_BYTES = 64 * 1024 * 1024  # what the API itself reads back whole (sealed documents)
+
+
+def _missing(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound")
 
 
 class S3BlobStore:
@@ -50,18 +55,16 @@ class S3BlobStore:
                                ServerSideEncryption="aws:kms", SSEKMSKeyId=self.kms_key_arn)
 
     def get(self, key: str) -> bytes:
-        try:
-            return bytes(self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read())
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-                raise NotFoundError("no such document", field="key") from exc
-            raise
+        data = self.read(key, MAX_OBJECT_BYTES)
+        if data is None:
+            raise NotFoundError("no such document", field="key")
+        return data
 
     def head(self, key: str) -> StoredObject | None:
         try:
             meta = self.client.head_object(Bucket=self.bucket, Key=key)
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            if _missing(exc):
                 return None
             raise
         return StoredObject(
@@ -76,16 +79,12 @@ class S3BlobStore:
         try:
             response = self.client.get_object(Bucket=self.bucket, Key=key)
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            if _missing(exc):
                 return None
             raise
         if int(response["ContentLength"]) > max_bytes:
             return None
         return bytes(response["Body"].read())
-
-    def write(self, key: str, data: bytes, content_type: str) -> None:
-        self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type,
-                               ServerSideEncryption="aws:kms", SSEKMSKeyId=self.kms_key_arn)
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=key)

@@ -65,15 +65,21 @@ def _deny(reason: str, plate: str | None = None) -> Decision:
     return Decision(DENY, reason, plate=plate)
 
 
+def _candidates(read: str, state: str, now: datetime, carpark: CarPark, reservations: list[Reservation],
+                members: list[Membership]) -> tuple[list[Reservation], list[Membership], str | None | bool]:
+    """This car park's reservations in `state`, its members valid today, and the plate the read stands for."""
+    stays = [r for r in reservations if r.state == state and r.carpark_id == carpark.carpark_id]
+    today = local_day(now, carpark.timezone)
+    valid = [m for m in members if m.carpark_id == carpark.carpark_id and m.valid_on(today)]
+    return stays, valid, resolve_plate(read, {r.plate for r in stays} | {m.plate for m in valid})
+
+
 def decide_entry(
     read: str, confidence_pct: int, now: datetime, *, carpark: CarPark, reservations: list[Reservation],
     members: list[Membership], grace_min: int, min_confidence_pct: int,
 ) -> Decision:
     """Open for a reserved plate whose window (with grace) covers now, or a valid member."""
-    live = [r for r in reservations if r.state == RESERVED and r.carpark_id == carpark.carpark_id]
-    today = local_day(now, carpark.timezone)
-    valid = [m for m in members if m.carpark_id == carpark.carpark_id and m.valid_on(today)]
-    plate = resolve_plate(read, {r.plate for r in live} | {m.plate for m in valid})
+    live, valid, plate = _candidates(read, RESERVED, now, carpark, reservations, members)
     if plate is False:
         return _deny("ambiguous_plate")
     if plate is None:
@@ -102,10 +108,7 @@ def decide_exit(
     read: str, now: datetime, *, carpark: CarPark, reservations: list[Reservation], members: list[Membership]
 ) -> Decision:
     """Open for the stay that entered under this plate (then bill it), or a member; deny otherwise."""
-    inside = [r for r in reservations if r.state == ENTERED and r.carpark_id == carpark.carpark_id]
-    today = local_day(now, carpark.timezone)
-    valid = [m for m in members if m.carpark_id == carpark.carpark_id and m.valid_on(today)]
-    plate = resolve_plate(read, {r.plate for r in inside} | {m.plate for m in valid})
+    inside, valid, plate = _candidates(read, ENTERED, now, carpark, reservations, members)
     if plate is False:
         return _deny("ambiguous_plate")
     stay = next((r for r in sorted(inside, key=lambda r: r.start) if r.plate == plate), None)

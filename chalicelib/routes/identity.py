@@ -49,7 +49,7 @@ def upload(side: str) -> dict[str, Any]:
         raise InvalidInputError("envelope must be base64", field="envelope") from None
     d = bootstrap.deps()
     case = identity.upload_document(api.principal(), side, req.content_type, envelope, cases=d.identity_cases, device=d.device,
-                                    documents=d.documents, clock=d.clock, new_id=d.new_id)
+                                    documents=d.blobs, clock=d.clock, new_id=d.new_id)
     return case_out(case)
 
 
@@ -69,7 +69,7 @@ def my_identity() -> dict[str, Any]:
            "identity", response=s.IdentityDocumentOut, errors=(404, 410, 503))
 def my_document(side: str) -> dict[str, Any]:
     d = bootstrap.deps()
-    data, content_type, entry = identity.read_own_document(api.principal(), side, cases=d.identity_cases, documents=d.documents,
+    data, content_type, entry = identity.read_own_document(api.principal(), side, cases=d.identity_cases, documents=d.blobs,
                                                            enclave=d.enclave, ledger=_access_log(), clock=d.clock)
     return _document_out(side, data, content_type, entry)
 
@@ -86,7 +86,7 @@ def open_cases() -> dict[str, Any]:
 def review_document(user_id: str, side: str) -> dict[str, Any]:
     d = bootstrap.deps()
     who = api.principal()
-    data, content_type, entry = identity.review_document(who, user_id, side, cases=d.identity_cases, documents=d.documents,
+    data, content_type, entry = identity.review_document(who, user_id, side, cases=d.identity_cases, documents=d.blobs,
                                                          enclave=d.enclave, ledger=_access_log(), clock=d.clock)
     return _document_out(side, data, content_type, entry)
 

@@ -101,4 +101,4 @@ def my_history() -> dict[str, Any]:
            response=s.ExportOut, status=201, errors=(403,))
 def export(log: str) -> dict[str, Any]:
     d = bootstrap.deps()
-    return reads.export_log(api.principal(), d.ledger, log, d.documents)
+    return reads.export_log(api.principal(), d.ledger, log, d.blobs)

@@ -123,7 +123,7 @@ def complete_set(principal: Principal, order_id: str, phase: str, st: EvidenceSt
     for photo, data, taken in checked:
         object_id = f"{order_id}/{phase}/{photo.view}"
         sealed_key = f"photos/{object_id}.sealed"
-        st.blobs.write(sealed_key, st.enclave.seal(r.parker_id, PHOTO_PURPOSE, object_id, data), "application/octet-stream")
+        st.blobs.put(sealed_key, st.enclave.seal(r.parker_id, PHOTO_PURPOSE, object_id, data), "application/octet-stream")
         salt = st.random_bytes(32)
         name = attachment_name(order_id, phase, photo.view)
         receipt = st.ledger.record(
@@ -179,7 +179,7 @@ def _evidence_zip(r: Reservation, st: EvidenceStores) -> tuple[bytes, int]:
 def _export(r: Reservation, viewer: str, role: str, st: EvidenceStores) -> dict[str, Any]:
     data, count = _evidence_zip(r, st)
     key = f"exports/{st.new_id()}.zip"
-    st.blobs.write(key, data, "application/zip")
+    st.blobs.put(key, data, "application/zip")
     receipt = st.ledger.record(log="side", action="retrieve", user_id=r.parker_id, order_id=r.reservation_id,
                                sealed={"Viewer": viewer, "Role": role, "What": "photo evidence", "At": format_instant(st.clock.now())})
     url = st.blobs.download_url(key, f"evidence-{r.reservation_id}.zip", EXPORT_TTL_S)

@@ -119,7 +119,7 @@ def test_consistency_status_export_and_admin_cut(small_blocks: ApiClient) -> Non
     assert api.post("/ledger/parent/export", parker).status == 403
     exported = api.post("/ledger/parent/export", admin)
     assert exported.status == 201 and exported.body["entries"] == size
-    data = bootstrap.deps().documents.get(exported.body["key"])
+    data = bootstrap.deps().blobs.get(exported.body["key"])
     assert len(data.splitlines()) == exported.body["blocks"] + size
     published = api.get("/ledger/validators").body
     assert len(published["validators"]) == 4 and published["f"] == 1

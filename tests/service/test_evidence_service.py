@@ -64,7 +64,7 @@ def take(st: svc.EvidenceStores, phase: str, taken: datetime, views: tuple[str, 
     declared = [svc.DeclaredPhoto(v, hashlib.sha256(d).hexdigest(), len(d)) for v, d in photos.items()]
     tickets = svc.request_uploads(PARKER, oid, phase, declared, st)
     for view, ticket in tickets:
-        st.blobs.write(ticket.key, photos[view] + (b"x" if view == tamper else b""), "image/jpeg")
+        st.blobs.put(ticket.key, photos[view] + (b"x" if view == tamper else b""), "image/jpeg")
     return svc.complete_set(PARKER, oid, phase, st), photos
 
 

@@ -15,7 +15,7 @@ from chalicelib.domain.accounts import Principal
 from chalicelib.domain.errors import ConflictError, ForbiddenError, KeyErasedError, RuleViolationError
 from chalicelib.domain.identity import SIDES
 from chalicelib.services import identity, reservations
-from tests.fakes import NOON, FakeEnclave, FakeIdentityCases, FakeObjectStore, FixedClock, Ids, InMemoryLedger
+from tests.fakes import NOON, FakeBlobStore, FakeEnclave, FakeIdentityCases, FixedClock, Ids, InMemoryLedger
 
 ALICE = Principal("alice", "a@example.com", frozenset(), frozenset({"parker"}))
 VERIFIER = Principal("vera", "v@example.com", frozenset({"admin"}), frozenset())
@@ -30,7 +30,7 @@ def image(side: str) -> bytes:
 class World:
     cases: FakeIdentityCases
     enclave: FakeEnclave
-    documents: FakeObjectStore
+    documents: FakeBlobStore
     ledger: InMemoryLedger
     clock: FixedClock
 
@@ -53,7 +53,7 @@ class World:
 
 @pytest.fixture
 def world() -> World:
-    return World(FakeIdentityCases(), FakeEnclave(), FakeObjectStore(), InMemoryLedger(), FixedClock(NOON))
+    return World(FakeIdentityCases(), FakeEnclave(), FakeBlobStore(), InMemoryLedger(), FixedClock(NOON))
 
 
 def test_uploaded_documents_are_stored_sealed_to_their_owner(world: World) -> None:
