@@ -86,6 +86,7 @@ def run() -> dict[str, Any]:
         counter = CallCounter()
         hook_everything(counter)
         import app as app_module
+        from chalicelib import bootstrap
         from tests.helpers import ApiClient, at
         from tests.order_helpers import make_world
 
@@ -93,7 +94,7 @@ def run() -> dict[str, Any]:
             world = make_world(ApiClient(client), real_ledger=True)
             counter.register(world.orders.secrets.client.meta.events)  # type: ignore[attr-defined]
             for service in ("idp", "blobs"):
-                counter.register(getattr(__import__("chalicelib.bootstrap", fromlist=["deps"]).deps(), service).client.meta.events)
+                counter.register(getattr(bootstrap.deps(), service).client.meta.events)
             api = world.api
             sharer, parker = api.sign_up(), api.sign_up(roles=("parker",))
             cp = world.carpark(sharer)
@@ -102,7 +103,7 @@ def run() -> dict[str, Any]:
             api.call("PUT", "/me/payment-method", parker, {"token": "tok_visa"})
             world.send(gate, gate.event("entry", "WARMUP1"))  # the device secret is opened (and cached) once per container
 
-            enclave = __import__("chalicelib.bootstrap", fromlist=["deps"]).deps().enclave
+            enclave = bootstrap.deps().enclave
             enclave_before = enclave.stats.calls  # the Encryption SDK's KMS client has its own botocore session
             counter.on = True
             r = api.post("/reservations", parker, {"space_id": space["space_id"], "plate": "BEN-01-CH", "start": at(1), "end": at(3)})
@@ -119,7 +120,7 @@ def run() -> dict[str, Any]:
             order_calls, order_write_items = dict(counter.calls), counter.write_items
             counter.calls.clear()
             counter.on = True  # certifying the block that holds the paid entry (shared by up to k entries)
-            block = __import__("chalicelib.bootstrap", fromlist=["deps"]).deps().ledger.cut("parent", force=True)
+            block = bootstrap.deps().ledger.cut("parent", force=True)
             counter.on = False
             assert block is not None
             block_calls = sum(counter.calls.values())
