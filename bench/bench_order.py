@@ -54,6 +54,7 @@ class CallCounter:
 
 def hook_everything(counter: CallCounter) -> None:
     import boto3
+    from pynamodb.models import Model
 
     from chalicelib.adapters.enclave_tables import enclave_models
     from chalicelib.adapters.evidence_store import evidence_models
@@ -66,7 +67,7 @@ def hook_everything(counter: CallCounter) -> None:
     conns = {id(m.connection): m.connection}
     groups = (m, om, ledger_models(), enclave_models(), evidence_models())
     for model in [value for group in groups for value in vars(group).values()]:
-        if isinstance(model, type):
+        if isinstance(model, type) and issubclass(model, Model):
             conn = model._get_connection().connection
             conns[id(conn)] = conn
     for conn in conns.values():
@@ -87,6 +88,7 @@ def run() -> dict[str, Any]:
         hook_everything(counter)
         import app as app_module
         from chalicelib import bootstrap
+        from chalicelib.adapters.enclave import KmsEnclave
         from tests.helpers import ApiClient, at
         from tests.order_helpers import make_world
 
@@ -104,6 +106,7 @@ def run() -> dict[str, Any]:
             world.send(gate, gate.event("entry", "WARMUP1"))  # the device secret is opened (and cached) once per container
 
             enclave = bootstrap.deps().enclave
+            assert isinstance(enclave, KmsEnclave)
             enclave_before = enclave.stats.calls  # the Encryption SDK's KMS client has its own botocore session
             counter.on = True
             r = api.post("/reservations", parker, {"space_id": space["space_id"], "plate": "BEN-01-CH", "start": at(1), "end": at(3)})

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from .domain.canonical import canonical_bytes
+from .domain.canonical import CanonicalJSONError, parse_canonical
 from .domain.chain import header_from_leaves, require_entry_rules, require_same_header, require_time_runs_forward
 from .domain.errors import DomainError
-from .domain.ledger import LOGS, SIGNING_CONTEXT, BlockHeader, EntryFacts, entry_facts, header_from_dict, header_hash
+from .domain.ledger import LOGS, SIGNING_CONTEXT, BlockHeader, EntryFacts, entry_facts_of_text, header_from_dict, header_hash
 from .domain.quorum import Signature, ValidatorSet, validator_set_hash, verify_certificate
 
 _sha256 = hashlib.sha256
@@ -43,11 +42,10 @@ def _strict(text: str, what: str) -> Any:
     """Parse a stored header or certificate and require its canonical spelling. (Entries are not re-encoded: their
     exact bytes are hashed into the certified root, so any other spelling fails there.)"""
     try:
-        value = json.loads(text)
-        if canonical_bytes(value) != text.encode("utf-8"):
-            raise AuditError(what, "stored text is not canonical JSON (altered)")
-        return value
-    except (ValueError, DomainError) as exc:
+        return parse_canonical(text)
+    except CanonicalJSONError as exc:
+        raise AuditError(what, f"stored text is not canonical JSON (altered): {exc}") from exc
+    except ValueError as exc:
         raise AuditError(what, f"unreadable: {exc}") from exc
 
 
@@ -60,11 +58,7 @@ def _entry(item: Any | None, log: str, seq: int, height: int) -> tuple[EntryFact
         raise AuditError(_where(log, seq, height), "missing" + ("" if item is None else f"; found seq {int(item.seq)} instead"))
     text = item.body
     try:
-        body = json.loads(text)
-    except ValueError as exc:
-        raise AuditError(_where(log, seq, height), f"unreadable: {exc}") from exc
-    try:
-        facts = entry_facts(body)
+        facts = entry_facts_of_text(text)
     except DomainError as exc:
         raise AuditError(_where(log, seq, height), str(exc)) from exc
     leaf = _sha256(b"\x00" + text.encode("utf-8")).digest()

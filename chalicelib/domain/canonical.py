@@ -11,6 +11,8 @@ escaped as RFC 8785 section 3.2.2.2 says, the whole text encoded as UTF-8.
 
 from __future__ import annotations
 
+import json
+
 from chalicelib.domain.errors import InvalidInputError
 
 # Integers beyond 2^53 cannot round-trip through an IEEE 754 double, which is what
@@ -41,6 +43,29 @@ def canonical_bytes(value: object) -> bytes:
         return "".join(parts).encode("utf-8")
     except UnicodeEncodeError as exc:  # a lone surrogate cannot be UTF-8
         raise CanonicalJSONError(f"string is not valid Unicode: {exc.reason}") from exc
+
+
+def parse_canonical(text: str) -> object:
+    """The value ``text`` spells, which must be its canonical spelling (raises CanonicalJSONError, or ValueError
+    if it is not JSON at all).
+
+    The C encoder of the json module decides most texts at C speed: with floats, NaN and unsafe integers refused
+    while parsing, its sorted, unspaced output equals canonical_bytes for every value whose strings it leaves
+    unescaped or escapes as RFC 8785 does, and any text it spells differently is judged by canonical_bytes."""
+    value = json.loads(text, parse_float=_no_float, parse_int=_safe_int, parse_constant=_no_float)
+    if json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False) == text and text.isascii():
+        return value  # ASCII keys: code point order is UTF-16 order
+    if canonical_bytes(value) != text.encode("utf-8", "surrogatepass"):
+        raise CanonicalJSONError("text is not the canonical JSON of its value")
+    return value
+
+
+def _no_float(text: str) -> float:
+    raise FloatNotAllowedError(f"floats are not allowed in canonical JSON, got {text}")
+
+
+def _safe_int(text: str) -> int:
+    return int(_encode_int(int(text), "$"))
 
 
 def _encode(value: object, parts: list[str], path: str) -> None:

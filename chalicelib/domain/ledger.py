@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -201,6 +202,48 @@ def entry_facts(data: object) -> EntryFacts:
         return EntryFacts(entry.log, entry.seq, entry.action, entry.user_id, entry.order_id, entry.recorded_at)
     d: Any = data
     return EntryFacts(d["log"], d["seq"], d["action"], d["user_id"], d["order_id"], d["recorded_at"])
+
+
+def entry_facts_of_text(text: str) -> EntryFacts:
+    """entry_facts(json.loads(text)), read straight off the stored text when it has the canonical spelling.
+
+    One anchored pattern (_CANONICAL_ENTRY) accepts only canonical JSON that entry_facts accepts, and takes the
+    facts from its groups: no dict, no copies of the kilobyte of base64 a sealed entry holds. Anything else (any
+    escape, several sealed members, a day past the 28th) goes the parsing route, which accepts and rejects as
+    before, so this route changes how fast an entry is read, never whether it is accepted."""
+    match = _CANONICAL_ENTRY.fullmatch(text)
+    if match is not None:
+        action, log, order_id, recorded_at, sealed, pad, seq, user_id = match.groups()
+        if (int(seq) <= MAX_SAFE_INTEGER and (recorded_at[8:10] <= "28" or _is_timestamp(recorded_at))
+                and _sealed_tail_ok(sealed, pad)):
+            return EntryFacts(log, int(seq), action, user_id, order_id, recorded_at)
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise LedgerFormatError(f"unreadable, not JSON: {exc}") from exc
+    return entry_facts(data)
+
+
+def _sealed_tail_ok(sealed: str | None, pad: str | None) -> bool:
+    """The length and padding rules of canonical base64 for the one sealed value the pattern captured."""
+    if sealed is None or pad is None:
+        return True  # no sealed member
+    if (len(sealed) + len(pad)) % 4:
+        return False
+    return not pad or sealed[-1] in (_BEFORE_ONE_PAD if pad == "=" else _BEFORE_TWO_PADS)
+
+
+_JSON_CHAR = r'[^"\\\x00-\x1f\ud800-\udfff]'  # a string character canonical JSON writes as itself
+_CANONICAL_ENTRY = re.compile(
+    r'\{"action":"(paid|upload|retrieve)"'
+    rf',"digests":\{{(?:"{_JSON_CHAR}+":"[0-9a-f]{{64}}"(?:,"{_JSON_CHAR}+":"[0-9a-f]{{64}}")*)?\}}'
+    r',"log":"(parent|side)"'
+    rf',"order_id":"({_JSON_CHAR}*)"'
+    r',"recorded_at":"([1-9][0-9]{3}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]'
+    r'(?:\.[0-9]{3})?Z)"'
+    rf',"sealed":\{{(?:"{_JSON_CHAR}+":"([A-Za-z0-9+/]*)(={{0,2}})")?\}}'
+    r',"seq":(0|[1-9][0-9]{0,15})'
+    rf',"type":"carparker\.entry/v1","user_id":"({_JSON_CHAR}+)","version":1\}}')
 
 
 def _entry_is_valid(data: object) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -12,6 +13,7 @@ from chalicelib.domain.canonical import (
     CanonicalJSONError,
     FloatNotAllowedError,
     canonical_bytes,
+    parse_canonical,
 )
 
 
@@ -80,3 +82,52 @@ def test_canonical_output_parses_back_to_the_same_value(value: object) -> None:
     encoded = canonical_bytes(value)
     assert json.loads(encoded.decode("utf-8")) == value
     assert canonical_bytes(json.loads(encoded)) == encoded
+
+
+def _canonical_verdict(text: str) -> object:
+    """What parse_canonical must say, by definition: the value, if canonical_bytes spells it as ``text``."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return "not JSON"
+    try:
+        return value if canonical_bytes(value) == text.encode("utf-8", "surrogatepass") else "not canonical"
+    except CanonicalJSONError:
+        return "not canonical"
+
+
+def _parse_verdict(text: str) -> object:
+    try:
+        return parse_canonical(text)
+    except CanonicalJSONError:
+        return "not canonical"
+    except ValueError:
+        return "not JSON"
+
+
+spellings = st.sampled_from([
+    lambda v: canonical_bytes(v).decode("utf-8"),
+    lambda v: json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=False),
+    lambda v: json.dumps(v, sort_keys=True, separators=(",", ":")),
+    lambda v: json.dumps(v, separators=(",", ":"), ensure_ascii=False),
+    lambda v: json.dumps(v, sort_keys=True),
+])
+values_with_floats = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text() | st.floats(allow_nan=False),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4), max_leaves=20)
+
+
+@given(json_values | values_with_floats, spellings)
+def test_parse_canonical_accepts_exactly_the_canonical_spelling(value: object, spell: Any) -> None:
+    try:
+        text = spell(value)
+    except CanonicalJSONError:
+        return  # canonical_bytes refuses the value, so it has no canonical spelling to test
+    assert _parse_verdict(text) == _canonical_verdict(text)
+
+
+@pytest.mark.parametrize("text", ['{"a":1.5}', '{"a":NaN}', '{"a":9007199254740992}', '{"b":1,"a":2}', '{"a":1,"a":1}',
+                                  '{"\\ud800":1}', '"\\u00e9"', '"\u00e9"', '"\\u001F"', '"\\u001f"', '"\\/"', "[1, 2]",
+                                  '{"\U0001F600":1,"\uFFFF":2}', '{"\uFFFF":2,"\U0001F600":1}'])
+def test_parse_canonical_on_hand_picked_texts(text: str) -> None:
+    assert _parse_verdict(text) == _canonical_verdict(text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
+import json
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from chalicelib.domain.ledger import (
     check_block,
     entry_bytes,
     entry_facts,
+    entry_facts_of_text,
     entry_from_dict,
     entry_leaf_hash,
     entry_to_dict,
@@ -276,3 +278,82 @@ def test_the_fast_base64_check_is_canonical_base64_exactly(text: str) -> None:
     data = entry_to_dict(make_entry(1, sealed={}))
     data["sealed"] = {"field": text}
     assert _fast_verdict(data) == _strict_verdict(data)
+
+
+# The audit reads entries straight off their stored text (entry_facts_of_text): a pattern for the canonical
+# spelling, and the parsing route for everything else. It must judge every text as json.loads + entry_facts do.
+
+def _parsed_verdict(text: str) -> object:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return "not JSON"
+    try:
+        return entry_facts(data)
+    except LedgerFormatError as exc:
+        return str(exc)
+
+
+def _text_verdict(text: str) -> object:
+    try:
+        return entry_facts_of_text(text)
+    except LedgerFormatError as exc:
+        return "not JSON" if str(exc).startswith("unreadable, not JSON") else str(exc)
+
+
+timestamps = st.datetimes().map(lambda t: f"{t.year:04d}-{t:%m-%dT%H:%M:%S}"
+                                + ("Z" if t.microsecond % 2 else f".{t.microsecond // 1000:03d}Z"))
+
+
+@given(entries, timestamps)
+def test_the_audit_reads_any_valid_entry_off_its_text_with_its_facts(entry: Entry, recorded_at: str) -> None:
+    entry = dataclasses.replace(entry, recorded_at=recorded_at)
+    facts = entry_facts_of_text(entry_bytes(entry).decode("utf-8"))
+    assert facts == (entry.log, entry.seq, entry.action, entry.user_id, entry.order_id, entry.recorded_at)
+
+
+def test_a_paid_entry_is_read_by_the_pattern_not_by_parsing() -> None:
+    from chalicelib.domain.ledger import _CANONICAL_ENTRY
+
+    entry = make_entry(41, user_id="0b6e3f0e-1d5c-4c51-9d5e-3a1f2b0c9d8e", recorded_at="2026-11-24T12:00:00.005Z",
+                       sealed={"fields": base64.b64encode(bytes(range(256)) * 2).decode()})
+    assert _CANONICAL_ENTRY.fullmatch(entry_bytes(entry).decode())  # else the audit silently runs at half speed
+
+
+text_edits = st.sampled_from(['"', "\\", "\\u0041", ",", "=", "==", "A", "Q", "/", "0", "9", ".5", "-", "}", "{", " ",
+                              "\u00e9", "\ud800", "\n", "e1", "29", "31", "0000", "T", "Z"])
+
+
+@given(entries, timestamps, st.data())
+def test_the_audit_judges_any_edited_entry_text_as_parsing_it_does(entry: Entry, recorded_at: str, data: Any) -> None:
+    text = entry_bytes(dataclasses.replace(entry, recorded_at=recorded_at)).decode("utf-8")
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, min(len(text), start + 3)))
+    edited = text[:start] + data.draw(text_edits | st.just("")) + text[end:]
+    assert _text_verdict(edited) == _parsed_verdict(edited)
+
+
+@pytest.mark.parametrize("recorded_at, valid", [
+    ("2024-02-29T10:00:00Z", True), ("2025-02-29T10:00:00Z", False), ("2025-04-31T10:00:00Z", False),
+    ("2025-12-31T23:59:59.999Z", True), ("0000-01-01T00:00:00Z", False), ("0999-01-01T00:00:00Z", True),
+    ("2025-01-01T24:00:00Z", False), ("2025-01-01T10:00:60Z", False),
+])
+def test_the_text_route_checks_the_calendar(recorded_at: str, valid: bool) -> None:
+    text = entry_bytes(make_entry(1)).decode().replace("2025-03-01T10:00:00Z", recorded_at)
+    verdict = _text_verdict(text)
+    assert verdict == _parsed_verdict(text)
+    assert isinstance(verdict, tuple) is valid
+
+
+@pytest.mark.parametrize("sealed", ["YQ==", "YR==", "YWI=", "YWJ=", "YWJj", "YQ=", "Y===", "", "YQ==YQ==",
+                                    '{"a":"YQ==","b":"YWI="}'])
+def test_the_text_route_checks_base64_as_parsing_does(sealed: str) -> None:
+    body = sealed if sealed.startswith("{") else '{"plate":"' + sealed + '"}'
+    text = entry_bytes(make_entry(1)).decode().replace('{"plate":"c2VhbGVk"}', body)
+    assert _text_verdict(text) == _parsed_verdict(text)
+
+
+@pytest.mark.parametrize("seq", ["9007199254740991", "9007199254740992", "01", "-1", "1.0", "true"])
+def test_the_text_route_checks_the_seq_as_parsing_does(seq: str) -> None:
+    text = entry_bytes(make_entry(1)).decode().replace('"seq":1,', f'"seq":{seq},')
+    assert _text_verdict(text) == _parsed_verdict(text)
