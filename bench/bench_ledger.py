@@ -19,6 +19,10 @@ Definitions (docs/ledger.md, "Figures"):
   each entry's own bytes. ledger_entry_bytes is the mean size of an entry. ledger_verify_floor_vs_sha256 is the
   same ratio for the C calls no audit of these blocks can skip (crypto_floor), ledger_verify_vs_floor the audit
   divided by that floor.
+- ledger_consistency_items_read_1k / _64k: stored items (leaf hashes and subtree roots) that one consistency
+  proof reads, mean of 20 proofs from a random earlier size to the whole log of 1,000 / 64,000 entries in blocks
+  of k = 100; ..._reads_ the store calls it makes (one batch get and up to three leaf queries); ..._ratio 64k / 1k.
+  Reading every leaf hash, as consistency proofs did before, was n items.
 - ledger_kms_calls_per_entry: KMS API calls (botocore after-call events, the enclave's and boto3's sessions)
   per recorded entry for k = 100 entries of 20 returning users on moto, one block cut and certified by the
   4 validators. ..._cold is the first block of a fresh container (public keys, the CA, new user keys).
@@ -230,6 +234,30 @@ def _per_field_comparison(sha_call_s: float) -> None:
           " x sha256(64 B) per entry", file=sys.stderr)
 
 
+def proof_figures() -> dict[str, float]:
+    """Items a consistency proof reads (services.ledger_reads.range_roots), mean over 20 proofs from a random
+    earlier size to the whole log, at two log sizes; reading every leaf hash, as before, was n items."""
+    import random
+
+    from chalicelib.domain.merkle import consistency_ranges
+    from chalicelib.services.ledger_reads import range_roots
+    from tests.ledger_helpers import CountingReads, as_store, store_of
+
+    out: dict[str, float] = {}
+    for label, n in (("1k", 1_000), ("64k", 64_000)):
+        (store, _), rng = store_of(n, K), random.Random(n)
+        counted = CountingReads(store)
+        for _ in range(20):
+            first = rng.randint(1, n)
+            ranges = consistency_ranges(first, n)
+            range_roots(as_store(counted), "parent", [(0, first), (0, n), *ranges])
+        out[f"ledger_consistency_items_read_{label}"] = round(counted.items / 20, 1)
+        out[f"ledger_consistency_reads_{label}"] = round(len(counted.calls) / 20, 1)
+    out["ledger_consistency_items_read_ratio"] = round(out["ledger_consistency_items_read_64k"]
+                                                       / out["ledger_consistency_items_read_1k"], 2)
+    return out
+
+
 def _kms_calls(counter: Any, enclave: Any) -> int:
     return int(counter.count("kms.")) + int(enclave.stats.calls)
 
@@ -268,6 +296,7 @@ def kms_figures() -> dict[str, float]:
 
 def main() -> None:
     figures = verification_figures()
+    figures.update(proof_figures())
     figures.update(kms_figures())
     print(json.dumps(figures))
 

@@ -1,4 +1,5 @@
-"""The ledger on DynamoDB: entries, certified blocks, one head item per log, and validator watermarks.
+"""The ledger on DynamoDB: entries, certified blocks, one head item per log, validator watermarks, and the
+roots of the perfect subtrees of 128 or more leaves (so proofs read O(log n) items, not every leaf).
 
 Entries and headers are stored as their canonical JSON text (the exact bytes that are hashed), so
 `verify-ledger` audits what is stored, not a re-encoding of it. Invariants are conditions:
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +26,7 @@ from ..domain.canonical import canonical_bytes
 from ..domain.ledger import BlockHeader, Entry, entry_bytes, entry_from_dict, header_bytes, header_from_dict, header_hash
 from ..domain.merkle import leaf_hash
 from ..domain.quorum import QuorumCertificate, Signature
-from ..services.ledger_ports import DuplicateEntryError, EquivocationError, Head, HeadMovedError, StoredBlock
+from ..services.ledger_ports import DuplicateEntryError, EquivocationError, Head, HeadMovedError, StoredBlock, SubtreeRoot
 from .tables import _meta
 
 
@@ -45,6 +46,7 @@ class LedgerModels:
     heads: Any
     watermarks: Any
     unique: Any
+    subtrees: Any
 
 
 @functools.lru_cache(maxsize=8)
@@ -87,13 +89,19 @@ def _build(prefix: str, region: str) -> LedgerModels:
         height = NumberAttribute()
         header_hash = UnicodeAttribute()
 
+    class SubtreeItem(Model):
+        Meta = _meta("ledger-subtrees", region)  # type: ignore[assignment]
+        log = UnicodeAttribute(hash_key=True)
+        node = UnicodeAttribute(range_key=True)  # "<level>/<index>": leaves [index * 2**level, (index + 1) * 2**level)
+        root = UnicodeAttribute()  # hex RFC 9162 root of that perfect subtree
+
     class UniqueItem(Model):
         Meta = _meta("ledger-unique", region)  # type: ignore[assignment]
         unique_key = UnicodeAttribute(hash_key=True)  # e.g. "paid:<order_id>": recorded once
         log = UnicodeAttribute()
         seq = NumberAttribute()
 
-    return LedgerModels(EntryItem, BlockItem, HeadItem, WatermarkItem, UniqueItem)
+    return LedgerModels(EntryItem, BlockItem, HeadItem, WatermarkItem, UniqueItem, SubtreeItem)
 
 
 def ledger_models() -> LedgerModels:
@@ -172,12 +180,20 @@ class DynamoLedgerStore:
         items = self.m.entries.query(log, self.m.entries.seq.between(first, first + count - 1), consistent_read=True)
         return [entry_from_dict(json.loads(i.body)) for i in items]
 
-    def leaf_hashes(self, log: str, count: int) -> list[bytes]:
+    def leaf_hashes(self, log: str, first: int, count: int) -> list[bytes]:
         if count <= 0:
             return []
-        items = self.m.entries.query(log, self.m.entries.seq.between(0, count - 1), consistent_read=True,
+        items = self.m.entries.query(log, self.m.entries.seq.between(first, first + count - 1), consistent_read=True,
                                      attributes_to_get=["seq", "leaf"])
         return [bytes.fromhex(i.leaf) for i in items]
+
+    def subtree_roots(self, log: str, nodes: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        keys = sorted({(log, f"{level}/{index}") for level, index in nodes})
+        found: dict[tuple[int, int], bytes] = {}
+        for item in self.m.subtrees.batch_get(keys, consistent_read=True, attributes_to_get=["node", "root"]):
+            level, index = item.node.split("/")
+            found[(int(level), int(index))] = bytes.fromhex(item.root)
+        return found
 
     def by_user(self, user_id: str, limit: int) -> list[Entry]:
         return [entry_from_dict(json.loads(i.body)) for i in self.m.entries.by_user.query(user_id, limit=limit)]
@@ -216,10 +232,11 @@ class DynamoLedgerStore:
         h = self.m.heads
         h(log).update(actions=[h.height.set(h.height | -1), h.failure.set(json.dumps(failure, sort_keys=True))])
 
-    def commit(self, block: StoredBlock) -> None:
-        """Block and head in one transaction, conditioned on the head's height: one block per height."""
+    def commit(self, block: StoredBlock, subtrees: Sequence[SubtreeRoot] = ()) -> None:
+        """Block, head and the subtree roots the block completed in one transaction, conditioned on the head's
+        height: one block per height, and each subtree root written once."""
         hd = block.header
-        b, h = self.m.blocks, self.m.heads
+        b, h, t = self.m.blocks, self.m.heads, self.m.subtrees
         item = b(hd.log, hd.height, header=header_bytes(hd).decode("utf-8"),
                  certificate=canonical_bytes(certificate_to_dict(block.certificate)).decode("utf-8"),
                  frontier=json.dumps([x.hex() for x in block.frontier]))
@@ -227,6 +244,8 @@ class DynamoLedgerStore:
         try:
             with TransactWrite(connection=item._get_connection().connection) as tx:
                 tx.save(item, condition=b.height.does_not_exist())
+                for level, index, root in subtrees:
+                    tx.save(t(hd.log, f"{level}/{index}", root=root.hex()), condition=t.node.does_not_exist())
                 tx.update(h(hd.log), actions=[h.height.set(hd.height), h.tree_size.set(hd.tree_size),
                                               h.header_hash.set(header_hash(hd)), h.proposal.remove(), h.failure.remove()],
                           condition=at_prev)

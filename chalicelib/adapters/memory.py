@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from ..domain.ledger import BlockHeader, Entry, entry_leaf_hash, header_hash
 from ..domain.quorum import public_key_der
-from ..services.ledger_ports import DuplicateEntryError, EquivocationError, Head, HeadMovedError, StoredBlock
+from ..services.ledger_ports import DuplicateEntryError, EquivocationError, Head, HeadMovedError, StoredBlock, SubtreeRoot
 
 
 @dataclass
@@ -22,6 +22,7 @@ class MemoryLedgerStore:
     heads: dict[str, Head] = field(default_factory=dict)
     stored: dict[tuple[str, int], StoredBlock] = field(default_factory=dict)
     once: dict[str, int] = field(default_factory=dict)
+    subtrees: dict[tuple[str, int, int], bytes] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def last_seq(self, log: str) -> int:
@@ -44,8 +45,11 @@ class MemoryLedgerStore:
     def entries(self, log: str, first: int, count: int) -> list[Entry]:
         return list(self.logs[log][first:first + count])
 
-    def leaf_hashes(self, log: str, count: int) -> list[bytes]:
-        return [entry_leaf_hash(e) for e in self.logs[log][:count]]
+    def leaf_hashes(self, log: str, first: int, count: int) -> list[bytes]:
+        return [entry_leaf_hash(e) for e in self.logs[log][first:first + count]]
+
+    def subtree_roots(self, log: str, nodes: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        return {node: self.subtrees[(log, *node)] for node in nodes if (log, *node) in self.subtrees}
 
     def by_user(self, user_id: str, limit: int) -> list[Entry]:
         return [e for log in sorted(self.logs) for e in self.logs[log] if e.user_id == user_id][:limit]
@@ -68,12 +72,15 @@ class MemoryLedgerStore:
         with self.lock:
             self.heads[log] = replace(self.head(log), failure=failure)
 
-    def commit(self, block: StoredBlock) -> None:
+    def commit(self, block: StoredBlock, subtrees: Sequence[SubtreeRoot] = ()) -> None:
         h = block.header
         with self.lock:
             if self.head(h.log).height != h.height - 1 or (h.log, h.height) in self.stored:
                 raise HeadMovedError(f"{h.log}: the head is no longer at height {h.height - 1}")
+            if any((h.log, level, index) in self.subtrees for level, index, _ in subtrees):
+                raise HeadMovedError(f"{h.log}: a subtree root of block {h.height} is stored already")
             self.stored[(h.log, h.height)] = block
+            self.subtrees.update(((h.log, level, index), root) for level, index, root in subtrees)
             self.heads[h.log] = Head(h.log, h.height, h.tree_size, header_hash(h))
 
     def block(self, log: str, height: int) -> StoredBlock | None:

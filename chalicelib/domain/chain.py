@@ -26,7 +26,7 @@ from .ledger import (
     header_hash,
     parse_timestamp,
 )
-from .merkle import EMPTY_ROOT, HASH_SIZE, node_hash, root_from_leaf_hashes
+from .merkle import HASH_SIZE, node_hash, root_from_leaf_hashes, root_of_cover
 
 # Which log each action belongs to (the seed: orders on the parent chain, photos on the side chain;
 # reads of sealed data are logged on the side chain next to the photos they concern).
@@ -81,12 +81,29 @@ def range_root(frontier: Sequence[bytes], size: int) -> bytes:
     """The RFC 9162 root of the ``size`` leaves the range summarises (right fold of its subtrees)."""
     if not range_size_ok(frontier, size):
         raise CompactRangeError(f"a compact range of {size} leaves has {size.bit_count()} hashes, got {len(frontier)}")
-    if size == 0:
-        return EMPTY_ROOT
-    root = frontier[-1]
-    for left in reversed(frontier[:-1]):
-        root = node_hash(left, root)
-    return root
+    return root_of_cover(frontier)
+
+
+def completed_subtrees(frontier: Sequence[bytes], size: int, leaves: Iterable[bytes],
+                       min_level: int) -> list[tuple[int, int, bytes]]:
+    """(level, index, root) of each perfect subtree of at least 2**min_level leaves that appending ``leaves`` to
+    the compact range of ``size`` leaves completes: the subtree of leaves [index * 2**level, (index + 1) * 2**level).
+
+    A proof server that keeps these answers any proof from O(log n) of them and fewer than 2**min_level leaves
+    near each end, instead of reading the log's every leaf. (extend does the same merges without recording them.)"""
+    out = list(frontier)
+    done: list[tuple[int, int, bytes]] = []
+    for leaf in leaves:
+        node, carry, level = leaf, size, 0
+        while carry & 1:
+            node = node_hash(out.pop(), node)
+            carry >>= 1
+            level += 1
+            if level >= min_level:
+                done.append((level, size >> level, node))
+        out.append(node)
+        size += 1
+    return done
 
 
 def require_entry_rules(entries: Sequence[Placed], log: str, first_seq: int) -> None:

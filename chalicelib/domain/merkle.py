@@ -114,25 +114,59 @@ def consistency_proof(size1: int, leaf_hashes_of_size2: Sequence[bytes]) -> list
     Requires 0 < size1 <= size2: a proof from the empty tree is meaningless and the
     verifier rejects it, so it is not produced either.
     """
-    size2 = len(leaf_hashes_of_size2)
+    ranges = consistency_ranges(size1, len(leaf_hashes_of_size2))
+    return [root_from_leaf_hashes(leaf_hashes_of_size2[lo:hi]) for lo, hi in ranges]
+
+
+def consistency_ranges(size1: int, size2: int) -> list[tuple[int, int]]:
+    """The leaf ranges [lo, hi) whose roots MTH(D[lo:hi]) are PROOF(size1, D[size2]), in proof order.
+
+    A proof server that stores subtree roots answers from them (perfect_cover) instead of every leaf."""
     if not 0 < size1 <= size2:
         raise ValueError(f"need 0 < size1 <= size2, got size1={size1} size2={size2}")
-    proof: list[bytes] = []
+    ranges: list[tuple[int, int]] = []
     lo, hi, m = 0, size2, size1
     whole_old_tree = True  # the RFC's flag b: the old root is known to the verifier
     while m != hi - lo:
         k = _split_point(hi - lo)
         if m <= k:
-            proof.append(root_from_leaf_hashes(leaf_hashes_of_size2[lo + k:hi]))
+            ranges.append((lo + k, hi))
             hi = lo + k
         else:
-            proof.append(root_from_leaf_hashes(leaf_hashes_of_size2[lo:lo + k]))
+            ranges.append((lo, lo + k))
             lo, m = lo + k, m - k
             whole_old_tree = False
     if not whole_old_tree:
-        proof.append(root_from_leaf_hashes(leaf_hashes_of_size2[lo:hi]))
-    proof.reverse()
-    return proof
+        ranges.append((lo, hi))
+    ranges.reverse()
+    return ranges
+
+
+def perfect_cover(lo: int, hi: int) -> list[tuple[int, int]]:
+    """The perfect subtrees (start, size), largest first, whose right fold (root_of_cover) is MTH(D[lo:hi]).
+
+    Each starts at a multiple of its size, so it is one node of the tree for good. Holds for every range RFC 9162
+    takes a root of (lo = 0, or lo a multiple of a power of two >= hi - lo); others raise ValueError."""
+    cover: list[tuple[int, int]] = []
+    start = lo
+    while start < hi:
+        size = 1 << ((hi - start).bit_length() - 1)  # the largest power of two that fits
+        if start % size:
+            raise ValueError(f"[{lo}, {hi}) is not a range whose root RFC 9162 takes")
+        cover.append((start, size))
+        start += size
+    return cover
+
+
+def root_of_cover(subtree_roots: Sequence[bytes]) -> bytes:
+    """MTH of a range from the roots of its perfect_cover: RFC 9162 splits at the largest power of two, so the
+    range's root is the right fold of its perfect subtrees."""
+    if not subtree_roots:
+        return EMPTY_ROOT
+    root = subtree_roots[-1]
+    for left in reversed(subtree_roots[:-1]):
+        root = node_hash(left, root)
+    return root
 
 
 def verify_inclusion(leaf_hash: bytes, index: int, tree_size: int,

@@ -23,9 +23,18 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from ..domain.canonical import canonical_bytes
 from ..domain.certs import admit_validators
-from ..domain.chain import ACTION_LOG, next_header
+from ..domain.chain import ACTION_LOG, completed_subtrees, header_from_leaves, require_entry_rules
 from ..domain.errors import ConcurrentUpdateError, DomainError, InvalidInputError, RuleViolationError
-from ..domain.ledger import LOGS, BlockHeader, Entry, header_hash, header_to_dict, parse_timestamp, signing_payload
+from ..domain.ledger import (
+    LOGS,
+    BlockHeader,
+    Entry,
+    entry_leaf_hash,
+    header_hash,
+    header_to_dict,
+    parse_timestamp,
+    signing_payload,
+)
 from ..domain.quorum import (
     QuorumCertificate,
     QuorumError,
@@ -56,6 +65,9 @@ ADMISSION_TTL_S = 60  # how late a removal reaches another warm container
 # The one member of a recorded entry's `sealed`: all of its fields in one sealed message (docs/ledger-format.md, 4).
 SEALED_MEMBER = "fields"
 MAX_APPEND_TRIES = 8
+# Roots of perfect subtrees of 2**7 = 128 leaves or more are stored as blocks complete them (about 1.6 per block of
+# 100): a proof then reads O(log n) of them and under 128 leaf hashes near each end, whatever the log's size.
+STORED_SUBTREE_LEVEL = 7
 
 
 class QuorumNotReachedError(RuleViolationError):
@@ -247,14 +259,16 @@ class LedgerService:
         proposal = self._proposal(head, prev, force)
         if proposal is None:
             return None
-        header, frontier = proposal
+        header, frontier, leaves = proposal
         cert = self._certify(header)
-        self.store.commit(StoredBlock(header, cert, tuple(frontier)))
+        subtrees = completed_subtrees(prev.frontier if prev else (), header.first_seq, leaves, STORED_SUBTREE_LEVEL)
+        self.store.commit(StoredBlock(header, cert, tuple(frontier)), subtrees)
         log.info("ledger %s: block %d committed (%d entries, tree size %d)", log_name, header.height,
                  header.entry_count, header.tree_size)
         return CertifiedBlock(header, cert, tuple(s.validator_id for s in cert.signatures))
 
-    def _proposal(self, head: Head, prev: StoredBlock | None, force: bool) -> tuple[BlockHeader, list[bytes]] | None:
+    def _proposal(self, head: Head, prev: StoredBlock | None,
+                  force: bool) -> tuple[BlockHeader, list[bytes], list[bytes]] | None:
         """The pending proposal if there is one (validators that signed it will sign it again; a new one at
         the same height they would refuse), else a new one when enough entries wait or the oldest is stale."""
         if head.proposal is not None:
@@ -266,15 +280,19 @@ class LedgerService:
         cut_at = stamp(self.clock.now())
         if prev is not None and parse_timestamp(cut_at) < parse_timestamp(prev.header.cut_at):
             cut_at = prev.header.cut_at  # another container's clock ran ahead: time may not go backwards
-        header, frontier = self._header(head.log, prev, entries, cut_at)
+        header, frontier, leaves = self._header(head.log, prev, entries, cut_at)
         self.store.propose(head.log, header)
-        return header, frontier
+        return header, frontier, leaves
 
     def _header(self, log_name: str, prev: StoredBlock | None, entries: Sequence[Entry],
-                cut_at: str) -> tuple[BlockHeader, list[bytes]]:
-        return next_header(ledger_id=self.settings.ledger_id, log=log_name, prev=prev.header if prev else None,
-                           prev_frontier=prev.frontier if prev else (), entries=entries, cut_at=cut_at,
-                           validators_hash=validator_set_hash(self.validator_set()))
+                cut_at: str) -> tuple[BlockHeader, list[bytes], list[bytes]]:
+        """The header, the compact range after it, and the entries' leaf hashes."""
+        require_entry_rules(entries, log_name, prev.header.tree_size if prev else 0)
+        leaves = [entry_leaf_hash(e) for e in entries]
+        header, frontier = header_from_leaves(ledger_id=self.settings.ledger_id, log=log_name,
+                                              prev=prev.header if prev else None, prev_frontier=prev.frontier if prev else (),
+                                              leaves=leaves, cut_at=cut_at, validators_hash=validator_set_hash(self.validator_set()))
+        return header, frontier, leaves
 
     def _stale(self, oldest: Entry) -> bool:
         waited = self.clock.now() - parse_timestamp(oldest.recorded_at)

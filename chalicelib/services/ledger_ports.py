@@ -42,6 +42,9 @@ class StoredBlock:
     frontier: tuple[bytes, ...]  # compact range of the log after this block
 
 
+SubtreeRoot = tuple[int, int, bytes]  # (level, index, root): leaves [index * 2**level, (index + 1) * 2**level)
+
+
 @dataclass(frozen=True)
 class Head:
     """One item per log: the last certified block, and the pending proposal at the next height if any."""
@@ -60,13 +63,17 @@ class LedgerStore(Protocol):
         """HeadMovedError if the seq is taken; DuplicateEntryError if ``once`` was used by an earlier entry."""
     def entry(self, log: str, seq: int) -> Entry | None: ...
     def entries(self, log: str, first: int, count: int) -> list[Entry]: ...
-    def leaf_hashes(self, log: str, count: int) -> list[bytes]: ...  # as stored: callers check them against a root
+    def leaf_hashes(self, log: str, first: int, count: int) -> list[bytes]: ...  # as stored: callers check them
+    def subtree_roots(self, log: str, nodes: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        """The stored roots of perfect subtrees by (level, index), as stored; absent ones are left out."""
     def by_user(self, user_id: str, limit: int) -> list[Entry]: ...
     def by_order(self, order_id: str, limit: int) -> list[Entry]: ...
     def head(self, log: str) -> Head: ...
     def propose(self, log: str, header: BlockHeader) -> BlockHeader: ...  # the stored proposal (first writer wins)
     def record_failure(self, log: str, failure: dict[str, Any]) -> None: ...
-    def commit(self, block: StoredBlock) -> None: ...  # HeadMovedError unless the head is at height - 1
+    def commit(self, block: StoredBlock, subtrees: Sequence[SubtreeRoot] = ()) -> None:
+        """Block, head and the subtree roots the block completed, at once; HeadMovedError unless the head is at
+        height - 1."""
     def block(self, log: str, height: int) -> StoredBlock | None: ...
     def blocks(self, log: str) -> Iterator[StoredBlock]: ...
 

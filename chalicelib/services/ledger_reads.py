@@ -5,6 +5,7 @@ evidence bundles and the published validator set. One function per user action."
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from typing import Any
 
 from ..domain.accounts import Principal
@@ -12,10 +13,18 @@ from ..domain.canonical import canonical_bytes
 from ..domain.chain import block_inclusion_proof
 from ..domain.errors import ConflictError, DomainError, ForbiddenError, InvalidInputError, NotFoundError, RuleViolationError
 from ..domain.ledger import LOGS, Entry, entry_leaf_hash, entry_to_dict, header_hash, header_to_dict
-from ..domain.merkle import consistency_proof, root_from_leaf_hashes, verify_consistency, verify_inclusion
+from ..domain.merkle import (
+    ProofError,
+    consistency_ranges,
+    perfect_cover,
+    root_from_leaf_hashes,
+    root_of_cover,
+    verify_consistency,
+    verify_inclusion,
+)
 from ..domain.quorum import public_key_der
-from .ledger import LedgerService, stamp
-from .ledger_ports import ExportSink, StoredBlock
+from .ledger import STORED_SUBTREE_LEVEL, LedgerService, stamp
+from .ledger_ports import ExportSink, LedgerStore, StoredBlock
 
 HISTORY_LIMIT = 200
 BUNDLE_FORMAT = "carparker.evidence/v1"
@@ -124,12 +133,44 @@ def consistency(ledger: LedgerService, log_name: str, first: int, second: int) -
     head = _certified(ledger, log_name).header
     if not 0 < first <= second <= head.tree_size:
         raise InvalidInputError(f"need 0 < from <= to <= {head.tree_size} (the certified tree size)", field="from")
-    leaves = ledger.store.leaf_hashes(log_name, second)
-    proof = consistency_proof(first, leaves)
-    root1, root2 = root_from_leaf_hashes(leaves[:first]), root_from_leaf_hashes(leaves)
-    verify_consistency(first, second, proof, root1, root2)
+    ranges = consistency_ranges(first, second)
+    roots = range_roots(ledger.store, log_name, [(0, first), (0, second), *ranges])
+    proof, root1, root2 = [roots[r] for r in ranges], roots[(0, first)], roots[(0, second)]
+    try:
+        verify_consistency(first, second, proof, root1, root2)
+        if second == head.tree_size and root2.hex() != head.root:
+            raise ProofError(f"the stored tree of {second} leaves does not have the certified root")
+    except ProofError as exc:
+        raise LedgerIntegrityError(f"the stored {log_name} log does not prove consistency: {exc}") from exc
     return {"log": log_name, "from": first, "to": second, "from_root": root1.hex(), "to_root": root2.hex(),
             "proof": [h.hex() for h in proof]}
+
+
+def range_roots(store: LedgerStore, log_name: str, ranges: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    """MTH(D[lo:hi]) of each range RFC 9162 takes a root of, from the stored roots of the perfect subtrees that
+    cover it and, for subtrees too small to be stored (or missing), the leaf hashes under them: a batch get of
+    O(log n) subtree roots and a query of fewer than 2 * 128 leaf hashes near each end, whatever n is."""
+    covers = {r: perfect_cover(*r) for r in ranges}
+    wanted = {subtree for cover in covers.values() for subtree in cover}
+    stored = store.subtree_roots(log_name, [(size.bit_length() - 1, start // size) for start, size in wanted
+                                            if size >= 1 << STORED_SUBTREE_LEVEL])
+    known = {(index << level, 1 << level): root for (level, index), root in stored.items()}
+    for lo, hi in _windows(sorted(s for s in wanted if s not in known)):
+        leaves = store.leaf_hashes(log_name, lo, hi - lo)
+        known.update(((start, size), root_from_leaf_hashes(leaves[start - lo:start - lo + size]))
+                     for start, size in wanted if lo <= start < hi and (start, size) not in known)
+    return {r: root_of_cover([known[s] for s in cover]) for r, cover in covers.items()}
+
+
+def _windows(subtrees: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The (start, size) ranges, sorted by start, merged where they overlap or touch: one leaf query each."""
+    windows: list[tuple[int, int]] = []
+    for start, size in subtrees:
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(windows[-1][1], start + size))
+        else:
+            windows.append((start, start + size))
+    return windows
 
 
 def _history_out(ledger: LedgerService, entries: list[Entry]) -> dict[str, Any]:

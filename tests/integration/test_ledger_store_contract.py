@@ -18,7 +18,8 @@ from chalicelib.domain.quorum import QuorumCertificate, Signature
 from chalicelib.services.ledger_ports import DuplicateEntryError, HeadMovedError, StoredBlock
 
 VHASH = "ab" * 32
-TABLES = ("LedgerEntriesTable", "LedgerBlocksTable", "LedgerHeadsTable", "LedgerWatermarksTable", "LedgerUniqueTable")
+TABLES = ("LedgerEntriesTable", "LedgerBlocksTable", "LedgerHeadsTable", "LedgerWatermarksTable", "LedgerUniqueTable",
+          "LedgerSubtreesTable")
 
 
 @pytest.fixture(params=["memory", "dynamodb"])
@@ -63,7 +64,7 @@ def test_entries_are_put_once_per_seq_and_read_back_in_order(store: Any) -> None
     assert store.entries("parent", 1, 5) == [entry(1, order="o1"), entry(2, order="o2")]
     assert store.entry("parent", 0) == entry(0, order="o0") and store.entry("parent", 7) is None
     assert [e.seq for e in store.by_order("o1", 10)] == [1] and len(store.by_user("u1", 10)) == 3
-    assert len(store.leaf_hashes("parent", 2)) == 2
+    assert len(store.leaf_hashes("parent", 0, 2)) == 2 and store.leaf_hashes("parent", 1, 5) == store.leaf_hashes("parent", 0, 3)[1:]
 
 
 def test_a_block_commits_once_after_its_proposal(store: Any) -> None:
@@ -100,3 +101,39 @@ def test_an_entry_keyed_once_is_stored_once_and_names_the_first(store: Any) -> N
     with pytest.raises(HeadMovedError):
         store.put_entry(entry(0), once="paid:o2")
     store.put_entry(entry(1), once="paid:o2")
+
+
+def test_subtree_roots_commit_with_their_block_or_not_at_all(store: Any) -> None:
+    for seq in range(2):
+        store.put_entry(entry(seq))
+    block = block_of(store, store.entries("parent", 0, 2))
+    roots = [(7, 0, b"\x07" * 32), (8, 3, b"\x08" * 32)]
+    skipping = StoredBlock(replace(block.header, height=1, first_seq=1, tree_size=3, prev_hash="cd" * 32),
+                           block.certificate, block.frontier)
+    with pytest.raises(HeadMovedError):
+        store.commit(skipping, roots)  # the head condition fails: no subtree root is written either
+    assert store.subtree_roots("parent", [(7, 0), (8, 3)]) == {}
+    store.commit(block, roots)
+    assert store.subtree_roots("parent", [(7, 0), (8, 3), (7, 1)]) == {(7, 0): b"\x07" * 32, (8, 3): b"\x08" * 32}
+    assert store.subtree_roots("side", [(7, 0)]) == {}
+    store.put_entry(entry(2))
+    second = block_of(store, [entry(2)])
+    with pytest.raises(HeadMovedError):
+        store.commit(second, [(7, 0, b"\x00" * 32)])  # a subtree root is written once
+    assert store.head("parent").height == 0 and store.subtree_roots("parent", [(7, 0)]) == {(7, 0): b"\x07" * 32}
+
+
+def test_proofs_read_from_stored_subtree_roots_equal_the_proofs_over_every_leaf(store: Any) -> None:
+    from chalicelib.domain.merkle import consistency_proof, consistency_ranges, root_from_leaf_hashes
+    from chalicelib.services.ledger_reads import range_roots
+    from tests.ledger_helpers import CountingReads, as_store, store_of
+
+    _, leaves = store_of(300, 100, store)  # completes the subtrees [0, 128), [128, 256) and [0, 256)
+    assert len(store.subtree_roots("parent", [(7, 0), (7, 1), (8, 0), (7, 2)])) == 3
+    for first, second in [(1, 300), (129, 300), (255, 256), (300, 300), (200, 280)]:
+        counted = CountingReads(store)
+        ranges = consistency_ranges(first, second)
+        roots = range_roots(as_store(counted), "parent", [(0, first), (0, second), *ranges])
+        assert [roots[r] for r in ranges] == consistency_proof(first, leaves[:second])
+        assert roots[(0, second)] == root_from_leaf_hashes(leaves[:second])
+        assert counted.items < second or second < 256, (first, second, counted.items)

@@ -9,19 +9,16 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.adapters.memory import LocalSigner, MemoryLedgerStore, MemoryWatermarks, StaticKeys
-from chalicelib.adapters.validators import InProcessValidators
+from chalicelib.adapters.memory import LocalSigner, MemoryLedgerStore, MemoryWatermarks
 from chalicelib.domain.errors import InvalidInputError
 from chalicelib.domain.ledger import GENESIS_PREV_HASH, BlockHeader, Entry, entry_leaf_hash, header_hash, signing_payload
 from chalicelib.domain.quorum import validator_set_hash, verify_certificate
 from chalicelib.services import ledger_reads
-from chalicelib.services.ledger import LedgerService, LedgerSettings, QuorumNotReachedError, validator_set_of
+from chalicelib.services.ledger import LedgerService, LedgerSettings, QuorumNotReachedError
 from chalicelib.services.ledger_ports import EquivocationError
 from chalicelib.services.validator import ValidatorNode, validate_block
 from tests.fakes import FakeEnclave, Fault, FaultyValidators, FixedClock
-
-LEDGER_ID = "carparker-test"
-IDS = [f"validator-{i}" for i in range(4)]
+from tests.ledger_helpers import IDS, LEDGER_ID, honest_validators
 
 
 @dataclass
@@ -35,11 +32,7 @@ class World:
 @pytest.fixture
 def world() -> Iterator[World]:
     store, marks = MemoryLedgerStore(), MemoryWatermarks()
-    signers = {vid: LocalSigner() for vid in IDS}
-    keys = StaticKeys([(vid, signers[vid].public_key_der()) for vid in IDS])
-    vset = validator_set_of(keys)
-    nodes = {vid: ValidatorNode(vid, LEDGER_ID, store, marks, signers[vid], vset) for vid in IDS}
-    honest = InProcessValidators({vid: (lambda req, n=nodes[vid]: validate_block(n, req)) for vid in IDS})
+    honest, keys, signers = honest_validators(store, marks)
     faulty = FaultyValidators(honest, signers, marks)
     clock = FixedClock()
     ledger = LedgerService(store, FakeEnclave(), faulty, keys, clock, LedgerSettings(LEDGER_ID, 3, 60, deadline_s=0.3))
@@ -132,7 +125,7 @@ def _proposal(w: World, **changes: object) -> dict[str, object]:
     from chalicelib.domain.ledger import header_to_dict
 
     entries = w.store.entries("parent", 0, 3)
-    header, _ = w.ledger._header("parent", None, entries, "2026-11-24T12:00:00Z")
+    header, _, _ = w.ledger._header("parent", None, entries, "2026-11-24T12:00:00Z")
     return {"log": "parent", "height": 0, "header": header_to_dict(replace(header, **changes))}  # type: ignore[arg-type]
 
 
