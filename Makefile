@@ -21,7 +21,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 lint: $(STAMP)
-	$(BIN)/python -m mypy app.py chalicelib bench
+	$(BIN)/python -m mypy app.py chalicelib bench infra
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis run

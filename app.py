@@ -44,7 +44,7 @@ VALIDATORS = 4  # N = 3f+1 with f = 1: one Lambda function, and one KMS key, per
 
 def _validator(index: int) -> Any:
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        return bootstrap.deps().validators.handle(index, event)
+        return bootstrap.validator_nodes().handle(index, event)
 
     handler.__name__ = f"validator_{index}"
     return app.lambda_function(name=f"validator_{index}")(handler)

@@ -107,6 +107,7 @@ class Deps:
 
 _lock = threading.Lock()
 _deps: Deps | None = None
+_validators: ValidatorNodes | None = None
 
 
 def build_enclave(clock: Clock) -> KmsEnclave:
@@ -193,12 +194,26 @@ def deps() -> Deps:
         return _deps
 
 
+def validator_nodes() -> ValidatorNodes:
+    """What a validator function needs, and nothing more. On AWS each validator is its own function under its own
+    role, which may sign with its own key and write its own watermark only (infra/template.json), so it builds
+    these alone, not the whole graph; in a process that has the graph, they are the graph's."""
+    global _validators
+    with _lock:
+        if _deps is not None:
+            return _deps.validators
+        if _validators is None:
+            _validators = ValidatorNodes(KmsKeyDirectory(config.validator_key_arns(), config.region()))
+        return _validators
+
+
 def override(value: Deps | None) -> None:
     """Tests swap the whole graph (for example, to a fixed clock); None rebuilds on next use."""
-    global _deps, _orders
+    global _deps, _orders, _validators
     with _lock:
         _deps = value
         _orders = None
+        _validators = None
 
 
 # ---------------------------------------------------------------- the order lifecycle

@@ -17,6 +17,7 @@ import boto3
 
 TEMPLATE = Path(__file__).with_name("template.json")
 LOCAL_ACCOUNT = "123456789012"  # moto's default account
+VALIDATORS = 4  # ValidatorKey0..3 and ValidatorRole0..3 in the template
 
 
 class TemplateError(RuntimeError):
@@ -130,6 +131,17 @@ def _user_pool_group(stack: _Stack, logical: str, p: dict[str, Any]) -> None:
     stack.refs[logical] = p["GroupName"]
 
 
+def _role(stack: _Stack, logical: str, p: dict[str, Any]) -> None:
+    iam = boto3.client("iam", region_name=stack.region)
+    role = iam.create_role(RoleName=p["RoleName"], AssumeRolePolicyDocument=json.dumps(p["AssumeRolePolicyDocument"]),
+                           Description=p.get("Description", ""))["Role"]
+    for policy in p.get("Policies", []):
+        iam.put_role_policy(RoleName=p["RoleName"], PolicyName=policy["PolicyName"],
+                            PolicyDocument=json.dumps(policy["PolicyDocument"]))
+    stack.refs[logical] = p["RoleName"]
+    stack.attrs[(logical, "Arn")] = role["Arn"]
+
+
 CREATORS: dict[str, Callable[[_Stack, str, dict[str, Any]], None]] = {
     "AWS::DynamoDB::Table": _table,
     "AWS::KMS::Key": _kms_key,
@@ -138,6 +150,7 @@ CREATORS: dict[str, Callable[[_Stack, str, dict[str, Any]], None]] = {
     "AWS::Cognito::UserPool": _user_pool,
     "AWS::Cognito::UserPoolClient": _user_pool_client,
     "AWS::Cognito::UserPoolGroup": _user_pool_group,
+    "AWS::IAM::Role": _role,
 }
 
 
@@ -164,18 +177,22 @@ def apply(prefix: str, region: str, template: dict[str, Any] | None = None) -> d
     return {name: str(stack.resolve(out["Value"])) for name, out in template.get("Outputs", {}).items()}
 
 
-def environment(prefix: str, region: str, outputs: dict[str, str]) -> dict[str, str]:
-    """The CP_* settings the application reads, for a stack applied with `apply`."""
-    env = {
+def settings(prefix: str, outputs: dict[str, str]) -> dict[str, str]:
+    """The application's settings that come from the stack (the same on moto and on AWS)."""
+    return {
         "CP_RESOURCE_PREFIX": prefix,
-        "AWS_DEFAULT_REGION": region,
         "CP_USER_POOL_ID": outputs["UserPoolId"],
         "CP_USER_POOL_CLIENT_ID": outputs["UserPoolClientId"],
         "CP_BLOB_BUCKET": outputs["BlobBucket"],
         "CP_DATA_KEY_ARN": outputs["DataKeyArn"],
         "CP_ENCLAVE_KEY_ARN": outputs["EnclaveKeyArn"],
-        "CP_VALIDATOR_KEY_ARNS": ",".join(outputs[f"ValidatorKeyArn{i}"] for i in range(4)),
+        "CP_VALIDATOR_KEY_ARNS": ",".join(outputs[f"ValidatorKeyArn{i}"] for i in range(VALIDATORS)),
     }
+
+
+def environment(prefix: str, region: str, outputs: dict[str, str]) -> dict[str, str]:
+    """The CP_* settings the application reads, for a stack applied with `apply`."""
+    env = {"AWS_DEFAULT_REGION": region, **settings(prefix, outputs)}
     for name, value in outputs.items():
         env.setdefault("CP_OUT_" + name, value)
     return env

@@ -176,6 +176,35 @@ def test_the_validator_functions_and_the_scheduled_cutter_are_wired(small_blocks
     assert isinstance(cut["blocks"], list)  # nothing is stale yet: a short block waits for the timeout
 
 
+def test_a_validator_function_signs_on_its_own_without_building_the_api(small_blocks: ApiClient) -> None:
+    """On AWS a validator runs under a role that may only read the ledger, write its own watermark and sign with its
+    own key: it must work from ValidatorNodes alone, never from the API's whole dependency graph."""
+    from chalice.test import Client
+
+    import app as app_module
+    from chalicelib.domain.ledger import header_to_dict, signing_payload
+    from chalicelib.domain.quorum import signature_is_valid
+
+    parker = small_blocks.sign_up()
+    for _ in range(2):
+        _paid(parker, uuid.uuid4().hex)  # k = 2: a block is cut and certified
+    store = bootstrap.deps().ledger.store
+    block = store.block("parent", store.head("parent").height)  # the newest: a validator never signs below its watermark
+    vset = bootstrap.deps().ledger.validator_set()
+    assert block is not None
+    bootstrap.override(None)  # a fresh validator container: no graph
+    try:
+        with Client(app_module.app, stage_name="local") as client:
+            again = client.lambda_.invoke("validator_2", {"log": "parent", "height": block.header.height,
+                                                          "header": header_to_dict(block.header)}).payload
+        assert bootstrap._deps is None  # the validator did not build the API's graph
+    finally:
+        bootstrap.override(None)
+    key = vset.public_key("validator-2")
+    assert again["validator_id"] == "validator-2" and key is not None
+    assert signature_is_valid(key, signing_payload(block.header), again["signature"])  # the same block again: a retry
+
+
 def test_unknown_logs_bad_numbers_and_queued_entries_map_to_http(small_blocks: ApiClient) -> None:
     api = small_blocks
     parker = api.sign_up()
