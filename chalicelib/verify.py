@@ -105,7 +105,7 @@ class _Validators:
 
     vset: ValidatorSet
     ca: x509.Certificate | None = None
-    certificates: Mapping[str, x509.Certificate] = field(default_factory=dict)
+    certificates: Mapping[str, tuple[x509.Certificate, ...]] = field(default_factory=dict)  # current first, then earlier
 
     @property
     def hash(self) -> str:
@@ -282,14 +282,19 @@ def _verify_attachment_files(declared: Mapping[str, str],
 def _parse_validator_set(raw: object) -> _Validators:
     top = _object(raw, "validator_set", {"f", "validators"}, optional={"ca_certificate"})
     validators: list[Validator] = []
-    certificates: dict[str, x509.Certificate] = {}
+    certificates: dict[str, tuple[x509.Certificate, ...]] = {}
     for j, value in enumerate(_list(top["validators"], "validators", non_empty=True)):
-        entry = _object(value, f"validators[{j}]", {"id", "public_key"}, optional={"certificate"})
+        entry = _object(value, f"validators[{j}]", {"id", "public_key"}, optional={"certificate", "earlier_certificates"})
         validator = Validator(_string(entry["id"], f"validators[{j}].id"),
                               _public_key(entry["public_key"], f"validators[{j}].public_key"))
         validators.append(validator)
+        if "earlier_certificates" in entry and "certificate" not in entry:
+            _fail(f"validators[{j}]: earlier_certificates without a certificate")
         if "certificate" in entry:
-            certificates[validator.id] = _pem_certificate(entry["certificate"], validator.id)
+            pems = [entry["certificate"]]
+            if "earlier_certificates" in entry:  # renewed ones of the same key, for blocks cut before the renewal
+                pems += _list(entry["earlier_certificates"], f"validators[{j}].earlier_certificates", non_empty=True)
+            certificates[validator.id] = tuple(_pem_certificate(pem, validator.id) for pem in pems)
     vset = _step("validator_set", ValidatorSet, tuple(validators), top["f"])
     # 2f+1 of N is a safe quorum (any two quorums share an honest validator) only when
     # N = 3f+1; a bundle claiming a smaller f would lower the bar, so it must be exact.
@@ -308,10 +313,10 @@ def _require_certificate_chain(validators: _Validators) -> None:
     if validators.ca is None or sorted(validators.certificates) != sorted(ids):
         _fail("validator_set: ca_certificate and a certificate for every validator go together")
     for validator in validators.vset.validators:
-        cert = validators.certificates[validator.id]
-        _require_issued_by(cert, validators.ca, f"certificate of {validator.id}")
-        if public_key_der(_p256_key_of(cert, validator.id)) != validator.public_key_der:
-            _fail(f"validator_set: certificate of {validator.id} is for another public key")
+        for cert in validators.certificates[validator.id]:
+            _require_issued_by(cert, validators.ca, f"certificate of {validator.id}")
+            if public_key_der(_p256_key_of(cert, validator.id)) != validator.public_key_der:
+                _fail(f"validator_set: certificate of {validator.id} is for another public key")
 
 
 def _require_certificates_valid_at(validators: _Validators, ids: Sequence[str], when: str) -> None:
@@ -320,12 +325,16 @@ def _require_certificates_valid_at(validators: _Validators, ids: Sequence[str], 
     moment = parse_timestamp(when)
     _require_valid_at(validators.ca, moment, "ca_certificate")
     for validator_id in ids:
-        _require_valid_at(validators.certificates[validator_id], moment,
-                          f"certificate of {validator_id}")
+        if not any(_valid_at(cert, moment) for cert in validators.certificates[validator_id]):
+            _fail(f"no certificate of {validator_id} is valid at the block time {moment.isoformat()}")
+
+
+def _valid_at(cert: x509.Certificate, moment: datetime) -> bool:
+    return cert.not_valid_before_utc <= moment <= cert.not_valid_after_utc
 
 
 def _require_valid_at(cert: x509.Certificate, moment: datetime, what: str) -> None:
-    if not cert.not_valid_before_utc <= moment <= cert.not_valid_after_utc:
+    if not _valid_at(cert, moment):
         _fail(f"{what} is not valid at the block time {moment.isoformat()}")
 
 

@@ -58,14 +58,39 @@ class EnclaveCA:
         self.nodes.put(record, current.version if current else None)
         return cert
 
+    def renew_node_certificate(self, node_id: str) -> str:
+        """A new certificate for the node's active key, valid from now; the old one stays in the node's history
+        (not revoked: blocks certified while it was valid keep their evidence). ConflictError if another container
+        renewed or revoked it meanwhile."""
+        current = self.nodes.get(node_id)
+        if current is None or current.status != ACTIVE:
+            raise NotFoundError("no active certificate to renew for this validator node", field="node_id")
+        public_key = x509.load_pem_x509_certificate(current.certificate.encode("ascii")).public_key()
+        if not isinstance(public_key, ec.EllipticCurvePublicKey):
+            raise ConflictError("the active certificate is not for a P-256 key", field="node_id", code="node_changed")
+        key, ca = self._signer()
+        now = self.clock.now()
+        serial = x509.random_serial_number()
+        cert = _pem(certs.build_node_certificate(key, ca, node_id, public_key, now=now, days=self.node_days, serial=serial))
+        self.nodes.put(replace(current, serial=f"{serial:x}", certificate=cert, issued_at=now, version=current.version + 1,
+                               superseded=(*current.superseded, current.certificate)), current.version)
+        return cert
+
+    def superseded_node_certificates(self) -> dict[str, tuple[str, ...]]:
+        """node_id → the earlier certificates of its active key (renewed, not revoked), oldest first."""
+        return {r.node_id: r.superseded for r in self.nodes.all() if r.status == ACTIVE and r.superseded}
+
     def revoke_node_certificate(self, node_id: str) -> None:
         current = self.nodes.get(node_id)
         if current is None:
             raise NotFoundError("no such validator node", field="node_id")
         if current.status == REVOKED:
             return
-        revoked = (*current.revoked, (current.serial, self.clock.now()))
-        self.nodes.put(replace(current, status=REVOKED, revoked=revoked, version=current.version + 1), current.version)
+        now = self.clock.now()
+        earlier = [f"{x509.load_pem_x509_certificate(pem.encode('ascii')).serial_number:x}" for pem in current.superseded]
+        revoked = (*current.revoked, *((serial, now) for serial in earlier), (current.serial, now))
+        self.nodes.put(replace(current, status=REVOKED, revoked=revoked, superseded=(), version=current.version + 1),
+                       current.version)
 
     def revocation_list_pem(self) -> str:
         """A CRL signed now, naming every certificate ever revoked."""

@@ -61,6 +61,7 @@ def _build(prefix: str, region: str) -> EnclaveModels:
         issued_at = UnicodeAttribute()
         revoked = JSONAttribute()  # [{"serial": hex, "revoked_at": instant}] of every certificate this node ever lost
         version = NumberAttribute()
+        superseded = JSONAttribute(null=True)  # [PEM] of the node's earlier certificates for this key, renewed, oldest first
 
     class IdentityCaseItem(Model):
         Meta = _meta("identity-cases", region)
@@ -153,6 +154,7 @@ class NodeRecord:
     issued_at: datetime
     revoked: tuple[tuple[str, datetime], ...]  # (serial hex, revoked at) of every certificate this node lost
     version: int
+    superseded: tuple[str, ...] = ()  # earlier certificates of the active key, renewed (not revoked), oldest first
 
 
 class DynamoNodeCertificates:
@@ -165,7 +167,8 @@ class DynamoNodeCertificates:
     def _record(item: Any) -> NodeRecord:
         revoked = tuple((r["serial"], parse_instant(r["revoked_at"], field="revoked_at")) for r in item.revoked)
         return NodeRecord(item.node_id, item.serial, item.certificate, item.status,
-                          parse_instant(item.issued_at, field="issued_at"), revoked, int(item.version))
+                          parse_instant(item.issued_at, field="issued_at"), revoked, int(item.version),
+                          tuple(item.superseded or ()))
 
     def get(self, node_id: str) -> NodeRecord | None:
         try:
@@ -176,7 +179,8 @@ class DynamoNodeCertificates:
     def put(self, record: NodeRecord, expected_version: int | None) -> None:
         item = self.model(record.node_id, serial=record.serial, certificate=record.certificate, status=record.status,
                           issued_at=format_instant(record.issued_at), version=record.version,
-                          revoked=[{"serial": s, "revoked_at": format_instant(at)} for s, at in record.revoked])
+                          revoked=[{"serial": s, "revoked_at": format_instant(at)} for s, at in record.revoked],
+                          superseded=list(record.superseded))
         condition = self.model.node_id.does_not_exist() if expected_version is None else self.model.version == expected_version
         conditional_save(item, condition, ConflictError("this node's certificate changed meanwhile", field="node_id",
                                                         code="node_changed"))

@@ -83,6 +83,7 @@ class PublishedValidator(BaseModel):
     id: str
     public_key: str
     certificate: str | None = None
+    earlier_certificates: list[str] | None = None  # renewed certificates of the same key, valid at a bundled block's time
 
 
 class ValidatorSetOut(BaseModel):

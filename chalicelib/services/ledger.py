@@ -24,7 +24,14 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from ..domain.canonical import canonical_bytes
 from ..domain.certs import admit_validators
 from ..domain.chain import ACTION_LOG, completed_subtrees, header_from_leaves, require_entry_rules
-from ..domain.errors import ConcurrentUpdateError, DomainError, InvalidInputError, RuleViolationError
+from ..domain.errors import (
+    ConcurrentUpdateError,
+    ConflictError,
+    DomainError,
+    InvalidInputError,
+    NotFoundError,
+    RuleViolationError,
+)
 from ..domain.ledger import (
     LOGS,
     BlockHeader,
@@ -156,6 +163,9 @@ class LedgerService:
             if self._admitted is not None and time.monotonic() - self._admitted[0] < ADMISSION_TTL_S:
                 return self._admitted[1]
         ca = self.ca
+        if self._renew_expiring(ca, vset):
+            with self._lock:
+                self._certs = self._node_certificates(vset)
         nodes, _ = admit_validators(ca.node_certificates().items(), ca.ca_certificate_pem(), at=self.clock.now(),
                                     crl_pem=ca.revocation_list_pem())
         keys = {vid: public_key_der(key) for vid, key in vset.public_keys().items()}
@@ -163,6 +173,38 @@ class LedgerService:
         with self._lock:
             self._admitted = (time.monotonic(), ids)
         return ids
+
+    def _renew_expiring(self, ca: CertificateAuthority, vset: ValidatorSet) -> bool:
+        """Renew each validator's certificate once two thirds of its life have passed. An expired certificate would
+        take its validator out of the quorum, and f + 1 of them would stop the ledger; renewed this early, the old
+        one stays valid long after every container has seen the new one. True if any was renewed here."""
+        now, renewed = self.clock.now(), False
+        for node_id, pem in ca.node_certificates().items():
+            if vset.public_key(node_id) is None:
+                continue
+            cert = x509.load_pem_x509_certificate(pem.encode("ascii"))
+            if cert.not_valid_after_utc - now >= (cert.not_valid_after_utc - cert.not_valid_before_utc) / 3:
+                continue
+            try:
+                ca.renew_node_certificate(node_id)
+            except (ConflictError, NotFoundError):
+                continue  # another container renewed it, or an admin removed it, meanwhile
+            log.info("ledger: renewed the node certificate of %s (it expires %s)", node_id, cert.not_valid_after_utc)
+            renewed = True
+        return renewed
+
+    def certificates_at(self, moments: Sequence[datetime]) -> tuple[str, dict[str, list[str]]] | None:
+        """As certificates(), each validator's current certificate first, followed by any earlier (renewed)
+        certificate of its key that was valid at one of ``moments``: the evidence for blocks cut back then."""
+        current = self.certificates()
+        if current is None or self.ca is None:
+            return None
+        earlier = self.ca.superseded_node_certificates()
+        out: dict[str, list[str]] = {}
+        for vid, pem in current[1].items():
+            needed = [old for old in earlier.get(vid, ()) if old != pem and _valid_at_any(old, moments)]
+            out[vid] = [pem, *needed]
+        return current[0], out
 
     def forget_admissions(self) -> None:
         """Re-check certificates on the next cut (after a validator was removed here)."""
@@ -341,6 +383,11 @@ class LedgerService:
     def certified_head(self, log_name: str) -> StoredBlock | None:
         head = self.store.head(log_name)
         return self.store.block(log_name, head.height) if head.height >= 0 else None
+
+
+def _valid_at_any(pem: str, moments: Sequence[datetime]) -> bool:
+    cert = x509.load_pem_x509_certificate(pem.encode("ascii"))
+    return any(cert.not_valid_before_utc <= m <= cert.not_valid_after_utc for m in moments)
 
 
 def _certificate_for(ca: CertificateAuthority, validator_id: str, vset: ValidatorSet) -> str:

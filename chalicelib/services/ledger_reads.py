@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from ..domain.accounts import Principal
 from ..domain.canonical import canonical_bytes
 from ..domain.chain import block_inclusion_proof
 from ..domain.errors import ConflictError, DomainError, ForbiddenError, InvalidInputError, NotFoundError, RuleViolationError
-from ..domain.ledger import LOGS, Entry, entry_leaf_hash, entry_to_dict, header_hash, header_to_dict
+from ..domain.ledger import LOGS, Entry, entry_leaf_hash, entry_to_dict, header_hash, header_to_dict, parse_timestamp
 from ..domain.merkle import (
     ProofError,
     consistency_ranges,
@@ -221,16 +222,19 @@ def export_log(principal: Principal, ledger: LedgerService, log_name: str, sink:
     return {"key": key, "blocks": blocks, "entries": entries}
 
 
-def published_validators(ledger: LedgerService) -> dict[str, Any]:
+def published_validators(ledger: LedgerService, at: Sequence[datetime] = ()) -> dict[str, Any]:
     """The validator set as evidence bundles carry it (docs/ledger-format.md section 9), with the enclave CA's
-    node certificates when every validator has one for its key."""
+    node certificates when every validator has one for its key: the current one, and any earlier (renewed) one
+    that was valid at one of the block times ``at``."""
     vset = ledger.validator_set()
-    certs = ledger.certificates()
+    certs = ledger.certificates_at(at)
     items: list[dict[str, Any]] = []
     for v in vset.validators:
         item: dict[str, Any] = {"id": v.id, "public_key": base64.b64encode(public_key_der(vset.public_keys()[v.id])).decode()}
         if certs is not None:
-            item["certificate"] = certs[1][v.id]
+            item["certificate"], *earlier = certs[1][v.id]
+            if earlier:
+                item["earlier_certificates"] = earlier
         items.append(item)
     out: dict[str, Any] = {"f": vset.f, "validators": items}
     if certs is not None:
@@ -253,8 +257,9 @@ def _item(entry: Entry, block: StoredBlock, path: list[bytes]) -> dict[str, Any]
 
 
 def _bundle(ledger: LedgerService, items: list[dict[str, Any]]) -> dict[str, Any]:
+    moments = [parse_timestamp(item["block"]["cut_at"]) for item in items]
     return {"format": BUNDLE_FORMAT, "ledger_id": ledger.settings.ledger_id,
-            "validator_set": published_validators(ledger), "items": items}
+            "validator_set": published_validators(ledger, moments), "items": items}
 
 
 class LedgerEvidence:

@@ -96,3 +96,24 @@ def test_a_device_envelope_is_resealed_to_its_owner_inside_the_enclave(stack: ob
         enclave.reseal_from_device(str(uuid.uuid4()), "id-document", "front", "c1/front", wire)
     with pytest.raises(InvalidInputError):
         enclave.reseal_from_device(user, "id-document", "back", "c1/back", wire)
+
+
+def test_a_renewed_certificate_keeps_the_key_and_the_old_one_until_the_node_is_removed(ca: EnclaveCA) -> None:
+    node_id = f"validator-{uuid.uuid4().hex[:8]}"
+    key, public = node_key()
+    first = ca.issue_node_certificate(node_id, public)
+    second = ca.renew_node_certificate(node_id)
+    at = NOW + timedelta(hours=1)
+    for cert in (first, second):
+        identity = certs.verify_node_certificate(cert, ca.ca_certificate_pem(), at=at, crl_pem=ca.revocation_list_pem())
+        assert identity.node_id == node_id and identity.public_key_der == key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    assert first != second and ca.node_certificates()[node_id] == second
+    assert ca.superseded_node_certificates()[node_id] == (first,)
+    ca.revoke_node_certificate(node_id)  # removal revokes the renewed-away certificate too
+    for cert in (first, second):
+        with pytest.raises(CertificateError, match="revoked"):
+            certs.verify_node_certificate(cert, ca.ca_certificate_pem(), at=at, crl_pem=ca.revocation_list_pem())
+    assert node_id not in ca.superseded_node_certificates()
+    with pytest.raises(NotFoundError):
+        ca.renew_node_certificate(node_id)  # a removed node is never renewed back in
