@@ -163,10 +163,12 @@ class LedgerService:
             if self._admitted is not None and time.monotonic() - self._admitted[0] < ADMISSION_TTL_S:
                 return self._admitted[1]
         ca = self.ca
-        if self._renew_expiring(ca, vset):
+        active = ca.node_certificates()
+        if self._renew_expiring(ca, vset, active):
+            active = ca.node_certificates()
             with self._lock:
                 self._certs = self._node_certificates(vset)
-        nodes, _ = admit_validators(ca.node_certificates().items(), ca.ca_certificate_pem(), at=self.clock.now(),
+        nodes, _ = admit_validators(active.items(), ca.ca_certificate_pem(), at=self.clock.now(),
                                     crl_pem=ca.revocation_list_pem())
         keys = {vid: public_key_der(key) for vid, key in vset.public_keys().items()}
         ids = frozenset(n.node_id for n in nodes if keys.get(n.node_id) == n.public_key_der)
@@ -174,12 +176,12 @@ class LedgerService:
             self._admitted = (time.monotonic(), ids)
         return ids
 
-    def _renew_expiring(self, ca: CertificateAuthority, vset: ValidatorSet) -> bool:
+    def _renew_expiring(self, ca: CertificateAuthority, vset: ValidatorSet, active: dict[str, str]) -> bool:
         """Renew each validator's certificate once two thirds of its life have passed. An expired certificate would
         take its validator out of the quorum, and f + 1 of them would stop the ledger; renewed this early, the old
         one stays valid long after every container has seen the new one. True if any was renewed here."""
         now, renewed = self.clock.now(), False
-        for node_id, pem in ca.node_certificates().items():
+        for node_id, pem in active.items():
             if vset.public_key(node_id) is None:
                 continue
             cert = x509.load_pem_x509_certificate(pem.encode("ascii"))
