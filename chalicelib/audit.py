@@ -11,14 +11,14 @@ import functools
 import hashlib
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from .domain.canonical import CanonicalJSONError, parse_canonical
 from .domain.chain import header_from_leaves, require_entry_rules, require_same_header, require_time_runs_forward
 from .domain.errors import DomainError
 from .domain.ledger import LOGS, SIGNING_CONTEXT, BlockHeader, EntryFacts, entry_facts_of_text, header_from_dict, header_hash
-from .domain.quorum import Signature, ValidatorSet, validator_set_hash, verify_certificate
+from .domain.quorum import Signature, ValidatorSet, validator_set_from_dict, validator_set_hash, verify_certificate
 
 _sha256 = hashlib.sha256
 
@@ -97,6 +97,8 @@ class Auditor:
     head_of: Callable[[str], Any]
     progress: TextIO | None = None
 
+    _sets: dict[str, ValidatorSet] = field(default_factory=dict, init=False, repr=False)  # parsed, by stored text
+
     @functools.cached_property
     def vset_hash(self) -> str:
         return validator_set_hash(self.vset)
@@ -107,39 +109,70 @@ class Auditor:
     def audit_log(self, log: str) -> LogSummary:
         summary = LogSummary(log)
         entries = self.entries_of(log)
-        prev: BlockHeader | None = None
+        prev: tuple[BlockHeader, ValidatorSet] | None = None
         frontier: list[bytes] = []
         total = self.head_of(log).height + 1
+        trusted_seen = False
         for height, item in enumerate(self.blocks_of(log)):
-            prev, frontier = self._block(item, log, height, prev, frontier, entries)
+            header, frontier, vset = self._block(item, log, height, prev, frontier, entries)
+            prev = header, vset
+            trusted_seen = trusted_seen or header.validators_hash == self.vset_hash
             summary.blocks += 1
-            summary.entries = prev.tree_size
+            summary.entries = header.tree_size
             self._tick(log, height + 1, total)
-        self._check_head(log, prev)
+        if prev is not None and not trusted_seen:
+            raise AuditError(f"{log} log", "no block is certified by the trusted validator set, so nothing anchors its "
+                                           "chain (a handover to that set still pending?)")
+        self._check_head(log, prev[0] if prev else None)
         return summary
 
-    def _block(self, item: Any, log: str, height: int, prev: BlockHeader | None, frontier: list[bytes],
-               entries: Iterator[Any]) -> tuple[BlockHeader, list[bytes]]:
+    def _block(self, item: Any, log: str, height: int, prev: tuple[BlockHeader, ValidatorSet] | None,
+               frontier: list[bytes], entries: Iterator[Any]) -> tuple[BlockHeader, list[bytes], ValidatorSet]:
         header, stored, sigs, certified_hash = _header(item, log, height)
         where = f"{log} block {height}"
-        first = prev.tree_size if prev else 0
+        vset = self._set_of(item, header, where)
+        prev_header = prev[0] if prev else None
+        first = prev_header.tree_size if prev_header else 0
         checked = [_entry(next(entries, None), log, first + i, height) for i in range(header.entry_count)]
         try:
             require_entry_rules([e for e, _ in checked], log, first)
-            computed, frontier = header_from_leaves(ledger_id=self.ledger_id, log=log, prev=prev, prev_frontier=frontier,
-                                                    leaves=[leaf for _, leaf in checked], cut_at=header.cut_at,
-                                                    validators_hash=self.vset_hash)
+            computed, frontier = header_from_leaves(ledger_id=self.ledger_id, log=log, prev=prev_header,
+                                                    prev_frontier=frontier, leaves=[leaf for _, leaf in checked],
+                                                    cut_at=header.cut_at, validators_hash=header.validators_hash)
             require_same_header(header, computed)
-            require_time_runs_forward(prev, header)
+            require_time_runs_forward(prev_header, header)
             # stored == header_bytes(header) (checked canonical), so hash and sign input need no re-encoding.
             if certified_hash != _sha256(stored).hexdigest():
                 raise AuditError(where, "its certificate is for another header")
-            counted = verify_certificate(self.vset, SIGNING_CONTEXT + stored, sigs)
+            valid = set(verify_certificate(vset, SIGNING_CONTEXT + stored, sigs))
+            if prev is not None and prev[0].validators_hash != header.validators_hash:
+                # A handover to another set: the set that certified the previous block must endorse it too.
+                valid.update(verify_certificate(prev[1], SIGNING_CONTEXT + stored, sigs))
         except DomainError as exc:
             raise AuditError(where, str(exc)) from exc
-        if len(counted) != len(sigs):
-            raise AuditError(where, f"only {len(counted)} of its {len(sigs)} signatures are valid (signature altered)")
-        return header, frontier
+        if len(valid) != len(sigs):
+            raise AuditError(where, f"only {len(valid)} of its {len(sigs)} signatures are valid (signature altered)")
+        return header, frontier, vset
+
+    def _set_of(self, item: Any, header: BlockHeader, where: str) -> ValidatorSet:
+        """The set stored with the block (checked against the hash its header names), or the trusted set for
+        blocks stored before sets were kept with them."""
+        text = getattr(item, "validators", None)
+        if not text:
+            if header.validators_hash != self.vset_hash:
+                raise AuditError(where, f"names validator set {header.validators_hash}: not stored with the block, "
+                                        "and not the trusted set")
+            return self.vset
+        vset = self._sets.get(text)
+        if vset is None:
+            try:
+                vset = validator_set_from_dict(parse_canonical(text))
+            except (ValueError, DomainError) as exc:
+                raise AuditError(where, f"its stored validator set is unreadable: {exc}") from exc
+            self._sets[text] = vset
+        if validator_set_hash(vset) != header.validators_hash:
+            raise AuditError(where, "its stored validator set is not the one its header names (altered)")
+        return vset
 
     def _check_head(self, log: str, last: BlockHeader | None) -> None:
         head = self.head_of(log)

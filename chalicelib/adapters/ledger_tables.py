@@ -25,7 +25,7 @@ from .. import config
 from ..domain.canonical import canonical_bytes
 from ..domain.ledger import BlockHeader, Entry, entry_bytes, entry_from_dict, header_bytes, header_from_dict, header_hash
 from ..domain.merkle import leaf_hash
-from ..domain.quorum import QuorumCertificate, Signature
+from ..domain.quorum import QuorumCertificate, Signature, validator_set_from_dict, validator_set_to_dict
 from ..services.ledger_ports import DuplicateEntryError, EquivocationError, Head, HeadMovedError, StoredBlock, SubtreeRoot
 from .tables import _meta
 
@@ -72,6 +72,7 @@ def _build(prefix: str, region: str) -> LedgerModels:
         header = UnicodeAttribute()  # canonical JSON of the header
         certificate = UnicodeAttribute()  # canonical JSON of the quorum certificate
         frontier = UnicodeAttribute()  # JSON list of hex: the compact range after this block
+        validators = UnicodeAttribute(null=True)  # canonical JSON of the validator set that certified it
 
     class HeadItem(Model):
         Meta = _meta("ledger-heads", region)  # type: ignore[assignment]
@@ -124,8 +125,9 @@ def certificate_from_dict(data: dict[str, Any]) -> QuorumCertificate:
 
 
 def block_from_item(item: Any) -> StoredBlock:
+    vset = validator_set_from_dict(json.loads(item.validators)) if item.validators else None
     return StoredBlock(header_from_dict(json.loads(item.header)), certificate_from_dict(json.loads(item.certificate)),
-                       tuple(bytes.fromhex(h) for h in json.loads(item.frontier)))
+                       tuple(bytes.fromhex(h) for h in json.loads(item.frontier)), vset)
 
 
 class DynamoLedgerStore:
@@ -239,7 +241,8 @@ class DynamoLedgerStore:
         b, h, t = self.m.blocks, self.m.heads, self.m.subtrees
         item = b(hd.log, hd.height, header=header_bytes(hd).decode("utf-8"),
                  certificate=canonical_bytes(certificate_to_dict(block.certificate)).decode("utf-8"),
-                 frontier=json.dumps([x.hex() for x in block.frontier]))
+                 frontier=json.dumps([x.hex() for x in block.frontier]),
+                 validators=canonical_bytes(validator_set_to_dict(block.validator_set)).decode() if block.validator_set else None)
         at_prev = (h.height == -1) | h.height.does_not_exist() if hd.height == 0 else h.height == hd.height - 1
         try:
             with TransactWrite(connection=item._get_connection().connection) as tx:

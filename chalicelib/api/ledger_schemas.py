@@ -99,6 +99,7 @@ class LogStatus(BaseModel):
     queued: int
     pending_proposal: int | None
     last_failure: dict[str, Any] | None
+    validators_hash: str | None  # of the set that certified the last block
 
 
 class StatusOut(BaseModel):
@@ -106,6 +107,7 @@ class StatusOut(BaseModel):
     validators: int
     f: int
     quorum: int
+    validators_hash: str  # of the configured set; a log whose last block names another awaits its handover
     block_size: int
     block_timeout_s: float
     logs: list[LogStatus]

@@ -142,6 +142,24 @@ def consistency_ranges(size1: int, size2: int) -> list[tuple[int, int]]:
     return ranges
 
 
+def inclusion_ranges(index: int, size: int) -> list[tuple[int, int]]:
+    """The leaf ranges [lo, hi) whose roots are PATH(index, D[size]) (RFC 9162 section 2.1.3.1), leaf end first."""
+    if not 0 <= index < size:
+        raise ValueError(f"need 0 <= index < size, got index={index} size={size}")
+    ranges: list[tuple[int, int]] = []
+    lo, hi = 0, size
+    while hi - lo > 1:
+        k = _split_point(hi - lo)
+        if index < lo + k:
+            ranges.append((lo + k, hi))
+            hi = lo + k
+        else:
+            ranges.append((lo, lo + k))
+            lo += k
+    ranges.reverse()
+    return ranges
+
+
 def perfect_cover(lo: int, hi: int) -> list[tuple[int, int]]:
     """The perfect subtrees (start, size), largest first, whose right fold (root_of_cover) is MTH(D[lo:hi]).
 

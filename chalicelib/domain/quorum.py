@@ -118,6 +118,30 @@ def validator_set_to_dict(vset: ValidatorSet) -> dict[str, object]:
     return {"type": VALIDATOR_SET_TYPE, "f": vset.f, "validators": keys}
 
 
+def validator_set_from_dict(data: object) -> ValidatorSet:
+    """The inverse of validator_set_to_dict (keys as canonical base64 DER); ValidatorSetError if malformed."""
+    if not isinstance(data, dict) or set(data) != {"type", "f", "validators"} or data["type"] != VALIDATOR_SET_TYPE:
+        raise ValidatorSetError(f"not a {VALIDATOR_SET_TYPE} object")
+    keys = data["validators"]
+    if not isinstance(keys, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in keys.items()):
+        raise ValidatorSetError("validators must map ids to base64 DER public keys")
+    validators = []
+    for validator_id, key in sorted(keys.items()):
+        der = _decode_canonical_base64(key)
+        if der is None:
+            raise ValidatorSetError(f"the key of {validator_id!r} is not canonical base64")
+        validators.append(Validator(validator_id, der))
+    return ValidatorSet(tuple(validators), data["f"])
+
+
+def handover_quorum(old: ValidatorSet, new: ValidatorSet) -> int:
+    """How many members of ``old`` are in ``new`` with the same key: their signatures, over a block that hands a
+    log from ``old`` to ``new``, count for both sets. A handover can only be certified if this reaches
+    old.threshold, so at most f members of the old set can be replaced at once."""
+    old_keys, new_keys = old.public_keys(), new.public_keys()
+    return sum(1 for vid, key in old_keys.items() if vid in new_keys and public_key_der(new_keys[vid]) == public_key_der(key))
+
+
 def validator_set_hash(vset: ValidatorSet) -> str:
     """Lowercase hex SHA-256 of the set's canonical JSON; block headers carry it as
     ``validators_hash`` so a quorum certificate also commits to the set that signed it."""

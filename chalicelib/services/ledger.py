@@ -12,7 +12,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -48,6 +48,7 @@ from ..domain.quorum import (
     Signature,
     Validator,
     ValidatorSet,
+    handover_quorum,
     public_key_der,
     signature_is_valid,
     validator_set_hash,
@@ -304,9 +305,10 @@ class LedgerService:
         if proposal is None:
             return None
         header, frontier, leaves = proposal
-        cert = self._certify(header)
+        vset = self._set_named_by(header, prev)
+        cert = self._certify(header, vset, self._handover_from(prev, header))
         subtrees = completed_subtrees(prev.frontier if prev else (), header.first_seq, leaves, STORED_SUBTREE_LEVEL)
-        self.store.commit(StoredBlock(header, cert, tuple(frontier)), subtrees)
+        self.store.commit(StoredBlock(header, cert, tuple(frontier), vset), subtrees)
         log.info("ledger %s: block %d committed (%d entries, tree size %d)", log_name, header.height,
                  header.entry_count, header.tree_size)
         return CertifiedBlock(header, cert, tuple(s.validator_id for s in cert.signatures))
@@ -315,51 +317,101 @@ class LedgerService:
                   force: bool) -> tuple[BlockHeader, list[bytes], list[bytes]] | None:
         """The pending proposal if there is one (validators that signed it will sign it again; a new one at
         the same height they would refuse), else a new one when enough entries wait or the oldest is stale."""
-        if head.proposal is not None:
+        if head.proposal is not None:  # rebuilt as it was parked, under the set it names
             entries = self.store.entries(head.log, head.proposal.first_seq, head.proposal.entry_count)
-            return self._header(head.log, prev, entries, head.proposal.cut_at)
+            return self._header(head.log, prev, entries, head.proposal.cut_at, head.proposal.validators_hash)
         entries = self.store.entries(head.log, head.tree_size, self.settings.block_size)
         if not entries or not (force or len(entries) >= self.settings.block_size or self._stale(entries[0])):
             return None
         cut_at = stamp(self.clock.now())
         if prev is not None and parse_timestamp(cut_at) < parse_timestamp(prev.header.cut_at):
             cut_at = prev.header.cut_at  # another container's clock ran ahead: time may not go backwards
-        header, frontier, leaves = self._header(head.log, prev, entries, cut_at)
+        header, frontier, leaves = self._header(head.log, prev, entries, cut_at, validator_set_hash(self.validator_set()))
+        self._require_possible_handover(head.log, prev, header)
         self.store.propose(head.log, header)
         return header, frontier, leaves
 
-    def _header(self, log_name: str, prev: StoredBlock | None, entries: Sequence[Entry],
-                cut_at: str) -> tuple[BlockHeader, list[bytes], list[bytes]]:
+    def _header(self, log_name: str, prev: StoredBlock | None, entries: Sequence[Entry], cut_at: str,
+                validators_hash: str) -> tuple[BlockHeader, list[bytes], list[bytes]]:
         """The header, the compact range after it, and the entries' leaf hashes."""
         require_entry_rules(entries, log_name, prev.header.tree_size if prev else 0)
         leaves = [entry_leaf_hash(e) for e in entries]
         header, frontier = header_from_leaves(ledger_id=self.settings.ledger_id, log=log_name,
                                               prev=prev.header if prev else None, prev_frontier=prev.frontier if prev else (),
-                                              leaves=leaves, cut_at=cut_at, validators_hash=validator_set_hash(self.validator_set()))
+                                              leaves=leaves, cut_at=cut_at, validators_hash=validators_hash)
         return header, frontier, leaves
 
     def _stale(self, oldest: Entry) -> bool:
         waited = self.clock.now() - parse_timestamp(oldest.recorded_at)
         return waited >= timedelta(seconds=self.settings.block_timeout_s)
 
-    def _certify(self, header: BlockHeader) -> QuorumCertificate:
-        vset = self.validator_set()
+    # ------------------------------------------------------------------ handing a log to a new validator set
+
+    def set_of(self, block: StoredBlock) -> ValidatorSet:
+        """The validator set that certified ``block``: stored with it, or (blocks stored before sets were kept with
+        their blocks) the configured set, if that is the one its header names."""
+        vset = block.validator_set or self.validator_set()
+        if validator_set_hash(vset) != block.header.validators_hash:
+            raise RuleViolationError(f"the validator set that certified {block.header.log} block {block.header.height} "
+                                     "is not stored with it", field="validators")
+        return vset
+
+    def _set_named_by(self, header: BlockHeader, prev: StoredBlock | None) -> ValidatorSet:
+        """The set that certifies ``header``: the configured one, or the previous block's (a proposal parked before
+        this deployment's set changed is finished by the set it names; the next block hands over)."""
+        if header.validators_hash == validator_set_hash(self.validator_set()):
+            return self.validator_set()
+        if prev is not None and header.validators_hash == prev.header.validators_hash:
+            return self.set_of(prev)
+        raise RuleViolationError(f"{header.log} block {header.height} names validator set {header.validators_hash}, "
+                                 "neither the configured one nor the previous block's", field="validators")
+
+    def _handover_from(self, prev: StoredBlock | None, header: BlockHeader) -> ValidatorSet | None:
+        """The previous set, when ``header`` moves its log to another set (the configured one), else None."""
+        if prev is None or prev.header.validators_hash == header.validators_hash:
+            return None
+        return self.set_of(prev)
+
+    def _require_possible_handover(self, log_name: str, prev: StoredBlock | None, header: BlockHeader) -> None:
+        """A handover block needs 2f+1 of the old set among its signers, all from the new set: so at most f members
+        of the old set may be replaced at once. Refused before it is proposed, so no proposal is parked that could
+        never be certified."""
+        old = self._handover_from(prev, header)
+        if old is None or handover_quorum(old, self.validator_set()) >= old.threshold:
+            return
+        reason = (f"the configured validator set keeps {handover_quorum(old, self.validator_set())} members of the "
+                  f"set that certified block {header.height - 1} with their keys; a handover needs {old.threshold}: "
+                  f"replace at most f = {old.f} validators at a time")
+        self.store.record_failure(log_name, {"height": header.height, "at": stamp(self.clock.now()), "reason": reason})
+        raise RuleViolationError(reason, field="validators")
+
+    def _certify(self, header: BlockHeader, vset: ValidatorSet, old: ValidatorSet | None) -> QuorumCertificate:
+        """2f+1 valid signatures of ``vset``, the set the header names; for a handover block also 2f+1 of ``old``,
+        the set that certified the previous block (members of both with the same key count for both)."""
         payload = signing_payload(header)
         request = {"log": header.log, "height": header.height, "header": header_to_dict(header)}
-        valid, refusals = self._fan_out(vset, payload, request)
+
+        def enough(valid: list[Signature]) -> bool:
+            return len(valid) >= vset.threshold and (old is None or _counted_by(old, vset, valid) >= old.threshold)
+
+        valid, refusals = self._fan_out(vset, payload, request, enough)
         try:
             verify_certificate(vset, payload, valid)
+            if old is not None:
+                verify_certificate(old, payload, valid)
         except QuorumError as exc:
             failure = {"height": header.height, "at": stamp(self.clock.now()), "counted": exc.counted,
                        "needed": exc.needed, "refusals": refusals}
+            if old is not None:
+                failure["handover_from"] = validator_set_hash(old)
             self.store.record_failure(header.log, failure)
             log.error("ledger %s: no quorum for block %d: %s", header.log, header.height, failure)
             raise QuorumNotReachedError(header.height, refusals, exc.counted, exc.needed) from exc
         return QuorumCertificate(header_hash(header), tuple(sorted(valid, key=lambda s: s.validator_id)))
 
-    def _fan_out(self, vset: ValidatorSet, payload: bytes,
-                 request: dict[str, Any]) -> tuple[list[Signature], dict[str, str]]:
-        """Ask every validator in parallel; stop at the deadline or as soon as a quorum of valid signatures is in."""
+    def _fan_out(self, vset: ValidatorSet, payload: bytes, request: dict[str, Any],
+                 enough: Callable[[list[Signature]], bool]) -> tuple[list[Signature], dict[str, str]]:
+        """Ask every validator in parallel; stop at the deadline or as soon as the valid signatures are enough."""
         admitted = self.admitted()
         pool = ThreadPoolExecutor(max_workers=vset.size, thread_name_prefix="validator")
         pending: dict[Future[dict[str, Any]], str] = {
@@ -369,7 +421,7 @@ class LedgerService:
                                     for v in vset.validators if v.id not in admitted}
         deadline = time.monotonic() + self.settings.deadline_s
         try:
-            while pending and len(valid) < vset.threshold:
+            while pending and not enough(valid):
                 done, _ = wait(pending, timeout=max(0.0, deadline - time.monotonic()), return_when=FIRST_COMPLETED)
                 if not done:
                     break
@@ -385,6 +437,14 @@ class LedgerService:
     def certified_head(self, log_name: str) -> StoredBlock | None:
         head = self.store.head(log_name)
         return self.store.block(log_name, head.height) if head.height >= 0 else None
+
+
+def _counted_by(old: ValidatorSet, new: ValidatorSet, valid: list[Signature]) -> int:
+    """How many of ``valid`` (signatures already checked against ``new``) also count for ``old``: their validator
+    is a member of both with the same key."""
+    old_keys, new_keys = old.public_keys(), new.public_keys()
+    return sum(1 for s in valid if s.validator_id in old_keys
+               and public_key_der(old_keys[s.validator_id]) == public_key_der(new_keys[s.validator_id]))
 
 
 def _valid_at_any(pem: str, moments: Sequence[datetime]) -> bool:

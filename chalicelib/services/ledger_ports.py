@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from ..domain.errors import ConflictError
 from ..domain.ledger import BlockHeader, Entry
-from ..domain.quorum import QuorumCertificate
+from ..domain.quorum import QuorumCertificate, ValidatorSet
 
 
 class HeadMovedError(ConflictError):
@@ -40,6 +40,9 @@ class StoredBlock:
     header: BlockHeader
     certificate: QuorumCertificate
     frontier: tuple[bytes, ...]  # compact range of the log after this block
+    # The set that certified it (its hash is header.validators_hash); None for blocks stored before sets were kept
+    # with their blocks, which were all certified by the set the ledger began with.
+    validator_set: ValidatorSet | None = None
 
 
 SubtreeRoot = tuple[int, int, bytes]  # (level, index, root): leaves [index * 2**level, (index + 1) * 2**level)

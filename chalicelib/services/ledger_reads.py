@@ -17,13 +17,14 @@ from ..domain.ledger import LOGS, Entry, entry_leaf_hash, entry_to_dict, header_
 from ..domain.merkle import (
     ProofError,
     consistency_ranges,
+    inclusion_ranges,
     perfect_cover,
     root_from_leaf_hashes,
     root_of_cover,
     verify_consistency,
     verify_inclusion,
 )
-from ..domain.quorum import public_key_der
+from ..domain.quorum import ValidatorSet, public_key_der, validator_set_hash
 from .ledger import STORED_SUBTREE_LEVEL, LedgerService, stamp
 from .ledger_ports import ExportSink, LedgerStore, StoredBlock
 
@@ -105,6 +106,8 @@ def _proof(ledger: LedgerService, entry: Entry) -> tuple[StoredBlock, list[bytes
     if last is None or entry.seq >= last.header.tree_size:
         return None
     block = _containing_block(ledger, entry.log, entry.seq, last)
+    if block.header.validators_hash != last.header.validators_hash:
+        return last, _path_in(ledger, entry, last)  # the log was handed to another set since: prove it under that one
     h = block.header
     prev = ledger.store.block(entry.log, h.height - 1) if h.height > 0 else None
     leaves = [entry_leaf_hash(e) for e in ledger.store.entries(entry.log, h.first_seq, h.entry_count)]
@@ -115,6 +118,20 @@ def _proof(ledger: LedgerService, entry: Entry) -> tuple[StoredBlock, list[bytes
         raise LedgerIntegrityError(f"the stored {entry.log} log does not prove entry {entry.seq} in its certified "
                                    f"block {h.height}: {exc}") from exc
     return block, path
+
+
+def _path_in(ledger: LedgerService, entry: Entry, block: StoredBlock) -> list[bytes]:
+    """RFC 9162 PATH(seq, D[tree_size]) of ``block``, from stored subtree roots and a few leaf hashes, checked
+    against the block's certified root."""
+    ranges = inclusion_ranges(entry.seq, block.header.tree_size)
+    roots = range_roots(ledger.store, entry.log, ranges)
+    path = [roots[r] for r in ranges]
+    try:
+        verify_inclusion(entry_leaf_hash(entry), entry.seq, block.header.tree_size, path, bytes.fromhex(block.header.root))
+    except ProofError as exc:
+        raise LedgerIntegrityError(f"the stored {entry.log} log does not prove entry {entry.seq} in its certified "
+                                   f"block {block.header.height}: {exc}") from exc
+    return path
 
 
 def get_entry(principal: Principal, ledger: LedgerService, log_name: str, seq: int) -> dict[str, Any]:
@@ -222,12 +239,15 @@ def export_log(principal: Principal, ledger: LedgerService, log_name: str, sink:
     return {"key": key, "blocks": blocks, "entries": entries}
 
 
-def published_validators(ledger: LedgerService, at: Sequence[datetime] = ()) -> dict[str, Any]:
+def published_validators(ledger: LedgerService, at: Sequence[datetime] = (), vset: ValidatorSet | None = None) -> dict[str, Any]:
     """The validator set as evidence bundles carry it (docs/ledger-format.md section 9), with the enclave CA's
     node certificates when every validator has one for its key: the current one, and any earlier (renewed) one
-    that was valid at one of the block times ``at``."""
-    vset = ledger.validator_set()
-    certs = ledger.certificates_at(at)
+    that was valid at one of the block times ``at``. ``vset`` is the configured set unless given: the set of a
+    log not yet handed to the configured set is published with bare keys (its members' certificates now are for
+    the configured keys)."""
+    configured = ledger.validator_set()
+    vset = vset or configured
+    certs = ledger.certificates_at(at) if validator_set_hash(vset) == validator_set_hash(configured) else None
     items: list[dict[str, Any]] = []
     for v in vset.validators:
         item: dict[str, Any] = {"id": v.id, "public_key": base64.b64encode(public_key_der(vset.public_keys()[v.id])).decode()}
@@ -259,7 +279,22 @@ def _item(entry: Entry, block: StoredBlock, path: list[bytes]) -> dict[str, Any]
 def _bundle(ledger: LedgerService, items: list[dict[str, Any]]) -> dict[str, Any]:
     moments = [parse_timestamp(item["block"]["cut_at"]) for item in items]
     return {"format": BUNDLE_FORMAT, "ledger_id": ledger.settings.ledger_id,
-            "validator_set": published_validators(ledger, moments), "items": items}
+            "validator_set": published_validators(ledger, moments, _set_of_items(ledger, items)), "items": items}
+
+
+def _set_of_items(ledger: LedgerService, items: list[dict[str, Any]]) -> ValidatorSet:
+    """The one set that certified every bundled block (each entry is proven under its log's newest set)."""
+    hashes = {item["block"]["validators_hash"] for item in items}
+    if len(hashes) != 1:
+        raise ConflictError("these entries' logs are certified by different validator sets while a handover is under "
+                            "way; ask again after the next block", field="entry_id", code="handover_pending")
+    (wanted,) = hashes
+    if wanted == validator_set_hash(ledger.validator_set()):
+        return ledger.validator_set()
+    head = ledger.certified_head(items[0]["entry"]["log"])
+    if head is None:
+        raise LedgerIntegrityError("a bundled entry's log has no certified block")
+    return ledger.set_of(head)
 
 
 class LedgerEvidence:
@@ -288,16 +323,20 @@ class LedgerEvidence:
 
 
 def status(ledger: LedgerService) -> dict[str, Any]:
+    """Each log's head, queue and last failure; ``validators_hash`` is the configured set's and each log's the set
+    that certified its last block (they differ while a handover to the configured set is pending)."""
     vset = ledger.validator_set()
     logs = []
     for log_name in sorted(LOGS):
         head = ledger.store.head(log_name)
+        last = ledger.certified_head(log_name)
         logs.append({"log": log_name, "height": head.height, "tree_size": head.tree_size,
                      "queued": ledger.store.last_seq(log_name) + 1 - head.tree_size,
                      "pending_proposal": head.proposal.height if head.proposal else None,
-                     "last_failure": head.failure})
+                     "last_failure": head.failure, "validators_hash": last.header.validators_hash if last else None})
     return {"ledger_id": ledger.settings.ledger_id, "validators": vset.size, "f": vset.f, "quorum": vset.threshold,
-            "block_size": ledger.settings.block_size, "block_timeout_s": ledger.settings.block_timeout_s, "logs": logs}
+            "validators_hash": validator_set_hash(vset), "block_size": ledger.settings.block_size,
+            "block_timeout_s": ledger.settings.block_timeout_s, "logs": logs}
 
 
 def force_cut(principal: Principal, ledger: LedgerService) -> dict[str, Any]:

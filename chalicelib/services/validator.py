@@ -23,7 +23,7 @@ from ..domain.ledger import (
     parse_timestamp,
     signing_payload,
 )
-from ..domain.quorum import ValidatorSet, validator_set_hash, verify_certificate
+from ..domain.quorum import ValidatorSet, public_key_der, validator_set_hash, verify_certificate
 from .ledger_ports import LedgerStore, Signer, StoredBlock, Watermarks
 
 
@@ -58,14 +58,24 @@ def check_proposal(node: ValidatorNode, header: BlockHeader) -> None:
         raise BlockMismatchError("counts", expected=header.entry_count, computed=len(entries))
     computed, _ = next_header(ledger_id=node.ledger_id, log=header.log, prev=prev.header if prev else None,
                               prev_frontier=prev.frontier if prev else (), entries=entries, cut_at=header.cut_at,
-                              validators_hash=validator_set_hash(node.vset))
+                              validators_hash=_set_to_sign_for(node, header, prev))
     require_same_header(header, computed)
     if prev is not None and parse_timestamp(header.cut_at) < parse_timestamp(prev.header.cut_at):
         raise BlockMismatchError("time", expected=f">= {prev.header.cut_at}", computed=header.cut_at)
 
 
+def _set_to_sign_for(node: ValidatorNode, header: BlockHeader, prev: StoredBlock | None) -> str:
+    """The validators hash this validator certifies a block under: its own configured set, or the set of the
+    previous block (a proposal parked before this validator was deployed with a new set). Any other set fails
+    require_same_header, so a validator only ever hands a log over to the set it was itself deployed with."""
+    own = validator_set_hash(node.vset)
+    if prev is not None and header.validators_hash == prev.header.validators_hash:
+        return prev.header.validators_hash
+    return own
+
+
 def _previous(node: ValidatorNode, header: BlockHeader) -> StoredBlock | None:
-    """The previous block, which must itself be certified by this validator set."""
+    """The previous block, which must itself be certified by the set that its header names."""
     if header.height == 0:
         return None
     prev = node.store.block(header.log, header.height - 1)
@@ -73,5 +83,24 @@ def _previous(node: ValidatorNode, header: BlockHeader) -> StoredBlock | None:
         raise BlockMismatchError("link", expected=f"a certified block at height {header.height - 1}", computed=None)
     if prev.certificate.header_hash != header_hash(prev.header):
         raise BlockMismatchError("link", expected=header_hash(prev.header), computed=prev.certificate.header_hash)
-    verify_certificate(node.vset, signing_payload(prev.header), prev.certificate.signatures)
+    prev_set = prev.validator_set or node.vset  # blocks stored before sets were kept with them: the configured set
+    if validator_set_hash(prev_set) != prev.header.validators_hash:
+        raise BlockMismatchError("validators", expected=prev.header.validators_hash, computed=validator_set_hash(prev_set))
+    counted = verify_certificate(prev_set, signing_payload(prev.header), prev.certificate.signatures)
+    _require_vouched_for(node, prev_set, counted)
     return prev
+
+
+def _require_vouched_for(node: ValidatorNode, prev_set: ValidatorSet, counted: list[str]) -> None:
+    """A previous block certified by another set (the log is being handed to this validator's set) is trusted only
+    if at least f+1 of its signers are members of this validator's own set with the same key: one of them at least
+    is honest, and it checked that block's own predecessor. A set read from the store and nothing else could be
+    anybody's keys; a handover that replaces at most f members always meets this."""
+    if validator_set_hash(prev_set) == validator_set_hash(node.vset):
+        return
+    own = node.vset.public_keys()
+    prev_keys = prev_set.public_keys()
+    vouching = [vid for vid in counted if vid in own and public_key_der(own[vid]) == public_key_der(prev_keys[vid])]
+    if len(vouching) < node.vset.f + 1:
+        raise BlockMismatchError("validators", expected=f"at least {node.vset.f + 1} signers from this validator's set",
+                                 computed=len(vouching))

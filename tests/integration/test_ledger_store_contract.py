@@ -137,3 +137,15 @@ def test_proofs_read_from_stored_subtree_roots_equal_the_proofs_over_every_leaf(
         assert [roots[r] for r in ranges] == consistency_proof(first, leaves[:second])
         assert roots[(0, second)] == root_from_leaf_hashes(leaves[:second])
         assert counted.items < second or second < 256, (first, second, counted.items)
+
+
+def test_a_block_keeps_the_validator_set_that_certified_it(store: Any) -> None:
+    from chalicelib.adapters.memory import LocalSigner, StaticKeys
+    from chalicelib.services.ledger import validator_set_of
+
+    vset = validator_set_of(StaticKeys([(f"validator-{i}", LocalSigner().public_key_der()) for i in range(4)]))
+    store.put_entry(entry(0))
+    block = replace(block_of(store, [entry(0)]), validator_set=vset)
+    store.commit(block)
+    assert store.block("parent", 0) == block and store.block("parent", 0).validator_set == vset
+    assert list(store.blocks("parent")) == [block]

@@ -125,7 +125,8 @@ def _proposal(w: World, **changes: object) -> dict[str, object]:
     from chalicelib.domain.ledger import header_to_dict
 
     entries = w.store.entries("parent", 0, 3)
-    header, _, _ = w.ledger._header("parent", None, entries, "2026-11-24T12:00:00Z")
+    header, _, _ = w.ledger._header("parent", None, entries, "2026-11-24T12:00:00Z",
+                                    validator_set_hash(w.ledger.validator_set()))
     return {"log": "parent", "height": 0, "header": header_to_dict(replace(header, **changes))}  # type: ignore[arg-type]
 
 
