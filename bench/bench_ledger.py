@@ -62,7 +62,7 @@ from chalicelib.domain.ledger import (  # noqa: E402
     signing_payload,
 )
 from chalicelib.domain.merkle import leaf_hash  # noqa: E402
-from chalicelib.domain.quorum import Signature, validator_set_hash, verify_certificate  # noqa: E402
+from chalicelib.domain.quorum import Signature, validator_set_hash, validator_set_to_dict, verify_certificate  # noqa: E402
 from chalicelib.services.ledger import SEALED_MEMBER, validator_set_of  # noqa: E402
 
 K = 100
@@ -137,7 +137,8 @@ def build_ledger(per_field: bool = False) -> tuple[Any, list[Any], list[Any]]:
         sigs = [{"validator_id": f"validator-{i}", "signature": base64.b64encode(signers[i].sign(payload)).decode()}
                 for i in range(3)]
         blocks.append(types.SimpleNamespace(height=height, header=header_bytes(prev).decode(),
-                                            certificate=canonical_bytes({"header_hash": header_hash(prev), "signatures": sigs}).decode()))
+                                            certificate=canonical_bytes({"header_hash": header_hash(prev), "signatures": sigs}).decode(),
+                                            validators=canonical_bytes(validator_set_to_dict(vset)).decode()))
         for e in entries:
             body = entry_bytes(e)
             items.append(types.SimpleNamespace(seq=e.seq, body=body.decode(), leaf=leaf_hash(body).hex(), user_id=e.user_id,

@@ -97,7 +97,7 @@ class Auditor:
     head_of: Callable[[str], Any]
     progress: TextIO | None = None
 
-    _sets: dict[str, ValidatorSet] = field(default_factory=dict, init=False, repr=False)  # parsed, by stored text
+    _sets: dict[str, tuple[ValidatorSet, str]] = field(default_factory=dict, init=False, repr=False)  # by stored text
 
     @functools.cached_property
     def vset_hash(self) -> str:
@@ -163,16 +163,16 @@ class Auditor:
                 raise AuditError(where, f"names validator set {header.validators_hash}: not stored with the block, "
                                         "and not the trusted set")
             return self.vset
-        vset = self._sets.get(text)
-        if vset is None:
+        known = self._sets.get(text)
+        if known is None:
             try:
                 vset = validator_set_from_dict(parse_canonical(text))
             except (ValueError, DomainError) as exc:
                 raise AuditError(where, f"its stored validator set is unreadable: {exc}") from exc
-            self._sets[text] = vset
-        if validator_set_hash(vset) != header.validators_hash:
+            known = self._sets[text] = (vset, validator_set_hash(vset))
+        if known[1] != header.validators_hash:
             raise AuditError(where, "its stored validator set is not the one its header names (altered)")
-        return vset
+        return known[0]
 
     def _check_head(self, log: str, last: BlockHeader | None) -> None:
         head = self.head_of(log)
