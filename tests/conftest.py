@@ -32,3 +32,18 @@ def api(stack: object) -> Iterator[Any]:
     bootstrap.override(None)
     with Client(app_module.app, stage_name="local") as client:
         yield ApiClient(client)
+
+
+@pytest.fixture
+def own_stack(stack: object, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The whole template applied again under a fresh prefix on the shared moto server, and this process's settings
+    pointed at it: tables, keys and CA of its own, for tests that move time on or change the validator set."""
+    import uuid
+
+    from infra import apply_local, localstack
+
+    prefix = f"own-{uuid.uuid4().hex[:8]}"
+    outputs = apply_local.apply(prefix, localstack.REGION)
+    for name, value in apply_local.environment(prefix, localstack.REGION, outputs).items():
+        monkeypatch.setenv(name, value)
+    return outputs

@@ -22,7 +22,6 @@ from chalicelib.adapters.ledger_tables import DynamoLedgerStore, ledger_models
 from chalicelib.adapters.validators import KmsKeyDirectory
 from chalicelib.services.ledger import LedgerService, LedgerSettings
 from chalicelib.services.ledger_reads import LedgerEvidence
-from infra import apply_local, localstack
 from tests.fakes import FixedClock
 
 T0 = datetime.now(UTC).replace(microsecond=0)
@@ -46,11 +45,7 @@ class Renewing:
 
 
 @pytest.fixture
-def renewing(stack: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[Renewing]:
-    prefix = f"renew-{uuid.uuid4().hex[:8]}"
-    outputs = apply_local.apply(prefix, localstack.REGION)
-    for name, value in apply_local.environment(prefix, localstack.REGION, outputs).items():
-        monkeypatch.setenv(name, value)
+def renewing(own_stack: dict[str, str]) -> Iterator[Renewing]:
     clock = FixedClock(T0)
     enclave = bootstrap.build_enclave(clock)
     ca = EnclaveCA(enclave, DynamoNodeCertificates(enclave_models()), clock, node_days=30)
