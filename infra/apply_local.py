@@ -9,6 +9,7 @@ local stack cannot drift apart silently.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,11 @@ class _Stack:
             text = value["Fn::Sub"]
             for name, val in {**self.params, **self.refs}.items():
                 text = text.replace("${" + name + "}", val)
+            for (logical, attr), val in self.attrs.items():
+                text = text.replace("${" + logical + "." + attr + "}", val)
+            unresolved = re.search(r"\$\{([^}]+)\}", text)
+            if unresolved:
+                raise KeyError(unresolved.group(1))  # not created yet: ready() waits for it
             return text
         if set(value) == {"Fn::GetAtt"}:
             return self.attrs[tuple(value["Fn::GetAtt"])]  # type: ignore[index]
@@ -162,7 +168,8 @@ def apply(prefix: str, region: str, template: dict[str, Any] | None = None) -> d
     """Create every resource of the template on the current endpoint; return the template's Outputs."""
     template = template or load_template()
     defaults = {name: str(p["Default"]) for name, p in template.get("Parameters", {}).items() if "Default" in p}
-    stack = _Stack(template, {**defaults, "Prefix": prefix}, region)
+    # AppRoleName names an IAM role, global to the account: locally each prefix gets its own.
+    stack = _Stack(template, {**defaults, "Prefix": prefix, "AppRoleName": f"{prefix}-app"}, region)
     pending = dict(template["Resources"])
     unknown = {r["Type"] for r in pending.values()} - set(CREATORS)
     if unknown:

@@ -3,10 +3,12 @@
     aws cloudformation describe-stacks --stack-name carparker-dev-data --query 'Stacks[0].Outputs' > outputs.json
     python infra/stage_config.py --stage dev --prefix carparker-dev --outputs outputs.json
 
-It sets the stage's CP_* settings from the outputs, and gives each validator function its own IAM role
-(ValidatorRoleArn0..3): the only role its KMS key lets sign, allowed to write only its own watermark. Without
-this, Chalice would run all four validators and the API under one role, and one compromised function could sign
-for every validator. Settings already in the stage that the stack does not own are kept.
+It sets the stage's CP_* settings from the outputs, puts the stack's app role (AppRoleArn) on the API, scheduled
+and authorizer functions, and gives each validator function its own IAM role (ValidatorRoleArn0..3): the only
+role its KMS key lets sign, allowed to write only its own watermark. Without this, Chalice would run all four
+validators and the API under one role of its own making, whose generated policy grants only logs (it cannot see
+the calls pynamodb and the Encryption SDK make), and one compromised function could sign for every validator.
+Settings already in the stage that the stack does not own are kept.
 """
 
 from __future__ import annotations
@@ -25,13 +27,13 @@ CONFIG = Path(__file__).resolve().parent.parent / ".chalice" / "config.json"
 
 
 def stage_config(stage: dict[str, Any], prefix: str, outputs: dict[str, str]) -> dict[str, Any]:
-    """The stage with the stack's settings and one role per validator function."""
+    """The stage with the stack's settings, the stack's app role for every function, and one role per validator."""
     functions = dict(stage.get("lambda_functions", {}))
     for i in range(VALIDATORS):
         functions[f"validator_{i}"] = {**functions.get(f"validator_{i}", {}), "manage_iam_role": False,
                                        "iam_role_arn": outputs[f"ValidatorRoleArn{i}"]}
     return {**stage, "environment_variables": {**stage.get("environment_variables", {}), **settings(prefix, outputs)},
-            "lambda_functions": functions}
+            "manage_iam_role": False, "iam_role_arn": outputs["AppRoleArn"], "lambda_functions": functions}
 
 
 def outputs_of(described: list[dict[str, str]] | dict[str, str]) -> dict[str, str]:

@@ -1,5 +1,6 @@
 """Deployment step 2 on the template's own outputs: infra/stage_config.py writes a stage whose validator functions
-each run under their own role, and Chalice's own config loader reads it that way (the API keeps Chalice's role)."""
+each run under their own role and every other function under the stack's app role, and Chalice's own config
+loader reads it that way."""
 
 from __future__ import annotations
 
@@ -30,8 +31,11 @@ def test_each_validator_function_runs_under_its_own_role_from_the_stack(stack: A
         roles[i] = function.iam_role_arn
         assert function.environment_variables["CP_VALIDATOR_KEY_ARNS"] == stack.env["CP_VALIDATOR_KEY_ARNS"]
     assert len(set(roles.values())) == 4 and all(roles[i].endswith(f":role/carparker-local-validator-{i}") for i in roles)
-    api = Config(chalice_stage="dev", function_name="api_handler", config_from_disk=on_disk)
-    assert api.manage_iam_role is True and api.environment_variables["CP_REQUIRE_VERIFIED_ID"] == "0"  # kept
+    for name in ("api_handler", "ledger_cutter", "expire_no_shows"):
+        function = Config(chalice_stage="dev", function_name=name, config_from_disk=on_disk)
+        assert function.manage_iam_role is False and function.iam_role_arn == outputs["AppRoleArn"]
+        assert function.iam_role_arn not in roles.values()
+        assert function.environment_variables["CP_REQUIRE_VERIFIED_ID"] == "0"  # kept
     (tmp_path / "empty.json").write_text("{}")
     written = config_path.read_text()
     assert stage_config.main(["--stage", "prod", "--prefix", "p", "--outputs", str(tmp_path / "empty.json"),

@@ -17,7 +17,7 @@ from infra.apply_local import load_template
 TEMPLATE = load_template()
 RESOURCES = TEMPLATE["Resources"]
 N = 4
-APP_ROLE = {"Fn::Sub": "arn:aws:iam::${AWS::AccountId}:role/${AppRoleName}"}
+APP_ROLE = {"Fn::GetAtt": ["AppRole", "Arn"]}
 ACCOUNT_ROOT = {"Fn::Sub": "arn:aws:iam::${AWS::AccountId}:root"}
 WRITES = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem",
           "dynamodb:TransactWriteItems")
@@ -83,3 +83,16 @@ def test_a_validator_role_uses_no_key_but_to_read_public_keys(i: int) -> None:
 
 def test_the_stack_outputs_each_validator_role_for_its_function() -> None:
     assert all(TEMPLATE["Outputs"][f"ValidatorRoleArn{i}"]["Value"] == _role_arn(i) for i in range(N))
+
+
+def test_the_app_role_signs_with_no_key_and_reaches_the_enclave_key_only_through_its_policy() -> None:
+    statements = _role_statements("AppRole")
+    for action in ("kms:Sign", "kms:PutKeyPolicy", "kms:CreateGrant", "kms:*", "iam:PassRole", "dynamodb:DeleteTable"):
+        assert not any(_allows(s, action) for s in statements), action
+    kms = [s for s in statements if any(_allows(s, a) for a in ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"))]
+    assert [s["Resource"] for s in kms] == [{"Fn::GetAtt": ["DataKey", "Arn"]}]  # the enclave key's own policy grants it
+    enclave = RESOURCES["EnclaveKey"]["Properties"]["KeyPolicy"]["Statement"]
+    assert [p for s in enclave if _allows(s, "kms:Decrypt") for p in _list(s["Principal"]["AWS"])] == [APP_ROLE]
+    invoke = [s for s in statements if _allows(s, "lambda:InvokeFunction")]
+    assert [s["Resource"] for s in invoke] == [
+        {"Fn::Sub": "arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:${Prefix}-validator_*"}]
