@@ -11,14 +11,14 @@ import functools
 import hashlib
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 from .domain.canonical import CanonicalJSONError, parse_canonical
 from .domain.chain import header_from_leaves, require_entry_rules, require_same_header, require_time_runs_forward
 from .domain.errors import DomainError
 from .domain.ledger import LOGS, SIGNING_CONTEXT, BlockHeader, EntryFacts, entry_facts_of_text, header_from_dict, header_hash
-from .domain.quorum import Signature, ValidatorSet, validator_set_from_dict, validator_set_hash, verify_certificate
+from .domain.quorum import Signature, ValidatorSet, validator_set_hash, validator_set_of_text, verify_certificate
 
 _sha256 = hashlib.sha256
 
@@ -97,8 +97,6 @@ class Auditor:
     head_of: Callable[[str], Any]
     progress: TextIO | None = None
 
-    _sets: dict[str, tuple[ValidatorSet, str]] = field(default_factory=dict, init=False, repr=False)  # by stored text
-
     @functools.cached_property
     def vset_hash(self) -> str:
         return validator_set_hash(self.vset)
@@ -163,16 +161,13 @@ class Auditor:
                 raise AuditError(where, f"names validator set {header.validators_hash}: not stored with the block, "
                                         "and not the trusted set")
             return self.vset
-        known = self._sets.get(text)
-        if known is None:
-            try:
-                vset = validator_set_from_dict(parse_canonical(text))
-            except (ValueError, DomainError) as exc:
-                raise AuditError(where, f"its stored validator set is unreadable: {exc}") from exc
-            known = self._sets[text] = (vset, validator_set_hash(vset))
-        if known[1] != header.validators_hash:
+        try:
+            vset = validator_set_of_text(text)
+        except (ValueError, DomainError) as exc:
+            raise AuditError(where, f"its stored validator set is unreadable: {exc}") from exc
+        if vset.hash != header.validators_hash:
             raise AuditError(where, "its stored validator set is not the one its header names (altered)")
-        return known[0]
+        return vset
 
     def _check_head(self, log: str, last: BlockHeader | None) -> None:
         head = self.head_of(log)

@@ -25,7 +25,7 @@ from .. import config
 from ..domain.canonical import canonical_bytes
 from ..domain.ledger import BlockHeader, Entry, entry_bytes, entry_from_dict, header_bytes, header_from_dict, header_hash
 from ..domain.merkle import leaf_hash
-from ..domain.quorum import QuorumCertificate, Signature, validator_set_from_dict, validator_set_to_dict
+from ..domain.quorum import QuorumCertificate, Signature, validator_set_of_text, validator_set_to_dict
 from ..services.ledger_ports import DuplicateEntryError, EquivocationError, Head, HeadMovedError, StoredBlock, SubtreeRoot
 from .tables import _meta
 
@@ -125,7 +125,7 @@ def certificate_from_dict(data: dict[str, Any]) -> QuorumCertificate:
 
 
 def block_from_item(item: Any) -> StoredBlock:
-    vset = validator_set_from_dict(json.loads(item.validators)) if item.validators else None
+    vset = validator_set_of_text(item.validators) if item.validators else None
     return StoredBlock(header_from_dict(json.loads(item.header)), certificate_from_dict(json.loads(item.certificate)),
                        tuple(bytes.fromhex(h) for h in json.loads(item.frontier)), vset)
 

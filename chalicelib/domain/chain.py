@@ -26,7 +26,7 @@ from .ledger import (
     header_hash,
     parse_timestamp,
 )
-from .merkle import HASH_SIZE, node_hash, root_from_leaf_hashes, root_of_cover
+from .merkle import HASH_SIZE, node_hash, root_of_cover
 
 # Which log each action belongs to (the seed: orders on the parent chain, photos on the side chain;
 # reads of sealed data are logged on the side chain next to the photos they concern).
@@ -155,49 +155,3 @@ def require_time_runs_forward(prev: BlockHeader | None, header: BlockHeader) -> 
     """Time may stand still (two blocks in one millisecond) but never run backwards."""
     if prev is not None and parse_timestamp(header.cut_at) < parse_timestamp(prev.cut_at):
         raise BlockMismatchError("time", expected=f">= {prev.cut_at}", computed=header.cut_at)
-
-
-def _range_nodes(size: int) -> list[tuple[int, int]]:
-    """(start, width) of each node of the compact range of ``size`` leaves, left to right."""
-    nodes, start = [], 0
-    for bit in reversed(range(size.bit_length())):
-        if size >> bit & 1:
-            nodes.append((start, 1 << bit))
-            start += 1 << bit
-    return nodes
-
-
-def block_inclusion_proof(prev_frontier: Sequence[bytes], first_seq: int, leaves: Sequence[bytes], index: int) -> list[bytes]:
-    """RFC 9162 PATH(index, D[0:first_seq + len(leaves)]) for an entry of a block, from the previous block's compact
-    range and this block's leaves only: O(k + log n) hashes, whatever n.
-
-    Every left sibling the path needs is a node of the previous range or spans its tail and some of the block's
-    leaves (it is an aligned perfect subtree); every right sibling lies in the block, since the entry does."""
-    size = first_seq + len(leaves)
-    if not first_seq <= index < size:
-        raise ValueError(f"index {index} is not in the block [{first_seq}, {size})")
-    if not range_size_ok(prev_frontier, first_seq):
-        raise CompactRangeError(f"a compact range of {first_seq} leaves has {first_seq.bit_count()} hashes")
-    nodes = dict(zip(_range_nodes(first_seq), prev_frontier, strict=True))
-
-    def subtree_root(a: int, b: int) -> bytes:
-        if a >= first_seq:
-            return root_from_leaf_hashes(leaves[a - first_seq:b - first_seq])
-        if b <= first_seq:
-            return nodes[(a, b - a)]
-        tail = [h for (start, _), h in nodes.items() if start >= a]
-        frontier, _ = extend(tail, first_seq - a, leaves[:b - first_seq])
-        return range_root(frontier, b - a)
-
-    path: list[bytes] = []
-    lo, hi = 0, size
-    while hi - lo > 1:
-        k = 1 << ((hi - lo - 1).bit_length() - 1)
-        if index < lo + k:
-            path.append(subtree_root(lo + k, hi))
-            hi = lo + k
-        else:
-            path.append(subtree_root(lo, lo + k))
-            lo += k
-    path.reverse()
-    return path

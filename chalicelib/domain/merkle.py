@@ -91,21 +91,7 @@ def root_from_leaf_hashes(hashes: Sequence[bytes]) -> bytes:
 
 def inclusion_proof(index: int, leaf_hashes: Sequence[bytes]) -> list[bytes]:
     """Return the RFC 9162 section 2.1.3.1 audit path PATH(index, D[n]), leaf level first."""
-    size = len(leaf_hashes)
-    if not 0 <= index < size:
-        raise ValueError(f"index {index} is outside a tree of size {size}")
-    path: list[bytes] = []
-    lo, hi = 0, size
-    while hi - lo > 1:
-        k = _split_point(hi - lo)
-        if index < lo + k:
-            path.append(root_from_leaf_hashes(leaf_hashes[lo + k:hi]))
-            hi = lo + k
-        else:
-            path.append(root_from_leaf_hashes(leaf_hashes[lo:lo + k]))
-            lo += k
-    path.reverse()  # collected top-down; the RFC lists the deepest sibling first
-    return path
+    return [root_from_leaf_hashes(leaf_hashes[lo:hi]) for lo, hi in inclusion_ranges(index, len(leaf_hashes))]
 
 
 def consistency_proof(size1: int, leaf_hashes_of_size2: Sequence[bytes]) -> list[bytes]:
@@ -143,9 +129,11 @@ def consistency_ranges(size1: int, size2: int) -> list[tuple[int, int]]:
 
 
 def inclusion_ranges(index: int, size: int) -> list[tuple[int, int]]:
-    """The leaf ranges [lo, hi) whose roots are PATH(index, D[size]) (RFC 9162 section 2.1.3.1), leaf end first."""
+    """The leaf ranges [lo, hi) whose roots are PATH(index, D[size]) (RFC 9162 section 2.1.3.1), leaf end first.
+
+    A proof server that stores subtree roots answers from them (perfect_cover) instead of every leaf."""
     if not 0 <= index < size:
-        raise ValueError(f"need 0 <= index < size, got index={index} size={size}")
+        raise ValueError(f"index {index} is outside a tree of size {size}")
     ranges: list[tuple[int, int]] = []
     lo, hi = 0, size
     while hi - lo > 1:

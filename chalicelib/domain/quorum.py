@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from cryptography.hazmat.primitives.serialization import (
     load_der_public_key,
 )
 
-from chalicelib.domain.canonical import canonical_bytes
+from chalicelib.domain.canonical import canonical_bytes, parse_canonical
 from chalicelib.domain.errors import InvalidInputError, RuleViolationError
 
 VALIDATOR_SET_TYPE = "carparker.validator-set/v1"
@@ -109,6 +110,11 @@ class ValidatorSet:
     def public_keys(self) -> Mapping[str, ec.EllipticCurvePublicKey]:
         return MappingProxyType(dict(self._keys))
 
+    @functools.cached_property
+    def hash(self) -> str:
+        """validator_set_hash, computed once: a set is immutable and its hash is asked for at every block."""
+        return hashlib.sha256(canonical_bytes(validator_set_to_dict(self))).hexdigest()
+
 
 def validator_set_to_dict(vset: ValidatorSet) -> dict[str, object]:
     """The set as JSON: validators keyed by id (so order does not matter), keys as
@@ -134,18 +140,25 @@ def validator_set_from_dict(data: object) -> ValidatorSet:
     return ValidatorSet(tuple(validators), data["f"])
 
 
-def handover_quorum(old: ValidatorSet, new: ValidatorSet) -> int:
-    """How many members of ``old`` are in ``new`` with the same key: their signatures, over a block that hands a
-    log from ``old`` to ``new``, count for both sets. A handover can only be certified if this reaches
-    old.threshold, so at most f members of the old set can be replaced at once."""
-    old_keys, new_keys = old.public_keys(), new.public_keys()
-    return sum(1 for vid, key in old_keys.items() if vid in new_keys and public_key_der(new_keys[vid]) == public_key_der(key))
+@functools.lru_cache(maxsize=16)
+def validator_set_of_text(text: str) -> ValidatorSet:
+    """The set whose canonical JSON is ``text`` (as a block item stores it), parsed once per distinct text: a log
+    is certified by one set for thousands of blocks. ValidatorSetError, CanonicalJSONError or ValueError if not."""
+    return validator_set_from_dict(parse_canonical(text))
+
+
+def same_key_members(a: ValidatorSet, b: ValidatorSet) -> frozenset[str]:
+    """The ids that are members of both sets with the same key. Over a block that hands a log from one set to the
+    other their signatures count for both, so a handover can only be certified if they reach the old set's
+    threshold: at most f members of the old set can be replaced at once."""
+    a_keys, b_keys = a.public_keys(), b.public_keys()
+    return frozenset(vid for vid, key in a_keys.items() if vid in b_keys and public_key_der(b_keys[vid]) == public_key_der(key))
 
 
 def validator_set_hash(vset: ValidatorSet) -> str:
     """Lowercase hex SHA-256 of the set's canonical JSON; block headers carry it as
     ``validators_hash`` so a quorum certificate also commits to the set that signed it."""
-    return hashlib.sha256(canonical_bytes(validator_set_to_dict(vset))).hexdigest()
+    return vset.hash
 
 
 def load_p256_public_key(der: bytes) -> ec.EllipticCurvePublicKey:

@@ -48,8 +48,8 @@ from ..domain.quorum import (
     Signature,
     Validator,
     ValidatorSet,
-    handover_quorum,
     public_key_der,
+    same_key_members,
     signature_is_valid,
     validator_set_hash,
     verify_certificate,
@@ -143,13 +143,16 @@ class LedgerService:
         self.validator_set()
         return self._certs
 
-    def _node_certificates(self, vset: ValidatorSet) -> tuple[str, dict[str, str]] | None:
+    def _node_certificates(self, vset: ValidatorSet,
+                           active: dict[str, str] | None = None) -> tuple[str, dict[str, str]] | None:
         """Each validator's key certified by the enclave CA, issued on first use. Issued before this container
         cuts its first block, so a certificate is valid at the cut time of every block it certifies."""
         if self.ca is None:
             return None
         try:
-            return self.ca.ca_certificate_pem(), {v.id: _certificate_for(self.ca, v.id, vset) for v in vset.validators}
+            active = self.ca.node_certificates() if active is None else active
+            return self.ca.ca_certificate_pem(), {v.id: _certificate_for(self.ca, v.id, vset, active.get(v.id))
+                                                  for v in vset.validators}
         except DomainError as exc:
             log.warning("validator certificates unavailable, publishing bare keys: %s", exc)
             return None
@@ -168,7 +171,7 @@ class LedgerService:
         if self._renew_expiring(ca, vset, active):
             active = ca.node_certificates()
             with self._lock:
-                self._certs = self._node_certificates(vset)
+                self._certs = self._node_certificates(vset, active)
         nodes, _ = admit_validators(active.items(), ca.ca_certificate_pem(), at=self.clock.now(),
                                     crl_pem=ca.revocation_list_pem())
         keys = {vid: public_key_der(key) for vid, key in vset.public_keys().items()}
@@ -377,9 +380,10 @@ class LedgerService:
         of the old set may be replaced at once. Refused before it is proposed, so no proposal is parked that could
         never be certified."""
         old = self._handover_from(prev, header)
-        if old is None or handover_quorum(old, self.validator_set()) >= old.threshold:
+        kept = len(same_key_members(old, self.validator_set())) if old is not None else 0
+        if old is None or kept >= old.threshold:
             return
-        reason = (f"the configured validator set keeps {handover_quorum(old, self.validator_set())} members of the "
+        reason = (f"the configured validator set keeps {kept} members of the "
                   f"set that certified block {header.height - 1} with their keys; a handover needs {old.threshold}: "
                   f"replace at most f = {old.f} validators at a time")
         self.store.record_failure(log_name, {"height": header.height, "at": stamp(self.clock.now()), "reason": reason})
@@ -391,8 +395,10 @@ class LedgerService:
         payload = signing_payload(header)
         request = {"log": header.log, "height": header.height, "header": header_to_dict(header)}
 
+        both = same_key_members(old, vset) if old is not None else frozenset()
+
         def enough(valid: list[Signature]) -> bool:
-            return len(valid) >= vset.threshold and (old is None or _counted_by(old, vset, valid) >= old.threshold)
+            return len(valid) >= vset.threshold and (old is None or sum(s.validator_id in both for s in valid) >= old.threshold)
 
         valid, refusals = self._fan_out(vset, payload, request, enough)
         try:
@@ -439,22 +445,14 @@ class LedgerService:
         return self.store.block(log_name, head.height) if head.height >= 0 else None
 
 
-def _counted_by(old: ValidatorSet, new: ValidatorSet, valid: list[Signature]) -> int:
-    """How many of ``valid`` (signatures already checked against ``new``) also count for ``old``: their validator
-    is a member of both with the same key."""
-    old_keys, new_keys = old.public_keys(), new.public_keys()
-    return sum(1 for s in valid if s.validator_id in old_keys
-               and public_key_der(old_keys[s.validator_id]) == public_key_der(new_keys[s.validator_id]))
-
-
 def _valid_at_any(pem: str, moments: Sequence[datetime]) -> bool:
     cert = x509.load_pem_x509_certificate(pem.encode("ascii"))
     return any(cert.not_valid_before_utc <= m <= cert.not_valid_after_utc for m in moments)
 
 
-def _certificate_for(ca: CertificateAuthority, validator_id: str, vset: ValidatorSet) -> str:
+def _certificate_for(ca: CertificateAuthority, validator_id: str, vset: ValidatorSet, current: str | None) -> str:
+    """``current``, the validator's active certificate, if it is for its key; on first use one is issued."""
     key_pem = vset.public_keys()[validator_id].public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
-    current = ca.node_certificates().get(validator_id)
     if current is None and validator_id in ca.revoked_nodes():
         raise RuleViolationError(f"{validator_id} was removed (its certificate revoked); an admin must register it again")
     if current is None:  # first use: enrol the node under its KMS key

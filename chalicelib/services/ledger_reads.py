@@ -11,8 +11,7 @@ from typing import Any
 
 from ..domain.accounts import Principal
 from ..domain.canonical import canonical_bytes
-from ..domain.chain import block_inclusion_proof
-from ..domain.errors import ConflictError, DomainError, ForbiddenError, InvalidInputError, NotFoundError, RuleViolationError
+from ..domain.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, RuleViolationError
 from ..domain.ledger import LOGS, Entry, entry_leaf_hash, entry_to_dict, header_hash, header_to_dict, parse_timestamp
 from ..domain.merkle import (
     ProofError,
@@ -100,29 +99,15 @@ def _containing_block(ledger: LedgerService, log_name: str, seq: int, last: Stor
 
 
 def _proof(ledger: LedgerService, entry: Entry) -> tuple[StoredBlock, list[bytes]] | None:
-    """The inclusion proof of a committed entry in the certified block that holds it (None while queued), from
-    the previous block's compact range and the block's own entries: O(k + log n) hashes and O(log h) reads."""
+    """The inclusion proof of a committed entry (None while queued) in the certified block that holds it, or in
+    the log's newest block if the log was handed to another validator set since: O(log h) block reads, then
+    the path from stored subtree roots and a few leaf hashes, checked against the block's certified root."""
     last = ledger.certified_head(entry.log)
     if last is None or entry.seq >= last.header.tree_size:
         return None
     block = _containing_block(ledger, entry.log, entry.seq, last)
     if block.header.validators_hash != last.header.validators_hash:
-        return last, _path_in(ledger, entry, last)  # the log was handed to another set since: prove it under that one
-    h = block.header
-    prev = ledger.store.block(entry.log, h.height - 1) if h.height > 0 else None
-    leaves = [entry_leaf_hash(e) for e in ledger.store.entries(entry.log, h.first_seq, h.entry_count)]
-    try:
-        path = block_inclusion_proof(prev.frontier if prev else (), h.first_seq, leaves, entry.seq)
-        verify_inclusion(entry_leaf_hash(entry), entry.seq, h.tree_size, path, bytes.fromhex(h.root))
-    except (DomainError, ValueError) as exc:
-        raise LedgerIntegrityError(f"the stored {entry.log} log does not prove entry {entry.seq} in its certified "
-                                   f"block {h.height}: {exc}") from exc
-    return block, path
-
-
-def _path_in(ledger: LedgerService, entry: Entry, block: StoredBlock) -> list[bytes]:
-    """RFC 9162 PATH(seq, D[tree_size]) of ``block``, from stored subtree roots and a few leaf hashes, checked
-    against the block's certified root."""
+        block = last
     ranges = inclusion_ranges(entry.seq, block.header.tree_size)
     roots = range_roots(ledger.store, entry.log, ranges)
     path = [roots[r] for r in ranges]
@@ -131,7 +116,7 @@ def _path_in(ledger: LedgerService, entry: Entry, block: StoredBlock) -> list[by
     except ProofError as exc:
         raise LedgerIntegrityError(f"the stored {entry.log} log does not prove entry {entry.seq} in its certified "
                                    f"block {block.header.height}: {exc}") from exc
-    return path
+    return block, path
 
 
 def get_entry(principal: Principal, ledger: LedgerService, log_name: str, seq: int) -> dict[str, Any]:
@@ -329,7 +314,7 @@ def status(ledger: LedgerService) -> dict[str, Any]:
     logs = []
     for log_name in sorted(LOGS):
         head = ledger.store.head(log_name)
-        last = ledger.certified_head(log_name)
+        last = ledger.store.block(log_name, head.height) if head.height >= 0 else None
         logs.append({"log": log_name, "height": head.height, "tree_size": head.tree_size,
                      "queued": ledger.store.last_seq(log_name) + 1 - head.tree_size,
                      "pending_proposal": head.proposal.height if head.proposal else None,

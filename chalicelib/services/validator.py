@@ -23,7 +23,7 @@ from ..domain.ledger import (
     parse_timestamp,
     signing_payload,
 )
-from ..domain.quorum import ValidatorSet, public_key_der, validator_set_hash, verify_certificate
+from ..domain.quorum import ValidatorSet, same_key_members, validator_set_hash, verify_certificate
 from .ledger_ports import LedgerStore, Signer, StoredBlock, Watermarks
 
 
@@ -68,10 +68,9 @@ def _set_to_sign_for(node: ValidatorNode, header: BlockHeader, prev: StoredBlock
     """The validators hash this validator certifies a block under: its own configured set, or the set of the
     previous block (a proposal parked before this validator was deployed with a new set). Any other set fails
     require_same_header, so a validator only ever hands a log over to the set it was itself deployed with."""
-    own = validator_set_hash(node.vset)
     if prev is not None and header.validators_hash == prev.header.validators_hash:
         return prev.header.validators_hash
-    return own
+    return validator_set_hash(node.vset)
 
 
 def _previous(node: ValidatorNode, header: BlockHeader) -> StoredBlock | None:
@@ -98,9 +97,8 @@ def _require_vouched_for(node: ValidatorNode, prev_set: ValidatorSet, counted: l
     anybody's keys; a handover that replaces at most f members always meets this."""
     if validator_set_hash(prev_set) == validator_set_hash(node.vset):
         return
-    own = node.vset.public_keys()
-    prev_keys = prev_set.public_keys()
-    vouching = [vid for vid in counted if vid in own and public_key_der(own[vid]) == public_key_der(prev_keys[vid])]
+    ours = same_key_members(prev_set, node.vset)
+    vouching = [vid for vid in counted if vid in ours]
     if len(vouching) < node.vset.f + 1:
         raise BlockMismatchError("validators", expected=f"at least {node.vset.f + 1} signers from this validator's set",
                                  computed=len(vouching))

@@ -10,7 +10,13 @@ import pytest
 
 from chalicelib.adapters.memory import MemoryLedgerStore, MemoryWatermarks
 from chalicelib.domain.ledger import entry_leaf_hash
-from chalicelib.domain.merkle import consistency_proof, consistency_ranges, root_from_leaf_hashes, verify_consistency
+from chalicelib.domain.merkle import (
+    consistency_proof,
+    consistency_ranges,
+    inclusion_proof,
+    root_from_leaf_hashes,
+    verify_consistency,
+)
 from chalicelib.services import ledger_reads
 from chalicelib.services.ledger import STORED_SUBTREE_LEVEL, LedgerService, LedgerSettings
 from tests.fakes import FakeEnclave, FixedClock
@@ -43,6 +49,14 @@ def test_each_block_stores_the_roots_of_the_large_subtrees_it_completes(ledger: 
     expected = {("parent", level, index): root_from_leaf_hashes(leaves[index << level:(index + 1) << level])
                 for level in range(STORED_SUBTREE_LEVEL, 10) for index in range(700 >> level)}
     assert store.subtrees == expected and len(expected) == 5 + 2 + 1  # 128s, 256s and the 512
+
+
+def test_inclusion_proofs_equal_the_path_over_every_leaf(ledger: LedgerService) -> None:
+    leaves = _leaves(ledger)
+    for seq in (0, 1, 127, 128, 255, 256, 300, 511, 512, 640, 699):
+        item = ledger_reads.LedgerEvidence(ledger).bundle([f"parent:{seq}"])["items"][0]
+        size = item["block"]["tree_size"]
+        assert seq < size and item["inclusion_proof"] == [h.hex() for h in inclusion_proof(seq, leaves[:size])], seq
 
 
 def test_consistency_proofs_equal_the_proof_over_every_leaf(ledger: LedgerService) -> None:

@@ -5,6 +5,7 @@ handover and refuses one the old set did not endorse."""
 
 from __future__ import annotations
 
+import base64
 import json
 import types
 import uuid
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from chalicelib import verify
+from chalicelib.adapters.ledger_tables import certificate_to_dict
 from chalicelib.adapters.memory import LocalSigner, MemoryLedgerStore, MemoryWatermarks, StaticKeys
 from chalicelib.adapters.validators import InProcessValidators
 from chalicelib.audit import AuditError, Auditor
@@ -69,9 +71,7 @@ def record(ledger: LedgerService, n: int = K) -> list[int]:
 def audit(d: Deployment, trusted: ValidatorSet) -> None:
     def stored_blocks(log: str) -> list[types.SimpleNamespace]:
         return [types.SimpleNamespace(height=b.header.height, header=header_bytes(b.header).decode(),
-                                      certificate=canonical_bytes({"header_hash": b.certificate.header_hash, "signatures": [
-                                          {"validator_id": s.validator_id, "signature": s.sig_der_b64}
-                                          for s in b.certificate.signatures]}).decode(),
+                                      certificate=canonical_bytes(certificate_to_dict(b.certificate)).decode(),
                                       validators=canonical_bytes(validator_set_to_dict(b.validator_set)).decode()
                                       if b.validator_set else None)
                 for b in d.store.blocks(log)]
@@ -193,7 +193,6 @@ def test_verify_ledger_refuses_a_handover_the_old_set_did_not_endorse(rotated: t
     header, frontier = next_header(ledger_id=LEDGER_ID, log="parent", prev=prev.header, prev_frontier=prev.frontier,
                                    entries=d.store.entries("parent", head.tree_size, 1), cut_at=prev.header.cut_at,
                                    validators_hash=validator_set_hash(forged_set))
-    import base64
     sigs = tuple(Signature(vid, base64.b64encode(s.sign(signing_payload(header))).decode()) for vid, s in outsiders.items())
     d.store.commit(StoredBlock(header, QuorumCertificate(header_hash(header), sigs), tuple(frontier), forged_set))
     with pytest.raises(AuditError, match=f"parent block {header.height}"):

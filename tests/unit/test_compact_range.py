@@ -31,14 +31,3 @@ def test_a_range_of_the_wrong_shape_is_refused() -> None:
     frontier, size = extend([], 0, leaves(5))
     with pytest.raises(CompactRangeError):
         range_root(frontier[:-1], size)
-
-
-@given(st.integers(0, 70), st.integers(1, 40), st.data())
-def test_a_block_proof_from_the_previous_range_equals_the_full_proof(first_seq: int, k: int, data: st.DataObject) -> None:
-    from chalicelib.domain.chain import block_inclusion_proof
-    from chalicelib.domain.merkle import inclusion_proof
-
-    all_leaves = leaves(first_seq + k)
-    frontier, _ = extend([], 0, all_leaves[:first_seq])
-    index = data.draw(st.integers(first_seq, first_seq + k - 1))
-    assert block_inclusion_proof(frontier, first_seq, all_leaves[first_seq:], index) == inclusion_proof(index, all_leaves)
