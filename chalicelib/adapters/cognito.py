@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -15,7 +17,9 @@ from botocore.exceptions import ClientError
 from ..domain.errors import ConflictError, InvalidInputError, NotFoundError, UnauthenticatedError, UnavailableError
 from ..services.ports import Tokens
 
+log = logging.getLogger(__name__)
 JWKS_TTL_S = 3600
+JWKS_MISS_INTERVAL_S = 60  # at most one refetch per minute for tokens naming an unknown key
 
 _ERRORS = {
     "UsernameExistsException": lambda m: ConflictError("an account with this email already exists", field="email", code="account_exists"),
@@ -38,35 +42,61 @@ def _translate(exc: ClientError) -> Exception:
     return factory(message) if factory else exc
 
 
-class _Jwks:
-    """The pool's public keys, fetched once per hour per container."""
+def fetch_jwks(url: str) -> dict[str, Any]:
+    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - URL from config
+        document = json.load(response)
+    if not isinstance(document, dict):
+        raise ValueError("the JWKS document is not a JSON object")
+    return document
 
-    def __init__(self, url: str) -> None:
-        self.url = url
+
+class Jwks:
+    """The pool's public keys, cached per container.
+
+    Known keys are kept for JWKS_TTL_S. A token naming a key we do not have triggers a refetch (the pool
+    may have rotated), but at most one per JWKS_MISS_INTERVAL_S: misses are cached too, so a stream of
+    tokens with made-up `kid`s costs one fetch per interval, not one per request. The clock and the
+    fetcher are parameters so this is tested without sleeping or a network.
+    """
+
+    def __init__(self, url: str, *, fetch: Callable[[str], dict[str, Any]] = fetch_jwks,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.url, self.fetch, self.clock = url, fetch, clock
         self.keys: dict[str, Any] = {}
-        self.fetched = 0.0
+        self.fetched: float | None = None
         self.lock = threading.Lock()
+
+    def _due(self, kid: str, now: float) -> bool:
+        if self.fetched is None or now - self.fetched > JWKS_TTL_S:
+            return True
+        return kid not in self.keys and now - self.fetched >= JWKS_MISS_INTERVAL_S
 
     def key(self, kid: str) -> Any:
         with self.lock:
-            if kid not in self.keys or time.monotonic() - self.fetched > JWKS_TTL_S:
-                with urllib.request.urlopen(self.url, timeout=5) as response:  # noqa: S310 - URL from config
-                    document = json.load(response)
-                self.keys = {k["kid"]: jwt.PyJWK(k).key for k in document["keys"]}
-                self.fetched = time.monotonic()
-        if kid not in self.keys:
+            now = self.clock()
+            if self._due(kid, now):
+                self.fetched = now  # also when the fetch fails: an outage is not retried on every request
+                try:
+                    document = self.fetch(self.url)
+                    self.keys = {k["kid"]: jwt.PyJWK(k).key for k in document["keys"]}
+                except (OSError, ValueError, KeyError, TypeError, jwt.PyJWKError):
+                    log.warning("could not fetch the JWKS from %s; keeping %d known keys", self.url, len(self.keys), exc_info=True)
+            if not self.keys:
+                raise UnavailableError("the sign-in service's keys cannot be fetched; try again shortly")
+            found = self.keys.get(kid)
+        if found is None:
             raise UnauthenticatedError("token signed by an unknown key", code="invalid_token")
-        return self.keys[kid]
+        return found
 
 
-_JWKS: dict[str, _Jwks] = {}
+_JWKS: dict[str, Jwks] = {}
 
 
 class CognitoIdentityProvider:
     def __init__(self, pool_id: str, client_id: str, issuer: str, jwks_url: str, region: str, auto_confirm: bool) -> None:
         self.pool_id, self.client_id, self.issuer = pool_id, client_id, issuer
         self.client = boto3.client("cognito-idp", region_name=region)
-        self.jwks = _JWKS.setdefault(jwks_url, _Jwks(jwks_url))
+        self.jwks = _JWKS.setdefault(jwks_url, Jwks(jwks_url))
         self.auto_confirm = auto_confirm
 
     def sign_up(self, email: str, password: str) -> str:

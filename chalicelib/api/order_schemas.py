@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from .schemas import ReservationList, ReservationOut, Strict
+from .schemas import Day, ReservationList, ReservationOut, Strict
 
 __all__ = ["ReservationList"]
 
@@ -71,7 +70,7 @@ class MembershipIn(Strict):
     plate: str = Field(min_length=1, max_length=20)
     holder: str = Field(min_length=1, max_length=120)
     plan: Literal["monthly", "quarterly", "annual"]
-    valid_from: date | None = None
+    valid_from: Day | None = None
 
 
 class MembershipOut(BaseModel):
@@ -135,12 +134,12 @@ class TransactionsOut(BaseModel):
 
 
 class DayQuery(Strict):
-    day: date | None = Field(default=None, alias="date", description="local day; default today")
+    day: Day | None = Field(default=None, alias="date", description="local day; default today")
 
 
 class RangeQuery(Strict):
-    since: date | None = Field(default=None, alias="from", description="first local day; default today")
-    until: date | None = Field(default=None, alias="to", description="last local day (inclusive); default the first")
+    since: Day | None = Field(default=None, alias="from", description="first local day; default today")
+    until: Day | None = Field(default=None, alias="to", description="last local day (inclusive); default the first")
 
 
 class PaymentMethodIn(Strict):

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..domain.timeutil import FIRST_DAY, LAST_DAY
+
 Email = Field(pattern=r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$", max_length=254, examples=["pat@example.com"])
 Instant = Field(description="RFC 3339 timestamp with offset", examples=["2026-12-01T09:00:00Z"])
+# A calendar day in the range every instant must lie in (domain/timeutil.py), so no date arithmetic overflows.
+Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
 Money = Field(ge=0, le=10_000_000, description="integer minor units (cents)")
 
 
@@ -97,8 +101,8 @@ class WindowIn(Strict):
     days: list[int] = Field(default=[], max_length=7, description="weekly: 0=Monday .. 6=Sunday")
     start_time: str | None = Field(default=None, pattern=r"^\d\d:\d\d$", description="weekly: local HH:MM")
     end_time: str | None = Field(default=None, pattern=r"^\d\d:\d\d$", description="weekly: local HH:MM, 24:00 allowed")
-    valid_from: date | None = None
-    valid_until: date | None = None
+    valid_from: Day | None = None
+    valid_until: Day | None = None
 
 
 class WindowOut(BaseModel):

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConflictError, InvalidInputError, RuleViolationError
 from .pricing import Tariff
-from .timeutil import format_instant
+from .timeutil import check_day, format_instant
 
 MAX_ONCE_DAYS = 92
 PAST_SLACK = timedelta(minutes=1)
@@ -212,6 +212,9 @@ def make_window(spec: WindowSpec, window_id: str, now: datetime, increment_min: 
         check_once(spec.start, spec.end, now)
         return Window(window_id, "once", tariff, start=spec.start, end=spec.end)
     if spec.kind == "weekly":
+        for name in ("valid_from", "valid_until"):
+            if (day := getattr(spec, name)) is not None:
+                check_day(day, field=name)
         start_minute = parse_clock(spec.start_time or "", field="start_time")
         end_minute = parse_clock(spec.end_time or "", field="end_time")
         check_weekly(spec.days, start_minute, end_minute, spec.valid_until, now)
