@@ -110,7 +110,7 @@ def space_reservations(space_id: str) -> dict[str, Any]:
 
 
 @api.route("GET", "/search", "searchSpaces", "Free spaces near a point or a named place for a whole window", "search",
-     query=s.SearchQuery, response=s.SearchOut)
+     query=s.SearchQuery, response=s.SearchOut, errors=(422,))
 def search_spaces() -> dict[str, Any]:
     q = api.query(s.SearchQuery)
     api.principal()

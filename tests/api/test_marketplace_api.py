@@ -186,3 +186,14 @@ def test_coordinates_dynamodb_cannot_store_are_normalised_not_500(api: ApiClient
     # Found by the schema fuzzer: 1e-200 underflowed DynamoDB's number range and gave a 500.
     r = api.post("/spaces", people["sharer"], {"title": "x", "address": "abc", "lat": 1e-200, "lng": -1e-150})
     assert r.status == 201 and r.body["lat"] == 0.0 and r.body["lng"] == 0.0
+
+
+def test_search_across_the_antimeridian_and_beside_a_pole_is_bounded(api: ApiClient, people: dict[str, User]) -> None:
+    west = api.approved_space(people["sharer"], people["admin"], lat=-17.0, lng=-179.995)
+    window = f"&start={at(40)}&end={at(42)}"
+    found = api.get("/search?lat=-17.0&lng=179.995&radius_m=2000" + window, people["parker"])
+    assert found.status == 200 and west["space_id"] in [h["space_id"] for h in found.body["results"]], found.body
+    for lat, lng in ((90, 0), (-90, 180), (89.99, -180), (-89.99, 180)):
+        r = api.get(f"/search?lat={lat}&lng={lng}&radius_m=10000" + window, people["parker"])
+        assert (r.status, r.body["code"], r.body["field"]) == (422, "search_area_too_large", "radius_m"), r.body
+    assert api.get("/search?lat=89.99&lng=180&radius_m=20" + window, people["parker"]).status == 200
