@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from ..domain.accounts import SHARER, Principal
-from ..domain.availability import Calendar, WindowSpec, make_window, zone
-from ..domain.errors import ForbiddenError, NotFoundError, RuleViolationError
+from ..domain.availability import MAX_WINDOWS, Calendar, Window, WindowSpec, make_window, zone
+from ..domain.errors import ConflictError, ForbiddenError, NotFoundError, RuleViolationError
 from ..domain.geo import Point
 from ..domain.spaces import PENDING, OwnershipDocument, Space, SpaceAttributes
 from .ports import BlobStore, Clock, SpaceRepository, UploadTicket
@@ -133,11 +133,24 @@ def add_window(
     def attempt() -> Space:
         space = own_space(principal, space_id, spaces)
         space.require_offerable()
+        if len(space.calendar.windows) >= MAX_WINDOWS:
+            raise RuleViolationError(f"a space has at most {MAX_WINDOWS} windows; withdraw one first", field="space_id",
+                                     code="too_many_windows")
+        _refuse_clash(space, window)
         changed = replace(space, calendar=space.calendar.with_windows(space.calendar.windows + (window,)), version=space.version + 1)
         spaces.save(changed, space.version)
         return changed
 
     return on_conflict(attempt)
+
+
+def _refuse_clash(space: Space, window: Window) -> None:
+    other = space.calendar.clash(window)
+    if other is not None:
+        raise ConflictError(
+            f"this window ({window.describe()}) overlaps window {other.window_id} ({other.describe()} at {other.tariff.rate_minor}/h); "
+            "a space has one price at a time: edit or withdraw that window, or offer only the time it does not cover",
+            field="start" if window.kind == "once" else "start_time", code="window_overlap")
 
 
 def replace_window(
@@ -150,6 +163,8 @@ def replace_window(
         space = own_space(principal, space_id, spaces)
         if not any(w.window_id == window_id for w in space.calendar.windows):
             raise NotFoundError("no such window on this space", field="window_id")
+        if replacement is not None:
+            _refuse_clash(space, replacement)
         kept = tuple(
             replacement if w.window_id == window_id else w
             for w in space.calendar.windows
