@@ -10,6 +10,12 @@ SELF_SERVICE_ROLES = frozenset({PARKER, SHARER})
 ACTIVE, CLOSED = "active", "closed"
 
 
+def normalise_email(text: str) -> str:
+    """One person, one account: addresses that differ only in case or surrounding space are the same address.
+    Applied before every call to the user pool (sign-up, sign-in, confirmation) and every lookup by email."""
+    return text.strip().lower()
+
+
 @dataclass(frozen=True)
 class User:
     user_id: str

@@ -31,7 +31,7 @@ def sign_up() -> dict[str, Any]:
      request=s.ConfirmRequest, auth=False)
 def confirm() -> dict[str, str]:
     req = api.body(s.ConfirmRequest)
-    bootstrap.deps().idp.confirm(req.email, req.code)
+    accounts.confirm(req.email, req.code, idp=bootstrap.deps().idp)
     return {"status": "confirmed"}
 
 

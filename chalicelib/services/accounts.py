@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..domain.accounts import ACTIVE, CLOSED, SELF_SERVICE_ROLES, Principal, User
+from ..domain.accounts import ACTIVE, CLOSED, SELF_SERVICE_ROLES, Principal, User, normalise_email
 from ..domain.errors import InvalidInputError, NotFoundError, UnauthenticatedError
 from .ports import Clock, IdentityProvider, KeyEraser, Tokens, UserRepository
 from .retry import on_conflict
@@ -20,13 +20,19 @@ def sign_up(
     email: str, password: str, display_name: str, roles: tuple[str, ...], *, idp: IdentityProvider, users: UserRepository, clock: Clock
 ) -> User:
     roles = _check_roles(roles)
+    email = normalise_email(email)
     user_id = idp.sign_up(email, password)
-    user = User(user_id, email.lower(), display_name, roles, ACTIVE, clock.now())
+    user = User(user_id, email, display_name, roles, ACTIVE, clock.now())
     users.add(user)
     return user
 
 
+def confirm(email: str, code: str, *, idp: IdentityProvider) -> None:
+    idp.confirm(normalise_email(email), code)
+
+
 def sign_in(email: str, password: str, *, idp: IdentityProvider, users: UserRepository, clock: Clock) -> Tokens:
+    email = normalise_email(email)
     tokens = idp.sign_in(email, password)
     claims = idp.verify(tokens.id_token)
     user_id = str(claims["sub"])
@@ -34,7 +40,7 @@ def sign_in(email: str, password: str, *, idp: IdentityProvider, users: UserRepo
         user = users.get(user_id)
     except NotFoundError:
         # Sign-up reached the user pool but not our table (a crash in between): finish it now.
-        user = User(user_id, email.lower(), email.split("@")[0], ("parker", "sharer"), ACTIVE, clock.now())
+        user = User(user_id, email, email.split("@")[0], ("parker", "sharer"), ACTIVE, clock.now())
         users.add(user)
     if user.status == CLOSED:
         raise UnauthenticatedError("this account is closed", field="email", code="account_closed")
