@@ -33,6 +33,7 @@ from chalicelib.domain.ledger import header_from_dict, signing_payload
 from chalicelib.domain.photos import Claim, PhotoSet
 from chalicelib.domain.reservations import RESERVED, Reservation
 from chalicelib.domain.spaces import Space
+from chalicelib.domain.staff import StaffMembership
 from chalicelib.services.order_ports import Charge, GateEventRecord, Notification, PaymentMethod, Payout
 from chalicelib.services.ports import LedgerReceipt, StoredObject, Tokens, UploadTicket
 
@@ -151,9 +152,21 @@ class FakeReservationRepository:
 class FakeIdentityProvider:
     signed_out: list[str] = field(default_factory=list)
     groups: dict[str, set[str]] = field(default_factory=dict)
+    accounts: set[str] = field(default_factory=set)  # user ids are the addresses here
+    deleted: list[str] = field(default_factory=list)
 
     def sign_up(self, email: str, password: str) -> str:
+        if email in self.accounts:
+            raise ConflictError("an account with this email already exists", field="email", code="account_exists")
+        self.accounts.add(email)
         return email
+
+    def find_user_id(self, email: str) -> str | None:
+        return email if email in self.accounts else None
+
+    def delete_user(self, user_id: str) -> None:
+        self.accounts.discard(user_id)
+        self.deleted.append(user_id)
 
     def confirm(self, email: str, code: str) -> None:
         return None
@@ -348,6 +361,31 @@ class FakeCarParks:
         if carpark_id not in self.items:
             raise NotFoundError("no such car park", field="carpark_id")
         return self.items[carpark_id]
+
+
+class FakeStaff:
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], StaffMembership] = {}
+
+    def add(self, m: StaffMembership) -> None:
+        if (m.carpark_id, m.user_id) in self.items:
+            raise ConcurrentUpdateError("the membership changed meanwhile", field="user_id")
+        self.items[(m.carpark_id, m.user_id)] = m
+
+    def save(self, m: StaffMembership, expected_version: int) -> None:
+        current = self.items.get((m.carpark_id, m.user_id))
+        if current is None or current.version != expected_version:
+            raise ConcurrentUpdateError("the membership changed meanwhile", field="user_id")
+        self.items[(m.carpark_id, m.user_id)] = m
+
+    def find(self, carpark_id: str, user_id: str) -> StaffMembership | None:
+        return self.items.get((carpark_id, user_id))
+
+    def by_carpark(self, carpark_id: str, limit: int) -> list[StaffMembership]:
+        return sorted((m for (c, _), m in self.items.items() if c == carpark_id), key=lambda m: m.user_id)[:limit]
+
+    def by_user(self, user_id: str, limit: int) -> list[StaffMembership]:
+        return sorted((m for (_, u), m in self.items.items() if u == user_id), key=lambda m: m.carpark_id)[:limit]
 
 
 class FakeDevices:

@@ -151,6 +151,27 @@ class CognitoIdentityProvider:
         except ClientError as exc:
             raise _translate(exc) from exc
 
+    def find_user_id(self, email: str) -> str | None:
+        """The account (its `sub`) whose sign-in address this is, or None; `email` is normalised by the caller."""
+        try:
+            found = self.client.admin_get_user(UserPoolId=self.pool_id, Username=email)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "UserNotFoundException":
+                return None
+            raise _translate(exc) from exc
+        return next((str(a["Value"]) for a in found.get("UserAttributes", []) if a["Name"] == "sub"), None)
+
+    def delete_user(self, user_id: str) -> None:
+        """Remove the sign-in for good (the address can sign up again as a new account); idempotent."""
+        try:
+            self.client.admin_delete_user(UserPoolId=self.pool_id, Username=self._username(user_id))
+        except NotFoundError:
+            return
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "UserNotFoundException":
+                return
+            raise _translate(exc) from exc
+
     def add_to_group(self, user_id: str, group: str) -> None:
         try:
             self.client.admin_add_user_to_group(UserPoolId=self.pool_id, Username=self._username(user_id), GroupName=group)

@@ -36,7 +36,6 @@ class DynamoUserRepository:
             status=user.status,
             created_at=format_instant(user.created_at),
             closed_at=format_instant(user.closed_at) if user.closed_at else None,
-            carpark_id=user.carpark_id,
             version=user.version,
         )
 
@@ -57,7 +56,6 @@ class DynamoUserRepository:
             created_at=parse_instant(item.created_at, field="created_at"),
             version=int(item.version),
             closed_at=parse_instant(item.closed_at, field="closed_at") if item.closed_at else None,
-            carpark_id=item.carpark_id,
         )
 
     def save(self, user: User, expected_version: int) -> None:

@@ -52,7 +52,6 @@ def _build(prefix: str, region: str) -> Models:
         status = UnicodeAttribute()
         created_at = UnicodeAttribute()
         closed_at = UnicodeAttribute(null=True)
-        carpark_id = UnicodeAttribute(null=True)
         version = NumberAttribute()
 
     class SpaceItem(Model):
@@ -151,6 +150,7 @@ class OrderModels:
     notifications: Any
     balances: Any
     payments: Any
+    staff: Any
 
 
 def _ranged(table: str, region: str, hash_key: str, range_key: str, indexes: dict[str, tuple[str, str]], **attrs: Any) -> type[Model]:
@@ -194,7 +194,10 @@ def _build_orders(prefix: str, region: str) -> OrderModels:
                        created_at=_s())
     payments = _ranged("payments", region, "pk", "", {"by_queue": ("queue", "created_at")}, kind=_s(False),
                        data=JSONAttribute(), status=_s(), version=NumberAttribute(default=1))
-    return OrderModels(carparks, devices, memberships, gate_events, notifications, balances, payments)
+    staff = _ranged("carpark-staff", region, "carpark_id", "user_id", {}, role=_s(False), state=_s(False), invited_by=_s(False),
+                    invited_at=_s(False), decided_at=_s(), ended_by=_s(), version=NumberAttribute(),
+                    by_user=_index("by_user", "user_id", "carpark_id")())
+    return OrderModels(carparks, devices, memberships, gate_events, notifications, balances, payments, staff)
 
 
 def order_models() -> OrderModels:

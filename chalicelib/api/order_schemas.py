@@ -39,13 +39,55 @@ class CarParkOut(BaseModel):
 
 
 class StaffIn(Strict):
-    user_id: str = Field(min_length=1, max_length=64)
+    """Name the person by the email of their account or by their user id (exactly one)."""
+
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$", max_length=254)
+    user_id: str | None = Field(default=None, min_length=1, max_length=64)
+    role: Literal["staff", "owner"] = Field(default="staff", description="owner: may also manage staff, devices and space links")
+
+
+class PersonOut(BaseModel):
+    display_name: str
+    email: str
 
 
 class StaffOut(BaseModel):
     carpark_id: str
     user_id: str
-    group: str
+    role: Literal["owner", "staff"]
+    state: Literal["invited", "active", "declined", "removed"]
+    invited_by: str
+    invited_at: str
+    decided_at: str | None = Field(description="when it was accepted, declined or ended")
+    ended_by: str | None = None
+    person: PersonOut | None = Field(default=None, description="name and email, shown to owners once the person accepted")
+
+
+class StaffList(BaseModel):
+    staff: list[StaffOut]
+
+
+class InvitationOut(BaseModel):
+    carpark_id: str
+    carpark_name: str
+    carpark_address: str
+    role: str
+    state: str
+    invited_at: str
+
+
+class InvitationList(BaseModel):
+    invitations: list[InvitationOut]
+
+
+class MyCarParkOut(BaseModel):
+    role: Literal["owner", "staff"]
+    since: str | None
+    carpark: CarParkOut
+
+
+class MyCarParkList(BaseModel):
+    carparks: list[MyCarParkOut]
 
 
 class DeviceIn(Strict):

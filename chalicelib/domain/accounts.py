@@ -1,4 +1,5 @@
-"""People: one account can act as parker and sharer; staff and admin come from user-pool groups."""
+"""People: one account can act as parker and sharer; admins come from a user-pool group. Who works at which car
+park is a membership of its own (domain/staff.py), not a property of the account."""
 
 from __future__ import annotations
 
@@ -26,7 +27,6 @@ class User:
     created_at: datetime
     version: int = 1
     closed_at: datetime | None = None
-    carpark_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,6 @@ class Principal:
     email: str
     groups: frozenset[str]
     roles: frozenset[str]
-    carpark_id: str | None = None
 
     def has(self, role: str) -> bool:
         return role in self.roles or role in self.groups

@@ -142,12 +142,13 @@ class Claim:
     def is_open(self, now: datetime) -> bool:
         return self.status == OPEN and now < self.expires_at
 
-    def role_of(self, user_id: str, carpark_id: str | None, is_staff: bool) -> str | None:
-        """How the caller may see this claim's evidence, if at all."""
+    def role_of(self, user_id: str, *, works_at_carpark: bool) -> str | None:
+        """How the caller may see this claim's evidence, if at all (works_at_carpark: an active owner or staff
+        membership of this claim's car park)."""
         if user_id == self.parker_id:
             return "parker"
         if "sharer" in self.share_with and user_id == self.sharer_id:
             return "sharer"
-        if "carpark" in self.share_with and is_staff and carpark_id is not None and carpark_id == self.carpark_id:
+        if "carpark" in self.share_with and works_at_carpark and self.carpark_id is not None:
             return "carpark"
         return None

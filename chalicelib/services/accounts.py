@@ -62,7 +62,6 @@ def principal_for(claims: dict[str, object], *, users: UserRepository) -> Princi
         email=user.email,
         groups=frozenset(str(g) for g in groups) if isinstance(groups, list) else frozenset(),
         roles=frozenset(user.roles),
-        carpark_id=user.carpark_id,
     )
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
-from ..domain.accounts import STAFF, Principal
+from ..domain.accounts import Principal
 from ..domain.errors import ForbiddenError, NotFoundError, RuleViolationError
 from ..domain.photos import (
     CLAIM_DAYS,
@@ -77,6 +77,7 @@ class EvidenceStores:
     clock: Clock
     random_bytes: Callable[[int], bytes]
     new_id: Callable[[], str]
+    works_at: Callable[[str, str], bool] = lambda carpark_id, user_id: False  # (car park, user): an active membership?
 
 
 def _parked_order(principal: Principal, order_id: str, st: EvidenceStores) -> Reservation:
@@ -210,7 +211,8 @@ def open_claim(principal: Principal, order_id: str, share_with: tuple[str, ...],
 
 def visible_claim(principal: Principal, claim_id: str, st: EvidenceStores) -> tuple[Claim, str]:
     claim = st.claims.get(claim_id)
-    role = claim.role_of(principal.user_id, principal.carpark_id, principal.has(STAFF))
+    at_carpark = claim.carpark_id is not None and st.works_at(claim.carpark_id, principal.user_id)
+    role = claim.role_of(principal.user_id, works_at_carpark=at_carpark)
     if role is None and not principal.is_admin:
         raise NotFoundError("no such claim", field="claim_id")
     return claim, role or "admin"

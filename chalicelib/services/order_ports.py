@@ -11,12 +11,23 @@ from typing import Protocol
 
 from ..domain.carparks import CarPark, Device, Membership
 from ..domain.reservations import Reservation
+from ..domain.staff import StaffMembership
 from .ports import ReservationRepository
 
 
 class CarParkRepository(Protocol):
     def add(self, carpark: CarPark) -> None: ...
     def get(self, carpark_id: str) -> CarPark: ...
+
+
+class StaffRepository(Protocol):
+    """Car-park memberships, one item per (car park, user); every write conditional on absence or version."""
+
+    def add(self, membership: StaffMembership) -> None: ...
+    def save(self, membership: StaffMembership, expected_version: int) -> None: ...
+    def find(self, carpark_id: str, user_id: str) -> StaffMembership | None: ...
+    def by_carpark(self, carpark_id: str, limit: int) -> list[StaffMembership]: ...
+    def by_user(self, user_id: str, limit: int) -> list[StaffMembership]: ...
 
 
 class DeviceRepository(Protocol):

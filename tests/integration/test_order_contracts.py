@@ -53,3 +53,28 @@ def test_gate_event_is_claimed_once_and_released_only_while_in_progress(kind: st
     stored = log.claim(record)
     assert stored is not None and stored.state == "done" and stored.response == {"decision": "open"}
     assert [e.plate for e in log.by_carpark(cp, T - timedelta(hours=1), T + timedelta(hours=1))] == ["AB1"]
+
+
+def test_staff_memberships_are_one_per_car_park_and_person_and_change_only_by_version(kind: str) -> None:
+    from dataclasses import replace
+
+    from chalicelib.adapters.staff import DynamoStaffRepository
+    from chalicelib.domain.errors import ConcurrentUpdateError
+    from chalicelib.domain.staff import founding_membership, invitation
+    from tests.fakes import FakeStaff
+
+    repo = FakeStaff() if kind == "fake" else DynamoStaffRepository(order_models())
+    a, b, person = uuid.uuid4().hex, uuid.uuid4().hex, uuid.uuid4().hex
+    repo.add(founding_membership(a, "owner-a", T))
+    first = invitation(a, person, "staff", "owner-a", T)
+    repo.add(first)
+    with pytest.raises(ConcurrentUpdateError):
+        repo.add(invitation(a, person, "owner", "owner-a", T))
+    repo.add(invitation(b, person, "staff", "owner-b", T))
+    accepted = first.accepted(T + timedelta(minutes=1))
+    repo.save(accepted, first.version)
+    with pytest.raises(ConcurrentUpdateError):
+        repo.save(replace(first.declined(T), version=2), first.version)
+    assert repo.find(a, person) == accepted and repo.find(a, "nobody") is None
+    assert [m.carpark_id for m in repo.by_user(person, 10)] == sorted([a, b])
+    assert sorted(m.user_id for m in repo.by_carpark(a, 10)) == sorted(["owner-a", person])
