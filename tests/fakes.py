@@ -98,6 +98,10 @@ class FakeSpaceRepository:
     def pending(self, limit: int) -> list[Space]:
         return sorted((s for s in self.items.values() if s.status == "pending"), key=lambda s: s.created_at)[:limit]
 
+    def linked_to(self, carpark_id: str, link_state: str, limit: int) -> list[Space]:
+        found = (s for s in self.items.values() if s.carpark_id == carpark_id and s.link_state == link_state)
+        return sorted(found, key=lambda s: s.created_at)[:limit]
+
     def in_cells(self, cells: list[str]) -> tuple[list[Space], int]:
         found = [
             s for s in self.items.values()

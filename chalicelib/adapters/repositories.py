@@ -88,6 +88,12 @@ class DynamoSpaceRepository:
     def pending(self, limit: int) -> list[Space]:
         return [codec.space_from_item(i) for i in self.model.by_review.query("pending", limit=limit)]
 
+    def linked_to(self, carpark_id: str, link_state: str, limit: int) -> list[Space]:
+        """Spaces naming this car park whose link is in this state, oldest request first."""
+        found = self.model.by_carpark_link.query(carpark_id, range_key_condition=self.model.link_sort.startswith(f"{link_state}#"),
+                                                 limit=limit)
+        return [codec.space_from_item(i) for i in found]
+
     def in_cells(self, cells: list[str]) -> tuple[list[Space], int]:
         """Approved spaces in the given geohash cells, and how many items DynamoDB read for them."""
         found: list[Space] = []

@@ -77,7 +77,12 @@ def _build(prefix: str, region: str) -> Models:
         bookings = JSONAttribute()
         document = JSONAttribute(null=True)
         version = NumberAttribute()
+        link_state = UnicodeAttribute(null=True)
+        link_decided_at = UnicodeAttribute(null=True)
+        link_decided_by = UnicodeAttribute(null=True)
+        link_sort = UnicodeAttribute(null=True)  # "<link state>#<created_at>" while the space names a car park
         by_owner = _index("by_owner", "owner_id", "created_at")()
+        by_carpark_link = _index("by_carpark_link", "carpark_id", "link_sort")()
         by_cell = _index("by_cell", "gh5", "geohash")()
         by_review = _index("by_review", "review_status", "created_at")()
 

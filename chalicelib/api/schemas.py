@@ -126,6 +126,15 @@ class DocumentOut(BaseModel):
     size: int
 
 
+class CarParkLinkOut(BaseModel):
+    carpark_id: str
+    state: Literal["pending", "accepted", "refused"] = Field(
+        description="accepted: the car park's gate admits this space's parkers and its stays count at the car park; "
+                    "pending: waiting for one of the car park's owners (the space cannot be booked meanwhile)")
+    decided_at: str | None
+    decided_by: str | None = Field(description="the car-park owner who decided (the space's own owner when it owns the car park)")
+
+
 class SpaceOut(BaseModel):
     space_id: str
     owner_id: str
@@ -135,7 +144,8 @@ class SpaceOut(BaseModel):
     lng: float
     status: str
     reject_reason: str | None
-    carpark_id: str | None
+    carpark_id: str | None = Field(description="the car park this space names (others see it only once the link is accepted)")
+    carpark_link: CarParkLinkOut | None = None
     lot: str | None
     timezone: str
     currency: str
@@ -160,6 +170,10 @@ class UploadTicketOut(BaseModel):
     method: str
     headers: dict[str, str]
     expires_in: int
+
+
+class SpaceLinkQuery(Strict):
+    state: Literal["pending", "accepted", "refused"] = "pending"
 
 
 class ReviewRequest(Strict):

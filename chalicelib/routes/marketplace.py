@@ -15,22 +15,25 @@ from ..domain import errors as e
 from ..domain.geo import Point
 from ..domain.spaces import SpaceAttributes, SpaceFilter
 from ..domain.timeutil import parse_instant
-from ..services import orders, reservations, search, spaces
+from ..services import carparks, orders, reservations, search, spaces
 
 bp = Blueprint(__name__)
 api = Api(bp)
 
 
 
-@api.route("POST", "/spaces", "createSpace", "Register a space (pending until reviewed)", "spaces", request=s.SpaceIn,
-     response=s.SpaceOut, status=201)
+@api.route("POST", "/spaces", "createSpace",
+           "Register a space (pending until reviewed); naming a car park you do not own asks its owners to accept it", "spaces",
+           request=s.SpaceIn, response=s.SpaceOut, status=201, errors=(404, 422))
 def create_space() -> dict[str, Any]:
     req = api.body(s.SpaceIn)
     d = bootstrap.deps()
+    who = api.principal()
     space = spaces.register_space(
-        api.principal(), title=req.title, address=req.address, location=Point(req.lat, req.lng),
+        who, title=req.title, address=req.address, location=Point(req.lat, req.lng),
         attributes=SpaceAttributes(**req.attributes.model_dump()), timezone=req.timezone, currency=config.currency(),
-        carpark_id=req.carpark_id, lot=req.lot, spaces=d.spaces, clock=d.clock, new_id=d.new_id)
+        carpark_id=req.carpark_id, lot=req.lot, spaces=d.spaces, clock=d.clock, new_id=d.new_id,
+        link_for=carparks.link_for(who, bootstrap.orders()))
     return space_out(space, owner_view=True)
 
 

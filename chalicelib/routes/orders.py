@@ -8,8 +8,9 @@ from chalice import Blueprint, Response
 
 from .. import bootstrap, config
 from ..api import order_schemas as s
+from ..api import schemas as ms
 from ..api.http import Api, json_response
-from ..api.present import reservation_out
+from ..api.present import reservation_out, space_out
 from ..domain.accounts import User
 from ..domain.availability import parse_clock
 from ..domain.carparks import CarPark, Device, Membership, OpeningRule
@@ -133,6 +134,31 @@ def my_carparks() -> dict[str, Any]:
            "staff", response=s.StaffOut, errors=(409, 422))
 def leave_carpark(carpark_id: str) -> dict[str, Any]:
     return staff_out(carparks.leave(api.principal(), carpark_id, o=bootstrap.orders()))
+
+
+@api.route("GET", "/carparks/{carpark_id}/space-links", "listSpaceLinks",
+           "Spaces that name this car park, by link state; pending ones wait for an owner's decision (owners)", "carparks",
+           query=ms.SpaceLinkQuery, response=ms.SpaceList)
+def list_space_links(carpark_id: str) -> dict[str, Any]:
+    q = api.query(ms.SpaceLinkQuery)
+    found = carparks.space_links(api.principal(), carpark_id, q.state, o=bootstrap.orders())
+    return {"spaces": [space_out(sp, owner_view=False, link_view=True) for sp in found]}
+
+
+@api.route("POST", "/carparks/{carpark_id}/space-links/{space_id}/accept", "acceptSpaceLink",
+           "Accept a space into the car park: its bookings are admitted by the gate and counted here (owners)", "carparks",
+           response=ms.SpaceOut, errors=(409,))
+def accept_space_link(carpark_id: str, space_id: str) -> dict[str, Any]:
+    space = carparks.decide_link(api.principal(), carpark_id, space_id, True, o=bootstrap.orders())
+    return space_out(space, owner_view=False, link_view=True)
+
+
+@api.route("POST", "/carparks/{carpark_id}/space-links/{space_id}/refuse", "refuseSpaceLink",
+           "Refuse a space's request to join the car park, or end an accepted link (owners)", "carparks", response=ms.SpaceOut,
+           errors=(409,))
+def refuse_space_link(carpark_id: str, space_id: str) -> dict[str, Any]:
+    space = carparks.decide_link(api.principal(), carpark_id, space_id, False, o=bootstrap.orders())
+    return space_out(space, owner_view=False, link_view=True)
 
 
 @api.route("POST", "/carparks/{carpark_id}/devices", "registerGateDevice", "Register a gate device; its secret is shown once",

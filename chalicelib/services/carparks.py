@@ -15,6 +15,7 @@ from ..domain.carparks import ACTIVE, CarPark, Device, Membership, OpeningRule, 
 from ..domain.errors import ForbiddenError, InvalidInputError, NotFoundError
 from ..domain.plates import normalise_plate
 from ..domain.reservations import Reservation
+from ..domain.spaces import LINK_ACCEPTED, LINK_PENDING, LINK_STATES, Space
 from ..domain.staff import INVITED, OWNER, STAFF, StaffMembership, founding_membership, invitation
 from .order_ports import GateEventRecord, Notification
 from .orders import Orders
@@ -23,6 +24,7 @@ from .retry import on_conflict
 
 SECRET_BYTES = 32
 MAX_REPORT_DAYS = 92
+MAX_LINKS = 200  # space links listed per request
 MAX_STAFF = 200  # memberships listed per car park or per person: bounds the reads of one request
 
 
@@ -79,6 +81,51 @@ def works_at(o: Orders, carpark_id: str, user_id: str) -> bool:
     """Whether the user holds an active membership (owner or staff) of the car park."""
     membership = o.staff.find(carpark_id, user_id)
     return membership is not None and membership.is_active
+
+
+# ---------------------------------------------------------------- spaces in the car park: links with consent
+
+
+def link_for(principal: Principal, o: Orders) -> Callable[[str, str | None], str]:
+    """What registering a space that names a car park checks: the car park and its lot exist; the link is accepted
+    at once if the caller is one of its owners, and otherwise waits for them (a space never joins someone else's
+    car park, nor takes its gate or its payouts, on its own say-so)."""
+
+    def decide(carpark_id: str, lot: str | None) -> str:
+        carpark = o.carparks.get(carpark_id)
+        carpark.check_lot(lot)
+        return LINK_ACCEPTED if role_at(principal, carpark, o) == OWNER else LINK_PENDING
+
+    return decide
+
+
+def space_links(principal: Principal, carpark_id: str, state: str, *, o: Orders) -> list[Space]:
+    """Spaces that name this car park, by the state of their link (owners only); pending ones are the requests."""
+    if state not in LINK_STATES:
+        raise InvalidInputError(f"state must be one of {LINK_STATES}", field="state")
+    return o.spaces.linked_to(managed(principal, carpark_id, o).carpark_id, state, MAX_LINKS)
+
+
+def decide_link(principal: Principal, carpark_id: str, space_id: str, accept: bool, *, o: Orders) -> Space:
+    """An owner accepts a space into the car park (its bookings then carry the car park: the gate admits them and the
+    stays count in its books; payouts go to the space's owner as for any space) or refuses it (or ends an accepted
+    link; bookings made while it was accepted keep their car park)."""
+    carpark = managed(principal, carpark_id, o)
+    now = o.clock.now()
+
+    def attempt() -> Space:
+        space = o.spaces.get(space_id)
+        if space.carpark_id != carpark.carpark_id:
+            raise NotFoundError("no such space names this car park", field="space_id")
+        decided = space.link_decided(accept, principal.user_id, now)
+        o.spaces.save(decided, space.version)
+        return decided
+
+    decided = on_conflict(attempt)
+    verdict = "accepted into" if accept else "not accepted into"
+    o.notifications.add(Notification(decided.owner_id, f"link:{space_id}:{decided.version}", f"space_link_{decided.link_state}",
+                                     "Car park link", f"{decided.title} was {verdict} {carpark.name}", now, None))
+    return decided
 
 
 # ---------------------------------------------------------------- staff: invitations with consent

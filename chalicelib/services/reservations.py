@@ -78,7 +78,7 @@ def reserve(
 
     def attempt() -> tuple[Reservation, bool]:
         space = spaces.get(space_id)
-        space.require_offerable()
+        space.require_bookable()
         if space.owner_id == principal.user_id:
             raise RuleViolationError("you cannot reserve your own space", field="space_id")
         wanted = Interval(start, end)
@@ -88,7 +88,7 @@ def reserve(
             reservation_id=reservation_id, space_id=space.space_id, parker_id=principal.user_id, sharer_id=space.owner_id,
             plate=plate, start=start, end=end, price_minor=price_for_minutes(minutes_between(start, end), window.tariff),
             currency=space.currency, state=RESERVED, version=1, created_at=now, window_id=window.window_id,
-            carpark_id=space.carpark_id, lot=space.lot, request_hash=fingerprint,
+            carpark_id=space.gate_carpark, lot=space.lot, request_hash=fingerprint,
         )
         reservations.book(reservation, replace(space, calendar=calendar, version=space.version + 1), space.version)
         return reservation, True

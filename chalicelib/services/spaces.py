@@ -9,7 +9,7 @@ from ..domain.accounts import SHARER, Principal
 from ..domain.availability import MAX_WINDOWS, Calendar, Window, WindowSpec, make_window, zone
 from ..domain.errors import ConflictError, ForbiddenError, NotFoundError, RuleViolationError
 from ..domain.geo import Point
-from ..domain.spaces import PENDING, OwnershipDocument, Space, SpaceAttributes
+from ..domain.spaces import LINK_ACCEPTED, PENDING, OwnershipDocument, Space, SpaceAttributes
 from .ports import BlobStore, Clock, SpaceRepository, UploadTicket
 from .retry import on_conflict
 
@@ -31,10 +31,19 @@ def register_space(
     spaces: SpaceRepository,
     clock: Clock,
     new_id: Callable[[], str],
+    link_for: Callable[[str, str | None], str] | None = None,
 ) -> Space:
+    """`link_for(carpark_id, lot)` checks the named car park and lot and tells the link's first state: accepted when
+    the caller owns the car park, pending (its owners decide) otherwise."""
     if not principal.has(SHARER):
         raise ForbiddenError("only sharers can register spaces; add the sharer role to your profile", field="roles")
     zone(timezone)
+    link_state = None
+    if carpark_id is not None:
+        if link_for is None:
+            raise RuleViolationError("spaces cannot name a car park here", field="carpark_id")
+        link_state = link_for(carpark_id, lot)
+    now = clock.now()
     space = Space(
         space_id=new_id(),
         owner_id=principal.user_id,
@@ -45,10 +54,13 @@ def register_space(
         status=PENDING,
         calendar=Calendar(timezone),
         version=1,
-        created_at=clock.now(),
+        created_at=now,
         currency=currency,
         carpark_id=carpark_id,
         lot=lot,
+        link_state=link_state,
+        link_decided_at=now if link_state == LINK_ACCEPTED else None,
+        link_decided_by=principal.user_id if link_state == LINK_ACCEPTED else None,
     )
     spaces.add(space)
     return space

@@ -56,7 +56,7 @@ def make_orders(rate: int = 200, ledger: FakeLedger | None = None) -> Orders:
     r = fake_reservation(price_minor=2 * rate)
     spaces.add(Space("s1", "sharer", "Lot A1", "Dam 2", Point(52.37, 4.89), SpaceAttributes(), APPROVED,
                      Calendar("Europe/Amsterdam", (window,), (Booking("r1", Interval(r.start, r.end)),)), 1, START, "EUR",
-                     carpark_id="cp1", lot="A1"))
+                     carpark_id="cp1", lot="A1", link_state="accepted"))
     reservations = FakeReservations(spaces)
     reservations.items["r1"] = r
     o = Orders(reservations, spaces, FakeCarParks(), FakeDevices(), FakeMemberships(), FakeGateEvents(), FakeSecretBox(),
