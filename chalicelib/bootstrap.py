@@ -23,7 +23,7 @@ from .adapters.enclave_tables import (
     DynamoUserKeyStore,
     enclave_models,
 )
-from .adapters.evidence_store import DynamoClaimRepository, DynamoPhotoSetRepository, evidence_models
+from .adapters.evidence_store import DynamoClaimRepository, DynamoExportLog, DynamoPhotoSetRepository, evidence_models
 from .adapters.gazetteer import GazetteerGeocoder
 from .adapters.idempotency import DynamoIdempotencyStore
 from .adapters.ledger_tables import DynamoLedgerStore, DynamoWatermarks, ledger_models
@@ -282,5 +282,5 @@ def evidence_stores() -> EvidenceStores:
     return EvidenceStores(
         reservations=d.reservations, spaces=d.spaces, photo_sets=DynamoPhotoSetRepository(em), claims=DynamoClaimRepository(em),
         blobs=d.blobs, enclave=d.enclave, ledger=d.ledger, evidence=LedgerEvidence(d.ledger), inspect=images.inspect,
-        clock=d.clock, random_bytes=os.urandom, new_id=d.new_id, works_at=functools.partial(carparks.works_at, orders()),
+        clock=d.clock, random_bytes=os.urandom, new_id=d.new_id, exports=DynamoExportLog(em), works_at=functools.partial(carparks.works_at, orders()),
     )

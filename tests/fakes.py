@@ -30,7 +30,7 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.gate import gate_key
 from chalicelib.domain.identity import APPROVED, OPEN, IdentityCase
 from chalicelib.domain.ledger import header_from_dict, signing_payload
-from chalicelib.domain.photos import Claim, PhotoSet
+from chalicelib.domain.photos import Claim, EvidenceExport, PhotoSet
 from chalicelib.domain.reservations import RESERVED, Reservation
 from chalicelib.domain.spaces import Space
 from chalicelib.domain.staff import StaffMembership
@@ -676,3 +676,22 @@ class FakeEvidenceSource:
         for item in items:
             item.pop("attachments", None)
         return {"format": "carparker.evidence/v1", "ledger_id": bf.LEDGER_ID, "validator_set": bf.validator_set(), "items": items}
+
+
+@dataclass
+class FakeExportLog:
+    items: dict[str, EvidenceExport] = field(default_factory=dict)
+
+    def add(self, e: EvidenceExport) -> None:
+        if e.export_id in self.items:
+            raise ConflictError("export exists", field="export_id")
+        self.items[e.export_id] = e
+
+    def due(self, now: datetime, limit: int) -> list[EvidenceExport]:
+        return sorted((e for e in self.items.values() if e.expires_at <= now), key=lambda e: e.expires_at)[:limit]
+
+    def of_user(self, user_id: str, limit: int) -> list[EvidenceExport]:
+        return [e for e in self.items.values() if user_id in (e.parker_id, e.viewer_id)][:limit]
+
+    def remove(self, export_id: str) -> None:
+        self.items.pop(export_id, None)

@@ -152,3 +152,20 @@ class Claim:
         if "carpark" in self.share_with and works_at_carpark and self.carpark_id is not None:
             return "carpark"
         return None
+
+
+@dataclass(frozen=True)
+class EvidenceExport:
+    """An evidence zip in the bucket: it holds decrypted photos and their salts, so it lives only for its download
+    window (a scheduled sweep deletes it) and goes at once when the parker or the viewer closes their account."""
+
+    export_id: str
+    object_key: str
+    parker_id: str  # whose photos it holds
+    viewer_id: str  # who asked for it (the parker, or a party of a claim)
+    order_id: str
+    created_at: datetime
+    expires_at: datetime
+
+    def is_due(self, now: datetime) -> bool:
+        return self.expires_at <= now

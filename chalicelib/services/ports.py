@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from ..domain.photos import ImageFacts
+    from ..domain.photos import EvidenceExport, ImageFacts
 
 from ..domain.accounts import User
 from ..domain.geo import Point
@@ -204,6 +204,18 @@ class EvidenceSource(Protocol):
     """Evidence bundles (carparker.evidence/v1, docs/ledger-format.md) for certified ledger entries."""
 
     def bundle(self, entry_ids: list[str]) -> dict[str, object]: ...
+
+
+class ExportLog(Protocol):
+    """Every evidence zip written to the bucket, with its expiry, until it is deleted."""
+
+    def add(self, export: EvidenceExport) -> None: ...
+    def due(self, now: datetime, limit: int) -> list[EvidenceExport]: ...
+    def of_user(self, user_id: str, limit: int) -> list[EvidenceExport]:
+        """Exports holding this user's photos or asked for by them."""
+        ...
+
+    def remove(self, export_id: str) -> None: ...
 
 
 class ImageInspector(Protocol):

@@ -125,3 +125,53 @@ def test_claim_shares_evidence_with_the_sharer_only_while_open(api: ApiClient, p
     assert api.post(f"/claims/{cid}/close", sharer).status == 403
     assert api.post(f"/claims/{cid}/close", parker).status == 200
     assert api.post(f"/claims/{cid}/evidence", sharer).status == 403
+
+
+def _export_key(url: str) -> str:
+    from urllib.parse import urlparse
+
+    return "exports/" + urlparse(url).path.split("/exports/", 1)[1]
+
+
+def _in_bucket(key: str) -> bool:
+    import boto3
+    from botocore.exceptions import ClientError
+
+    from chalicelib import config
+
+    try:
+        boto3.client("s3").head_object(Bucket=config.blob_bucket(), Key=key)
+    except ClientError:
+        return False
+    return True
+
+
+def test_the_scheduled_sweep_deletes_evidence_zips_after_their_window(api: ApiClient, parked: dict[str, Any]) -> None:
+    from dataclasses import replace
+
+    from chalice.test import Client
+
+    import app as app_module
+    from chalicelib import bootstrap
+    from tests.fakes import FakeClock
+
+    parker, order = parked["parker"], parked["order"]
+    assert take_set(api, parker, order, "arrival").status == 200
+    export = api.post(f"/orders/{order}/evidence", parker)
+    key = _export_key(export.body["url"])
+    assert _in_bucket(key) and requests.get(export.body["url"], timeout=10).status_code == 200
+
+    def sweep() -> Any:
+        with Client(app_module.app, stage_name="local") as client:
+            return client.lambda_.invoke("expire_evidence_exports", client.events.generate_cw_event(
+                source="aws.events", detail_type="Scheduled Event", detail={}, resources=[])).payload
+
+    sweep()
+    assert _in_bucket(key)  # still inside its download window
+    later = FakeClock(datetime.now(UTC) + timedelta(seconds=export.body["expires_in"] + 1))
+    bootstrap.override(replace(bootstrap.build(), clock=later))
+    try:
+        assert len(sweep()["deleted"]) >= 1
+        assert not _in_bucket(key)
+    finally:
+        bootstrap.override(None)
