@@ -344,7 +344,7 @@ class FakeReservations(FakeReservationRepository):
         return self._newest_first(lambda r: r.carpark_id == carpark_id)[:limit]
 
     def paid_at_carpark(self, carpark_id: str, since: datetime, until: datetime) -> list[Reservation]:
-        return [r for r in self.items.values() if r.carpark_id == carpark_id and r.paid_at and since <= r.paid_at <= until]
+        return [r for r in self.items.values() if r.carpark_id == carpark_id and r.paid_at and since <= r.paid_at < until]
 
     def expired(self, before: datetime, limit: int) -> list[Reservation]:
         return [r for r in self.items.values() if r.state == RESERVED and r.end <= before][:limit]
@@ -459,8 +459,17 @@ class FakeGateEvents:
             del self.items[event_key]
 
     def by_carpark(self, carpark_id: str, since: datetime, until: datetime) -> list[GateEventRecord]:
-        found = [e for e in self.items.values() if e.carpark_id == carpark_id and since <= e.occurred_at <= until]
+        found = [e for e in self.items.values() if e.carpark_id == carpark_id and since <= e.occurred_at < until]
         return sorted(found, key=lambda e: e.occurred_at, reverse=True)
+
+    def by_plate(self, carpark_id: str, plate: str, limit: int) -> list[GateEventRecord]:
+        key = gate_key(carpark_id, plate)
+        found = [e for e in self.items.values() if e.plate and e.plate != "[erased]" and gate_key(e.carpark_id, e.plate) == key]
+        return sorted(found, key=lambda e: e.occurred_at)[:limit]
+
+    def erase(self, record: GateEventRecord) -> None:
+        reply = {**record.response, "plate": "[erased]"} if record.response is not None else None
+        self.items[record.event_key] = replace(record, plate="[erased]", response=reply)
 
 
 class FakeNotifications:
@@ -473,6 +482,14 @@ class FakeNotifications:
     def feed(self, feed_id: str, limit: int) -> list[Notification]:
         mine = sorted(((k, n) for k, n in self.items.items() if k[0] == feed_id), key=lambda kn: kn[0][1], reverse=True)
         return [n for _, n in mine][:limit]
+
+    def about(self, reservation_id: str, limit: int) -> list[Notification]:
+        return sorted((n for n in self.items.values() if n.reservation_id == reservation_id), key=lambda n: n.feed_id)[:limit]
+
+    def rewrite(self, n: Notification) -> None:
+        key = (n.feed_id, f"{n.created_at.isoformat()}#{n.notification_id}")
+        assert key in self.items
+        self.items[key] = n
 
 
 class FakeBalances:
@@ -626,6 +643,9 @@ class FakePhotoSetRepository:
 
     def for_order(self, order_id: str) -> list[PhotoSet]:
         return [s for (o, _), s in self.items.items() if o == order_id]
+
+    def forget(self, order_id: str, phase: str) -> None:
+        self.items.pop((order_id, phase), None)
 
 
 @dataclass

@@ -102,6 +102,10 @@ class DynamoPhotoSetRepository:
     def for_order(self, order_id: str) -> list[PhotoSet]:
         return [_photo_set(i) for i in self.model.query(order_id, consistent_read=True)]
 
+    def forget(self, order_id: str, phase: str) -> None:
+        """Delete a set's record (its digests identify the photos); the ledger keeps only salted commitments."""
+        self.model(order_id, phase).delete()
+
 
 def claim_to_json(c: Claim) -> str:
     return json.dumps({**c.__dict__, "opened_at": format_instant(c.opened_at), "expires_at": format_instant(c.expires_at),

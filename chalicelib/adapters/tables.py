@@ -188,10 +188,12 @@ def _build_orders(prefix: str, region: str) -> OrderModels:
                           {"by_carpark": ("carpark_id", "valid_until"), "by_gate_key": ("gate_key", "valid_until")},
                           sealed=BinaryAttribute(null=True, legacy_encoding=False),  # plate and holder
                           plan=_s(False), valid_from=_s(False), created_at=_s(False))
-    gate_events = _ranged("gate-events", region, "event_key", "", {"by_carpark": ("carpark_id", "occurred_at")},
+    gate_events = _ranged("gate-events", region, "event_key", "", {"by_carpark": ("carpark_id", "occurred_at"),
+                                                                   "by_gate_key": ("gate_key", "occurred_at")},
                           device_id=_s(False), request_hash=_s(False), state=_s(False), direction=_s(),
                           sealed=BinaryAttribute(null=True, legacy_encoding=False))  # plate and response
-    notifications = _ranged("notifications", region, "feed_id", "sort_key", {}, kind=_s(False), title=_s(False),
+    notifications = _ranged("notifications", region, "feed_id", "sort_key", {"by_reservation": ("reservation_id", "feed_id")},
+                            kind=_s(False), title=_s(False),
                             sealed=BinaryAttribute(null=True, legacy_encoding=False),  # the body
                             reservation_id=_s(), created_at=_s(False))
     balances = _ranged("balances", region, "pk", "", {}, balance_minor=NumberAttribute(null=True), currency=_s(),

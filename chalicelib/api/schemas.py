@@ -66,6 +66,8 @@ class ClosedOut(BaseModel):
     status: str
     closed_at: str | None
     data_erased: bool
+    cancelled_reservations: list[str] = Field(default=[], description="bookings the closure cancelled (yours, and those on your spaces)")
+    email_reusable: bool = Field(default=True, description="the address may sign up again at once, as a new account")
 
 
 class ProfilePatch(Strict):

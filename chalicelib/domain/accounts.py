@@ -3,12 +3,13 @@ park is a membership of its own (domain/staff.py), not a property of the account
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 PARKER, SHARER, STAFF, ADMIN = "parker", "sharer", "staff", "admin"
 SELF_SERVICE_ROLES = frozenset({PARKER, SHARER})
 ACTIVE, CLOSED = "active", "closed"
+ERASED = "[erased]"  # what a closed account's personal fields read as, everywhere
 
 
 def normalise_email(text: str) -> str:
@@ -27,6 +28,10 @@ class User:
     created_at: datetime
     version: int = 1
     closed_at: datetime | None = None
+
+    def closed(self, now: datetime) -> User:
+        """Closed for good: the name and the address go too (the address may sign up again as a new account)."""
+        return replace(self, status=CLOSED, closed_at=now, email=ERASED, display_name=ERASED, version=self.version + 1)
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from .accounts import ERASED
 from .errors import InvalidInputError, RuleViolationError
 
 ARRIVAL, DEPARTURE = "arrival", "departure"
@@ -141,6 +142,11 @@ class Claim:
 
     def is_open(self, now: datetime) -> bool:
         return self.status == OPEN and now < self.expires_at
+
+    def parker_closed(self, now: datetime) -> Claim:
+        """The parker closed their account: the evidence cannot be opened any more (it was sealed to them), so the claim
+        closes; its free-text description (their words) is erased; who saw the evidence, and when, stays."""
+        return replace(self, status=CLOSED, closed_at=self.closed_at or now, description=ERASED, version=self.version + 1)
 
     def role_of(self, user_id: str, *, works_at_carpark: bool) -> str | None:
         """How the caller may see this claim's evidence, if at all (works_at_carpark: an active owner or staff

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from .accounts import ERASED
 from .availability import Calendar
 from .errors import InvalidTransitionError, RuleViolationError
 from .geo import Point
 
-PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
+PENDING, APPROVED, REJECTED, WITHDRAWN = "pending", "approved", "rejected", "withdrawn"
 # A space names a car park only with that car park's consent: the link is accepted at once when the space's owner
 # owns the car park, otherwise it waits for one of the car park's owners to accept or refuse it.
 LINK_PENDING, LINK_ACCEPTED, LINK_REFUSED = "pending", "accepted", "refused"
@@ -87,6 +88,13 @@ class Space:
             raise InvalidTransitionError(f"this space's car park link is {self.link_state or 'absent'}", field="space_id")
         return replace(self, link_state=LINK_ACCEPTED if accept else LINK_REFUSED, link_decided_at=now, link_decided_by=by,
                        version=self.version + 1)
+
+    def withdrawn(self) -> Space:
+        """Its owner closed their account: never offered again; the title and address go, the location is kept only to
+        about a kilometre (where past paid stays happened), and no ownership document is referenced any more."""
+        coarse = Point(round(self.location.lat, 2), round(self.location.lng, 2))
+        return replace(self, status=WITHDRAWN, title=ERASED, address=ERASED, location=coarse, document=None,
+                       calendar=Calendar(self.calendar.timezone, (), self.calendar.bookings), version=self.version + 1)
 
     def require_bookable(self) -> None:
         self.require_offerable()

@@ -63,6 +63,10 @@ class StaffMembership:
             raise InvalidTransitionError(f"this membership is already {self.state}", field="user_id")
         return self._decided(REMOVED, now, by)
 
+    def account_closed(self, now: datetime) -> StaffMembership:
+        """The member closed their account: the membership ends, whatever their role."""
+        return self._decided(REMOVED, now, self.user_id)
+
     def reinvited(self, role: str, by: str, now: datetime) -> StaffMembership:
         """A declined or ended membership may be offered again; a live one may not be replaced behind its holder's back."""
         if self.state == ACTIVE:

@@ -6,8 +6,7 @@ from dataclasses import replace
 
 from ..domain.accounts import ACTIVE, CLOSED, SELF_SERVICE_ROLES, Principal, User, normalise_email
 from ..domain.errors import InvalidInputError, NotFoundError, UnauthenticatedError
-from .ports import Clock, IdentityProvider, KeyEraser, Tokens, UserRepository
-from .retry import on_conflict
+from .ports import Clock, IdentityProvider, Tokens, UserRepository
 
 
 def _check_roles(roles: tuple[str, ...]) -> tuple[str, ...]:
@@ -77,21 +76,3 @@ def update_profile(
     )
     users.save(changed, user.version)
     return changed
-
-
-def close_account(principal: Principal, *, users: UserRepository, keys: KeyEraser, idp: IdentityProvider, clock: Clock) -> User:
-    """Close for good: destroy the user's key first (crypto-shredding), then end every session, then mark
-    the account closed. Each step is idempotent, so a failure part-way leaves an account that can retry;
-    marking it closed first could strand a key that no one may erase any more."""
-    keys.erase_user(principal.user_id)
-    idp.sign_out_everywhere(principal.user_id)
-
-    def attempt() -> User:
-        user = users.get(principal.user_id)
-        if user.status == CLOSED:
-            return user
-        closed = replace(user, status=CLOSED, closed_at=clock.now(), version=user.version + 1)
-        users.save(closed, user.version)
-        return closed
-
-    return on_conflict(attempt)
