@@ -35,6 +35,8 @@ def _before(until: datetime) -> str:
 
 
 def _get(model: type[Model], key: str, what: str, field: str) -> Any:
+    if not key or len(key) > 1024:  # DynamoDB refuses such keys with a ValidationException: nothing is stored under them
+        raise NotFoundError(f"no such {what}", field=field)
     try:
         return model.get(key, consistent_read=True)
     except DoesNotExist:

@@ -88,9 +88,9 @@ class SpaceIn(Strict):
     address: str = Field(min_length=3, max_length=300)
     lat: float = Field(ge=-90, le=90)
     lng: float = Field(ge=-180, le=180)
-    carpark_id: str | None = Field(default=None, max_length=64)
-    lot: str | None = Field(default=None, max_length=32)
-    timezone: str = Field(default="Europe/Amsterdam", max_length=64)
+    carpark_id: str | None = Field(default=None, min_length=1, max_length=64)
+    lot: str | None = Field(default=None, min_length=1, max_length=32)
+    timezone: str = Field(default="Europe/Amsterdam", min_length=1, max_length=64)
     attributes: AttributesIn = AttributesIn()
 
 
