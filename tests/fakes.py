@@ -92,8 +92,8 @@ class FakeSpaceRepository:
             self.check_version(space.space_id, expected_version)
             self.items[space.space_id] = space
 
-    def by_owner(self, owner_id: str) -> list[Space]:
-        return sorted((s for s in self.items.values() if s.owner_id == owner_id), key=lambda s: s.created_at)
+    def by_owner(self, owner_id: str, limit: int | None = None) -> list[Space]:
+        return sorted((s for s in self.items.values() if s.owner_id == owner_id), key=lambda s: s.created_at, reverse=True)[:limit]
 
     def pending(self, limit: int) -> list[Space]:
         return sorted((s for s in self.items.values() if s.status == "pending"), key=lambda s: s.created_at)[:limit]
@@ -123,14 +123,14 @@ class FakeReservationRepository:
     def _newest_first(self, pred: object) -> list[Reservation]:
         return sorted((r for r in self.items.values() if pred(r)), key=lambda r: r.start, reverse=True)  # type: ignore[operator]
 
-    def by_parker(self, parker_id: str) -> list[Reservation]:
-        return self._newest_first(lambda r: r.parker_id == parker_id)
+    def by_parker(self, parker_id: str, limit: int | None = None) -> list[Reservation]:
+        return self._newest_first(lambda r: r.parker_id == parker_id)[:limit]
 
-    def by_sharer(self, sharer_id: str) -> list[Reservation]:
-        return self._newest_first(lambda r: r.sharer_id == sharer_id)
+    def by_sharer(self, sharer_id: str, limit: int | None = None) -> list[Reservation]:
+        return self._newest_first(lambda r: r.sharer_id == sharer_id)[:limit]
 
-    def by_space(self, space_id: str) -> list[Reservation]:
-        return self._newest_first(lambda r: r.space_id == space_id)
+    def by_space(self, space_id: str, limit: int | None = None) -> list[Reservation]:
+        return self._newest_first(lambda r: r.space_id == space_id)[:limit]
 
     def book(self, reservation: Reservation, space: Space, expected_space_version: int) -> None:
         with self.spaces.lock:
@@ -420,8 +420,8 @@ class FakeMemberships:
     def add(self, membership: Membership) -> None:
         self.items.append(membership)
 
-    def by_carpark(self, carpark_id: str) -> list[Membership]:
-        return [m for m in self.items if m.carpark_id == carpark_id]
+    def by_carpark(self, carpark_id: str, limit: int | None = None) -> list[Membership]:
+        return [m for m in self.items if m.carpark_id == carpark_id][:limit]
 
     def for_plate(self, carpark_id: str, plate: str) -> list[Membership]:
         return [m for m in self.items if gate_key(m.carpark_id, m.plate) == gate_key(carpark_id, plate)]
@@ -458,9 +458,9 @@ class FakeGateEvents:
         if self.items.get(event_key) and self.items[event_key].state == "in_progress":
             del self.items[event_key]
 
-    def by_carpark(self, carpark_id: str, since: datetime, until: datetime) -> list[GateEventRecord]:
+    def by_carpark(self, carpark_id: str, since: datetime, until: datetime, limit: int | None = None) -> list[GateEventRecord]:
         found = [e for e in self.items.values() if e.carpark_id == carpark_id and since <= e.occurred_at < until]
-        return sorted(found, key=lambda e: e.occurred_at, reverse=True)
+        return sorted(found, key=lambda e: e.occurred_at, reverse=True)[:limit]
 
     def by_plate(self, carpark_id: str, plate: str, limit: int) -> list[GateEventRecord]:
         key = gate_key(carpark_id, plate)

@@ -32,6 +32,10 @@ _ERRORS = {
     "CodeMismatchException": lambda m: InvalidInputError("wrong confirmation code", field="code"),
     "ExpiredCodeException": lambda m: InvalidInputError("the confirmation code has expired", field="code"),
     "TooManyRequestsException": lambda m: UnavailableError("too many attempts; try again later"),
+    "LimitExceededException": lambda m: UnavailableError("too many attempts; try again later"),
+    "TooManyFailedAttemptsException": lambda m: UnavailableError("too many attempts; try again later"),
+    "PasswordResetRequiredException": lambda m: UnauthenticatedError("this account needs a new password", field="password",
+                                                                     code="password_reset_required"),
 }
 
 

@@ -108,8 +108,8 @@ class DynamoMembershipRepository:
         return Membership(i.membership_id, i.carpark_id, fields["plate"], fields["holder"], i.plan, date.fromisoformat(i.valid_from),
                           date.fromisoformat(i.valid_until), _when(i.created_at))
 
-    def by_carpark(self, carpark_id: str) -> list[Membership]:
-        return [self._membership(i) for i in self.model.by_carpark.query(carpark_id, scan_index_forward=False)]
+    def by_carpark(self, carpark_id: str, limit: int | None = None) -> list[Membership]:
+        return [self._membership(i) for i in self.model.by_carpark.query(carpark_id, scan_index_forward=False, limit=limit)]
 
     def for_plate(self, carpark_id: str, plate: str) -> list[Membership]:
         return [self._membership(i) for i in self.model.by_gate_key.query(self.sealer.gate_tag(carpark_id, plate))]
@@ -237,9 +237,10 @@ class DynamoGateEventLog:
             if not condition_failed(exc):  # already done: a finished event is never released
                 raise
 
-    def by_carpark(self, carpark_id: str, since: datetime, until: datetime) -> list[GateEventRecord]:
+    def by_carpark(self, carpark_id: str, since: datetime, until: datetime, limit: int | None = None) -> list[GateEventRecord]:
         cond = self.model.occurred_at.between(format_instant(since), _before(until))
-        return [self._record(i) for i in self.model.by_carpark.query(carpark_id, range_key_condition=cond, scan_index_forward=False)]
+        found = self.model.by_carpark.query(carpark_id, range_key_condition=cond, scan_index_forward=False, limit=limit)
+        return [self._record(i) for i in found]
 
 
 class DynamoNotificationFeed:

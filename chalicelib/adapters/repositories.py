@@ -82,8 +82,8 @@ class DynamoSpaceRepository:
     def save(self, space: Space, expected_version: int) -> None:
         conditional_save(self.item(space), self.model.version == expected_version, ConcurrentUpdateError("space changed meanwhile", field="space_id"))
 
-    def by_owner(self, owner_id: str) -> list[Space]:
-        return [codec.space_from_item(i) for i in self.model.by_owner.query(owner_id)]
+    def by_owner(self, owner_id: str, limit: int | None = None) -> list[Space]:
+        return [codec.space_from_item(i) for i in self.model.by_owner.query(owner_id, scan_index_forward=False, limit=limit)]
 
     def pending(self, limit: int) -> list[Space]:
         return [codec.space_from_item(i) for i in self.model.by_review.query("pending", limit=limit)]
@@ -137,14 +137,14 @@ class DynamoReservationRepository:
     def _query(self, items: Iterable[Any]) -> list[Reservation]:
         return [self._reservation(i) for i in items]
 
-    def by_parker(self, parker_id: str) -> list[Reservation]:
-        return self._query(self.model.by_parker.query(parker_id, scan_index_forward=False))
+    def by_parker(self, parker_id: str, limit: int | None = None) -> list[Reservation]:
+        return self._query(self.model.by_parker.query(parker_id, scan_index_forward=False, limit=limit))
 
-    def by_sharer(self, sharer_id: str) -> list[Reservation]:
-        return self._query(self.model.by_sharer.query(sharer_id, scan_index_forward=False))
+    def by_sharer(self, sharer_id: str, limit: int | None = None) -> list[Reservation]:
+        return self._query(self.model.by_sharer.query(sharer_id, scan_index_forward=False, limit=limit))
 
-    def by_space(self, space_id: str) -> list[Reservation]:
-        return self._query(self.model.by_space.query(space_id, scan_index_forward=False))
+    def by_space(self, space_id: str, limit: int | None = None) -> list[Reservation]:
+        return self._query(self.model.by_space.query(space_id, scan_index_forward=False, limit=limit))
 
     def book(self, reservation: Reservation, space: Space, expected_space_version: int) -> None:
         """Create the reservation and claim its time on the space in one transaction."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -21,7 +21,7 @@ class CarParkIn(Strict):
     name: str = Field(min_length=1, max_length=120)
     kind: Literal["residential", "public"]
     address: str = Field(min_length=3, max_length=300)
-    lots: list[str] = Field(default=[], max_length=2000)
+    lots: list[Annotated[str, Field(min_length=1, max_length=32)]] = Field(default=[], max_length=2000)
     timezone: str = Field(default="Europe/Amsterdam", max_length=64)
     opening: list[OpeningIn] = Field(default=[], max_length=14, description="empty: open around the clock")
 

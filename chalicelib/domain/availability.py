@@ -11,6 +11,7 @@ from .pricing import Tariff
 from .timeutil import check_day, format_instant
 
 MAX_ONCE_DAYS = 92
+MAX_BOOKINGS = 500  # live bookings per space: the calendar is one DynamoDB item (400 KB at most), and stays small
 MAX_WINDOWS = 50  # per space: bounds the work of every overlap check and every search hit
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 PAST_SLACK = timedelta(minutes=1)
@@ -164,6 +165,9 @@ class Calendar:
         if not self.is_free(booking.interval, ignore=booking.reservation_id):
             raise ConflictError("the space is already booked for part of that time", field="start", code="slot_taken")
         others = tuple(b for b in self.bookings if b.reservation_id != booking.reservation_id)
+        if len(others) >= MAX_BOOKINGS:
+            raise RuleViolationError(f"this space has {MAX_BOOKINGS} bookings to come; it takes new ones as they pass", field="space_id",
+                                     code="calendar_full")
         return Calendar(self.timezone, self.windows, others + (booking,))
 
     def without_booking(self, reservation_id: str) -> Calendar:

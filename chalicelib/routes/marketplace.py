@@ -19,6 +19,7 @@ from ..services import carparks, orders, reservations, search, spaces
 
 bp = Blueprint(__name__)
 api = Api(bp)
+LIST_LIMIT = 200  # the newest 200: what one listing reads is bounded, whatever the account's history
 
 
 
@@ -40,7 +41,7 @@ def create_space() -> dict[str, Any]:
 @api.route("GET", "/spaces", "listMySpaces", "The spaces I registered", "spaces", response=s.SpaceList)
 def list_spaces() -> dict[str, Any]:
     who = api.principal()
-    return {"spaces": [space_out(sp, owner_view=True) for sp in bootstrap.deps().spaces.by_owner(who.user_id)]}
+    return {"spaces": [space_out(sp, owner_view=True) for sp in bootstrap.deps().spaces.by_owner(who.user_id, LIST_LIMIT)]}
 
 
 @api.route("GET", "/spaces/{space_id}", "getSpace", "A space (full detail for its owner, public detail if approved)", "spaces",
@@ -105,7 +106,7 @@ def withdraw_window(space_id: str, window_id: str) -> dict[str, Any]:
 def space_reservations(space_id: str) -> dict[str, Any]:
     d = bootstrap.deps()
     space = spaces.own_space(api.principal(), space_id, d.spaces)
-    return {"reservations": [reservation_out(r) for r in d.reservations.by_space(space.space_id)]}
+    return {"reservations": [reservation_out(r) for r in d.reservations.by_space(space.space_id, LIST_LIMIT)]}
 
 
 # ---------------------------------------------------------------- search
@@ -146,13 +147,13 @@ def create_reservation() -> Response:
 @api.route("GET", "/reservations", "listMyReservations", "My reservations as a parker, newest first", "reservations",
      response=s.ReservationList)
 def my_reservations() -> dict[str, Any]:
-    return {"reservations": [reservation_out(r) for r in bootstrap.deps().reservations.by_parker(api.principal().user_id)]}
+    return {"reservations": [reservation_out(r) for r in bootstrap.deps().reservations.by_parker(api.principal().user_id, LIST_LIMIT)]}
 
 
 @api.route("GET", "/sharer/reservations", "listSharerReservations", "Reservations on all my spaces", "reservations",
      response=s.ReservationList)
 def sharer_reservations() -> dict[str, Any]:
-    return {"reservations": [reservation_out(r) for r in bootstrap.deps().reservations.by_sharer(api.principal().user_id)]}
+    return {"reservations": [reservation_out(r) for r in bootstrap.deps().reservations.by_sharer(api.principal().user_id, LIST_LIMIT)]}
 
 
 @api.route("GET", "/reservations/{reservation_id}", "getReservation", "One reservation (its parker or sharer)", "reservations",

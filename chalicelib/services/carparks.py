@@ -24,6 +24,7 @@ from .retry import on_conflict
 
 SECRET_BYTES = 32
 MAX_REPORT_DAYS = 92
+MAX_LISTED = 1000  # a day's movements, a car park's members: the newest this many (the console pages beyond)
 MAX_LINKS = 200  # space links listed per request
 MAX_STAFF = 200  # memberships listed per car park or per person: bounds the reads of one request
 
@@ -289,7 +290,7 @@ def movements(principal: Principal, carpark_id: str, day: date | None, *, o: Ord
     """Car in / car out: the day's gate events, newest first."""
     carpark = viewed(principal, carpark_id, o)
     since, until = day_bounds(day or local_day(o.clock.now(), carpark.timezone), carpark.timezone)
-    return [e for e in o.gate_events.by_carpark(carpark.carpark_id, since, until) if e.state == "done"]
+    return [e for e in o.gate_events.by_carpark(carpark.carpark_id, since, until, MAX_LISTED) if e.state == "done"]
 
 
 def transactions(principal: Principal, carpark_id: str, since: date | None, until: date | None, *, o: Orders) -> dict[str, Any]:
@@ -321,7 +322,7 @@ def carpark_feed(principal: Principal, carpark_id: str, *, o: Orders) -> list[No
 
 
 def memberships(principal: Principal, carpark_id: str, *, o: Orders) -> list[Membership]:
-    return o.memberships.by_carpark(viewed(principal, carpark_id, o).carpark_id)
+    return o.memberships.by_carpark(viewed(principal, carpark_id, o).carpark_id, MAX_LISTED)
 
 
 def devices(principal: Principal, carpark_id: str, *, o: Orders) -> list[Device]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..domain.accounts import PARKER, Principal
 from ..domain.availability import Booking, Interval
@@ -20,6 +20,7 @@ from .retry import on_conflict
 
 MIN_MINUTES = 15
 MAX_DAYS = 31
+MAX_AHEAD_DAYS = 366
 
 
 def reservation_id_for(parker_id: str, idempotency_key: str | None, new_id: Callable[[], str]) -> str:
@@ -45,6 +46,8 @@ def _check_request(principal: Principal, raw_plate: str, start: datetime, end: d
         raise InvalidInputError(f"a reservation lasts at least {MIN_MINUTES} minutes", field="end")
     if (end - start).days >= MAX_DAYS:
         raise InvalidInputError(f"a reservation lasts at most {MAX_DAYS} days", field="end")
+    if start - now > timedelta(days=MAX_AHEAD_DAYS):
+        raise InvalidInputError(f"a reservation starts at most {MAX_AHEAD_DAYS} days ahead", field="start")
     return plate
 
 

@@ -142,3 +142,11 @@ def test_an_unknown_key_id_in_a_token_is_refused(api: ApiClient) -> None:
     forged = User("x", "x@example.com", "eyJhbGciOiJSUzI1NiIsImtpZCI6Im5vcGUifQ.eyJzdWIiOiJ4In0.c2ln")
     for _ in range(3):
         assert api.get("/me", forged).status == 403
+
+
+def test_sizes_dynamodb_cannot_store_and_far_future_bookings_are_refused(api: ApiClient, world: dict[str, Any]) -> None:
+    owner, parker, space = world["owner"], world["parker"], world["space"]
+    big = api.post("/carparks", owner, {"name": "Big", "kind": "public", "address": "Dam 4", "lots": ["L" * 5000] * 100})
+    refused(big, 400)
+    far = api.post("/reservations", parker, {"space_id": space["space_id"], "plate": "AB12CD", "start": at(24 * 400), "end": at(24 * 400 + 2)})
+    assert (far.status, far.body["field"]) == (400, "start"), far.body
