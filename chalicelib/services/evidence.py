@@ -54,6 +54,7 @@ from .retry import on_conflict
 PHOTO_PURPOSE = "photo"
 EXPORT_TTL_S = 300  # the download URL's life; the sweep deletes the zip at its next run after that
 SWEEP_LIMIT = 500
+MAX_CLAIM_VIEWS = 200
 
 
 @dataclass(frozen=True)
@@ -230,6 +231,9 @@ def claim_evidence(principal: Principal, claim_id: str, st: EvidenceStores) -> d
         claim, role = visible_claim(principal, claim_id, st)
         if role != "parker" and not claim.is_open(st.clock.now()):
             raise ForbiddenError("the claim is closed or expired; its evidence is no longer shared", field="claim_id")
+        if len(claim.access_log) >= MAX_CLAIM_VIEWS:  # the log lives in the claim's item, which must stay writable
+            raise RuleViolationError(f"this claim's evidence was fetched {MAX_CLAIM_VIEWS} times; open a new claim",
+                                     field="claim_id", code="view_limit")
         seen = replace(claim, access_log=claim.access_log + ((principal.user_id, role, format_instant(st.clock.now())),),
                        version=claim.version + 1)
         st.claims.save(seen, claim.version)  # who saw what is recorded before the evidence is released

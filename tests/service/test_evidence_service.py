@@ -182,3 +182,12 @@ def test_closing_an_account_deletes_the_zips_of_its_photos_and_those_it_fetched_
     assert len([k for k in st.blobs.objects if k.startswith("exports/")]) == 1  # type: ignore[attr-defined]
     assert svc.erase_exports_of(PARKER.user_id, st) == 1
     assert not any(k.startswith("exports/") for k in st.blobs.objects)  # type: ignore[attr-defined]
+
+
+def test_a_claims_access_log_is_bounded_so_the_claim_stays_writable(st: svc.EvidenceStores) -> None:
+    take(st, "arrival", NOW - timedelta(minutes=1))
+    claim = svc.open_claim(PARKER, order_id(st), ("sharer",), "dent", st)
+    st.claims.items[claim.claim_id] = replace(claim, access_log=(("owner-1", "sharer", "t"),) * svc.MAX_CLAIM_VIEWS)  # type: ignore[attr-defined]
+    with pytest.raises(RuleViolationError) as refused:
+        svc.claim_evidence(SHARER, claim.claim_id, st)
+    assert refused.value.code == "view_limit" and not any(k.startswith("exports/") for k in st.blobs.objects)  # type: ignore[attr-defined]
