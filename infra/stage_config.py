@@ -1,7 +1,8 @@
 """Prepare a stage for packaging from the stack's outputs (deployment step 3, docs/deployment.md).
 
     aws cloudformation describe-stacks --stack-name carparker-dev --query 'Stacks[0].Outputs' > outputs.json
-    python infra/stage_config.py --stage dev --prefix carparker-dev --outputs outputs.json --merge-template build/dev.json
+    python infra/stage_config.py --stage dev --prefix carparker-dev --outputs outputs.json --merge-template build/dev.json \
+        [--set CP_NAME=VALUE ...]
 
 It writes two things.
 
@@ -41,13 +42,15 @@ class StageError(ValueError):
     pass
 
 
-def stage_config(stage: dict[str, Any], prefix: str, outputs: dict[str, str]) -> dict[str, Any]:
-    """The stage with the stack's settings, the stack's app role for every function, and one role per validator."""
+def stage_config(stage: dict[str, Any], prefix: str, outputs: dict[str, str], extra: dict[str, str] | None = None) -> dict[str, Any]:
+    """The stage with the stack's settings (and `extra` ones), the stack's app role for every function, and one role
+    per validator."""
     functions = dict(stage.get("lambda_functions", {}))
     for i in range(VALIDATORS):
         functions[f"validator_{i}"] = {**functions.get(f"validator_{i}", {}), "manage_iam_role": False,
                                        "iam_role_arn": outputs[f"ValidatorRoleArn{i}"]}
-    env = {**stage.get("environment_variables", {}), **settings(prefix, outputs), "CP_WEB_ORIGINS": outputs["WebUrl"]}
+    env = {**stage.get("environment_variables", {}), **(extra or {}), **settings(prefix, outputs),
+           "CP_WEB_ORIGINS": outputs["WebUrl"]}
     return {**stage, "environment_variables": env, "manage_iam_role": False, "iam_role_arn": outputs["AppRoleArn"],
             "lambda_functions": functions}
 
@@ -78,6 +81,13 @@ def outputs_of(described: list[dict[str, str]] | dict[str, str]) -> dict[str, st
     return {o["OutputKey"]: o["OutputValue"] for o in described}
 
 
+def setting(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not (sep and name.startswith("CP_") and name.isupper()):
+        raise argparse.ArgumentTypeError(f"expected CP_NAME=VALUE, got {text!r}")
+    return name, value
+
+
 def check_prefix(app_name: str, stage: str, prefix: str) -> None:
     # The API invokes <app>-<stage>-validator_<i>, and AppRole may invoke only ${Prefix}-validator_*.
     if prefix != f"{app_name}-{stage}":
@@ -91,13 +101,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--prefix", required=True, help="the stack's Prefix parameter (= CP_RESOURCE_PREFIX)")
     parser.add_argument("--outputs", required=True, type=Path, help="JSON of the stack's outputs")
     parser.add_argument("--merge-template", required=True, type=Path, help="where to write the template for chalice package")
+    parser.add_argument("--set", type=setting, action="append", default=[], metavar="CP_NAME=VALUE",
+                        help="another setting of the stage (kept on later runs); the stack's own settings win")
     parser.add_argument("--config", type=Path, default=CONFIG)
     args = parser.parse_args(argv)
     config = json.loads(args.config.read_text())
     try:
         check_prefix(config["app_name"], args.stage, args.prefix)
         outputs = outputs_of(json.loads(args.outputs.read_text()))
-        config["stages"][args.stage] = stage_config(config["stages"].get(args.stage, {}), args.prefix, outputs)
+        config["stages"][args.stage] = stage_config(config["stages"].get(args.stage, {}), args.prefix, outputs, dict(args.set))
         template = merge_template(config["app_name"], args.stage)
     except KeyError as exc:
         print(f"stage_config: the outputs have no {exc}; deploy infra/template.json first", file=sys.stderr)

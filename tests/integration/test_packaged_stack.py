@@ -52,7 +52,8 @@ def _package(workdir: Path) -> dict[str, Any]:
     (workdir / "outputs.json").write_text(json.dumps([{"OutputKey": k, "OutputValue": v} for k, v in OUTPUTS.items()]))
     assert stage_config.main(["--stage", STAGE, "--prefix", PREFIX, "--outputs", str(workdir / "outputs.json"),
                               "--config", str(workdir / ".chalice" / "config.json"),
-                              "--merge-template", str(workdir / "build" / "merge.json")]) == 0
+                              "--merge-template", str(workdir / "build" / "merge.json"),
+                              "--set", "CP_PAYMENT_PROVIDER=local", "--set", "CP_WEB_ORIGINS=https://evil.example"]) == 0
     env = {"PATH": os.environ["PATH"], "HOME": str(workdir), "AWS_DEFAULT_REGION": REGION}
     chalice = Path(sys.executable).with_name("chalice")
     subprocess.run([str(chalice), "package", "--stage", STAGE, "--merge-template", "build/merge.json", "out"],
@@ -140,7 +141,9 @@ def test_every_function_runs_under_the_stacks_roles_and_validators_have_the_name
         assert validator["Role"] == OUTPUTS[f"ValidatorRoleArn{i}"]
     assert {"APIHandler", "Cognito"} <= set(functions)
     assert all(f["Role"] == OUTPUTS["AppRoleArn"] for f in functions.values())
-    assert functions["APIHandler"]["Environment"]["Variables"]["CP_WEB_ORIGINS"] == OUTPUTS["WebUrl"]
+    settings = functions["APIHandler"]["Environment"]["Variables"]
+    assert settings["CP_WEB_ORIGINS"] == OUTPUTS["WebUrl"]  # the stack's own settings win over --set
+    assert settings["CP_PAYMENT_PROVIDER"] == "local"
     assert not [k for k, r in packaged["Resources"].items() if r["Type"] == "AWS::IAM::Role" and k not in TEMPLATE_ROLES]
 
 
@@ -153,3 +156,9 @@ def test_a_prefix_that_is_not_the_stages_is_refused_before_anything_is_written(t
                               "--config", str(config), "--merge-template", str(tmp_path / "merge.json")]) == 2
     assert config.read_text() == (ROOT / ".chalice" / "config.json").read_text()
     assert not (tmp_path / "merge.json").exists()
+
+
+def test_only_cp_settings_can_be_added_to_a_stage(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit):
+        stage_config.main(["--stage", STAGE, "--prefix", PREFIX, "--outputs", "o.json", "--merge-template", "m.json",
+                           "--set", "AWS_ACCESS_KEY_ID=x"])

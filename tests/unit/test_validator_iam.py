@@ -20,6 +20,11 @@ def _who_may(name: str, action: str) -> list[str]:
     return sorted(p for p, actions in key_use(name).items() if action.lower() in actions)
 
 
+def _key(i: int) -> str:
+    """The signing key the stack outputs for validator i (ValidatorKey<i>, or its replacement during a handover)."""
+    return str(TEMPLATE["Outputs"][f"ValidatorKeyArn{i}"]["Value"]["Fn::GetAtt"][0])
+
+
 def _role_arn(i: int) -> str:
     return key(role(f"ValidatorRole{i}"))
 
@@ -30,13 +35,13 @@ def _names(statement: dict, action: str) -> bool:
 
 @pytest.mark.parametrize("i", range(N))
 def test_only_its_own_validator_role_may_sign_with_a_validator_key(i: int) -> None:
-    assert _who_may(f"ValidatorKey{i}", "kms:Sign") == [_role_arn(i)]
-    readers = _who_may(f"ValidatorKey{i}", "kms:GetPublicKey")
+    assert _who_may(_key(i), "kms:Sign") == [_role_arn(i)]
+    readers = _who_may(_key(i), "kms:GetPublicKey")
     assert sorted([ROOT, APP, *(_role_arn(j) for j in range(N))]) == readers  # everyone checks signatures
 
 
 def test_no_principal_may_sign_for_two_validators_and_the_api_for_none() -> None:
-    signers = [p for i in range(N) for p in _who_may(f"ValidatorKey{i}", "kms:Sign")]
+    signers = [p for i in range(N) for p in _who_may(_key(i), "kms:Sign")]
     assert len(signers) == len(set(signers)) == N
     assert APP not in signers and ROOT not in signers
 
