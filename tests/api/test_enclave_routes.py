@@ -187,8 +187,11 @@ def _plate_forms(*plates: str) -> set[bytes]:
 
 
 @pytest.fixture
-def real_ledger_world(api: ApiClient) -> Iterator[World]:
-    """An order world on moto whose ledger is the real one (DynamoDB, KMS-signed quorum, S3 export), not the fake."""
+def real_ledger_world(api: ApiClient, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    """An order world on moto whose ledger is the real one (DynamoDB, KMS-signed quorum, S3 export), not the fake.
+    The validators' deadline is generous: on a loaded machine the first block (nodes built, keys read from KMS) took
+    over the default 5 s, and these tests are about what is stored, not about how fast validators answer."""
+    monkeypatch.setenv("CP_VALIDATOR_DEADLINE_MS", "120000")
     clock = FakeClock()
     bootstrap.override(replace(bootstrap.build(), clock=clock))
     yield World(api, clock, FakeLedger(), bootstrap.orders())
