@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from chalicelib import bootstrap
+from chalicelib.domain.carparks import local_day
 from tests.helpers import ApiClient, User, at, upload_document
 from tests.order_helpers import World, make_world
 
@@ -87,7 +88,7 @@ def test_an_accepted_link_lets_the_gate_admit_and_the_car_park_count_the_stay(ap
     assert world.send(gate, gate.event("exit", "OK1234")).body["decision"] == "open"
     world.settle_payments()
     assert api.get("/me/balance", sharer).body["balance_minor"] > 0  # the payout goes to the space's owner
-    day = world.at(2).date().isoformat()
+    day = local_day(world.at(2), "Europe/Amsterdam").isoformat()  # the car park's day (it was UTC's: wrong near midnight)
     assert api.get(f"/carparks/{cp['carpark_id']}/transactions?from={day}&to={day}", owner).body["total_minor"] > 0
 
 
