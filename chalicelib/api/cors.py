@@ -38,10 +38,10 @@ def preflight(request: Request, methods: Iterable[str]) -> Response:
     origin = request.headers.get("origin")
     headers = cors_headers(origin, config.app_origins(), preflight_methods=methods)
     if "Access-Control-Allow-Origin" in headers:
-        return Response(body="", status_code=204, headers=headers)
+        return Response(body="", status_code=204, headers=dict(headers))
     body = {"code": "origin_not_allowed", "message": f"the origin {origin or '(none)'} may not call this API from a browser",
             "field": None}
-    return Response(body=body, status_code=403, headers={**headers, "Content-Type": "application/json"})
+    return Response(body=body, status_code=403, headers=dict(headers, **{"Content-Type": "application/json"}))
 
 
 def browser_headers(event: Request, get_response: Callable[[Request], Response]) -> Response:
