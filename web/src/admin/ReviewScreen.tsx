@@ -1,6 +1,6 @@
 import { pendingSpaces } from "../spaces/api";
 import { Loading, Page, ProblemNotice } from "../ui/components";
-import { dateTime } from "../ui/format";
+import { instantText } from "../ui/format";
 import { useQuery } from "../ui/query";
 
 /** The platform reviewers' queue: spaces waiting for review, with their ownership document's state. */
@@ -16,7 +16,7 @@ export function ReviewScreen() {
           <li key={s.space_id} class="card">
             <h2>{s.title}</h2>
             <p class="muted">{s.address}</p>
-            <p>Registered {dateTime(s.created_at, s.timezone)} · document: {s.document ? s.document.status : "none yet"}</p>
+            <p>Registered {instantText(s.created_at, s.timezone)} · document: {s.document ? s.document.status : "none yet"}</p>
           </li>
         ))}
       </ul>

@@ -43,6 +43,8 @@ export function createMap(element: HTMLElement, config: MapConfig, onSelect: (id
         const marker = L.marker([pin.lat, pin.lng], { icon: label(pin.label, "price-pin"), title: pin.title, riseOnHover: true })
           .on("click", () => onSelect(pin.id))
           .addTo(layer);
+        // Leaflet makes a keyboard marker a role=button named by its text; the price alone says too little.
+        marker.getElement()?.setAttribute("aria-label", pin.title);
         markers.set(pin.id, marker);
       }
       const bounds = L.latLngBounds([center, ...pins.map((p) => [p.lat, p.lng] as [number, number])]);

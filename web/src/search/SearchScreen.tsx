@@ -28,6 +28,7 @@ export function SearchScreen() {
   const [form, setForm] = useState<SearchForm>(() => formFromParams(params, defaultWindow(zone)));
   const [local, setLocal] = useState<Record<string, string>>({});
   const [locating, setLocating] = useState<string | null>(null);
+  const [filtersOpen, setFiltersOpen] = useState(form.covered || form.ev || form.accessible || !!form.height);
   const destination = useRef<HTMLInputElement>(null);
   const set = <K extends keyof SearchForm>(key: K) => (value: SearchForm[K]) => setForm((f) => ({ ...f, [key]: value }));
 
@@ -41,7 +42,8 @@ export function SearchScreen() {
   useEffect(() => {
     if (answer.status !== "success" || !asked.current) return;
     asked.current = false;
-    resultsHeading.current?.focus();
+    resultsHeading.current?.focus({ preventScroll: true });
+    resultsHeading.current?.scrollIntoView({ block: "start" });
   }, [answer.status, submitted]);
 
   const run = (next: SearchForm) => {
@@ -104,7 +106,7 @@ export function SearchScreen() {
           <Field label="From" type="datetime-local" value={form.start} onValue={set("start")} error={errorFor("start")} step={900} />
           <Field label="Until" type="datetime-local" value={form.end} onValue={set("end")} error={errorFor("end")} step={900} />
         </div>
-        <details class="filters" open={form.covered || form.ev || form.accessible || !!form.height}>
+        <details class="filters" open={filtersOpen} onToggle={(e) => setFiltersOpen(e.currentTarget.open)}>
           <summary>Filters</summary>
           <Checkbox label="Covered" checked={form.covered} onChange={set("covered")} />
           <Checkbox label="EV charger" checked={form.ev} onChange={set("ev")} />
@@ -113,11 +115,6 @@ export function SearchScreen() {
             hint="Shows only spaces with at least this much headroom." error={errorFor("min_height_cm")} />
           <Select label="Within" value={form.radius} options={RADII} onChange={set("radius")} />
         </details>
-        <Select<Sort> label="Sort by" value={form.sort} options={SORTS} onChange={(sort) => {
-          const next = { ...form, sort };
-          setForm(next);
-          if (submitted) run(next);
-        }} />
         <ProblemNotice problem={problem} retry={answer.retry} fields={FORM_FIELDS} />
         <button class="button" type="submit">Search</button>
       </form>
@@ -125,11 +122,20 @@ export function SearchScreen() {
       {answer.status === "loading" && submitted && <Loading label="Searching for free spaces…" />}
       {data && (
         <section class="results" aria-labelledby="results-title">
-          <h2 id="results-title" tabIndex={-1} ref={resultsHeading}>
-            {data.results.length === 0 ? "No free spaces" : `${data.results.length} free ${data.results.length === 1 ? "space" : "spaces"}`}
-            {" "}near {data.place ?? "your position"}
-          </h2>
-          <p class="window">{windowText(data.start, data.end, data.results[0]?.timezone ?? zone)}</p>
+          <div class="results-head">
+            <div>
+              <h2 id="results-title" tabIndex={-1} ref={resultsHeading}>
+                {data.results.length === 0 ? "No free spaces" : `${data.results.length} free ${data.results.length === 1 ? "space" : "spaces"}`}
+                {" "}near {data.place ?? "your position"}
+              </h2>
+              <p class="window">{windowText(data.start, data.end, data.results[0]?.timezone ?? zone)}</p>
+            </div>
+            <Select<Sort> label="Sort by" value={form.sort} options={SORTS} onChange={(sort) => {
+              const next = { ...form, sort };
+              setForm(next);
+              run(next);
+            }} />
+          </div>
           {data.results.length === 0 && <p>Try a wider area, other times or fewer filters.</p>}
           {data.results.length > 0 && (
             <MapView label="Map of the free spaces" center={[data.center.lat ?? 0, data.center.lng ?? 0]} centerLabel={data.place ?? "Your position"}

@@ -17,7 +17,9 @@ const PAGES = ["/", "/console/"];
 const FILES = new Set([...PAGES, ...SHELL.files.map((f) => `/${f}`)]);
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll([...FILES])));
+  // The config too: the page that installed this worker fetched it before the worker could keep a copy.
+  const config = caches.open(CONFIG_CACHE).then((cache) => cache.add("/config.json")).catch(() => undefined);
+  event.waitUntil(Promise.all([caches.open(CACHE).then((cache) => cache.addAll([...FILES])), config]));
 });
 
 self.addEventListener("activate", (event) => {

@@ -27,6 +27,7 @@ export function OfflineBanner() {
 }
 
 let waiting: ServiceWorker | null = null;
+let updating = false; // the person asked for the new version: reload once it has taken over
 const updateListeners = new Set<() => void>();
 
 /** Registers /sw.js (the app shell cache) and notes when a newer version is waiting. */
@@ -45,10 +46,10 @@ export function registerServiceWorker(): void {
       installing?.addEventListener("statechange", () => installing.state === "installed" && note(installing));
     });
   });
-  let reloading = false;
+  // The first worker also takes over (clients.claim) without a reload: only a version asked for reloads the page.
   navigator.serviceWorker.addEventListener("controllerchange", () => {
-    if (reloading) return;
-    reloading = true;
+    if (!updating) return;
+    updating = false;
     window.location.reload();
   });
 }
@@ -64,7 +65,10 @@ export function UpdateBanner() {
   return (
     <div class="banner" role="status">
       A new version of CarParker is ready.{" "}
-      <button type="button" class="button button--small" onClick={() => waiting?.postMessage("skip-waiting")}>Reload</button>
+      <button type="button" class="button button--small" onClick={() => {
+        updating = true;
+        waiting?.postMessage("skip-waiting");
+      }}>Reload</button>
     </div>
   );
 }

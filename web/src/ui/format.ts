@@ -73,6 +73,11 @@ export function dateTime(iso: string, zone: string): string {
   }).format(new Date(iso));
 }
 
+/** "Fri 4 Dec, 19:43 CET": one instant, its zone named. */
+export function instantText(iso: string, zone: string): string {
+  return `${dateTime(iso, zone)} ${shortZone(new Date(iso), zone) || zone}`;
+}
+
 /** "Sat 5 Dec, 10:00 – 13:00, Europe/Amsterdam (CET)" (the end's date only when it differs). */
 export function windowText(startIso: string, endIso: string, zone: string): string {
   const start = new Date(startIso);
