@@ -321,3 +321,14 @@ def test_the_guard_catches_a_request_that_would_leave_the_machine(browser: Brows
         context.close()
     assert watch.external == ["https://tiles.example.org/1/1/1.png"]
     assert watch.requests > 1
+
+
+def test_back_returns_to_the_previous_search_with_its_form(phone: Page, launcher: Launcher) -> None:
+    sign_in(phone, launcher, PAT)
+    search_for(phone, "Vondelpark", tomorrow())
+    expect(phone.get_by_role("heading", name=re.compile(r"free spaces? near Vondelpark"))).to_be_visible()
+    search_for(phone, "Artis Zoo", tomorrow())
+    expect(phone.get_by_role("heading", name=re.compile(r"free spaces? near Artis Zoo"))).to_be_visible()
+    phone.go_back()
+    expect(phone.get_by_role("heading", name=re.compile(r"free spaces? near Vondelpark"))).to_be_visible()
+    expect(phone.get_by_label("Destination")).to_have_value("Vondelpark")

@@ -29,6 +29,10 @@ export function SearchScreen() {
   const [local, setLocal] = useState<Record<string, string>>({});
   const [locating, setLocating] = useState<string | null>(null);
   const [filtersOpen, setFiltersOpen] = useState(form.covered || form.ev || form.accessible || !!form.height);
+  // Back and forward move between searches: the form follows the URL (our own submits leave it as typed).
+  useEffect(() => {
+    if (submitted !== null) setForm(formFromParams(new URLSearchParams(submitted), defaultWindow(zone)));
+  }, [submitted, zone]);
   const destination = useRef<HTMLInputElement>(null);
   const set = <K extends keyof SearchForm>(key: K) => (value: SearchForm[K]) => setForm((f) => ({ ...f, [key]: value }));
 
