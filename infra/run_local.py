@@ -61,6 +61,7 @@ def main() -> None:
         site.serve_when_built(web_build)
     except BaseException:
         shut_down(proc)
+        site.stop()
         stack.stop()
         raise
     print(f"""
