@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench lint clean web-client
+.PHONY: run test bench lint ruff check clean web-client
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,12 @@ web-client: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/python -m mypy app.py chalicelib bench infra
+
+ruff: $(STAMP)
+	$(BIN)/ruff check .
+
+# What .ci/run checks besides the tests (cfn-lint on both templates runs inside `make test`).
+check: ruff lint
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis run web/dist web/node_modules

@@ -48,7 +48,7 @@ def main() -> None:
     gate = seed.seed_carpark(bootstrap.deps(), users["sam.sharer@carparker.test"])
     # The local payment provider settles charges by itself a moment later and calls our webhook, like a real one.
     env = {**os.environ, **stack.env, "CP_PAYMENT_WEBHOOK_URL": f"http://127.0.0.1:{port}/payments/webhook",
-           "CP_APP_ORIGINS": web.app_origins(site.port)}
+           "CP_WEB_ORIGINS": web.web_origins(site.port)}
     chalice = [str(Path(sys.executable).with_name("chalice")), "local", "--no-autoreload", "--stage", "local", "--host", "127.0.0.1", "--port", str(port)]
     proc = subprocess.Popen(chalice, cwd=ROOT, env=env)
 

@@ -189,8 +189,8 @@ def site_config(api_base: str) -> SiteConfig:
                       tiles_attribution=os.environ.get("CP_WEB_TILES_ATTRIBUTION", ""))
 
 
-def app_origins(port: int) -> str:
-    """The CP_APP_ORIGINS value for a local web server: both spellings of the loopback host."""
+def web_origins(port: int) -> str:
+    """The CP_WEB_ORIGINS value for a local web server: both spellings of the loopback host."""
     return f"http://127.0.0.1:{port},http://localhost:{port}"
 
 

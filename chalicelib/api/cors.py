@@ -3,7 +3,7 @@
 Chalice's CORSConfig takes one allow_origin, and Chalice answers preflights itself from it without calling the app
 (chalice local, and the MOCK integration it generates for API Gateway), so it cannot serve several origins. Instead
 every path gets an OPTIONS route of its own (registered by Api.route) and one middleware sets the headers on every
-response: the request's Origin echoed if it is in config.app_origins(), with Vary: Origin, read at call time.
+response: the request's Origin echoed if it is in config.web_origins(), with Vary: Origin, read at call time.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def cors_headers(origin: str | None, allowed: Iterable[str], *, preflight_method
 def preflight(request: Request, methods: Iterable[str]) -> Response:
     """The OPTIONS answer: 204 with the CORS grant for an allowed origin, 403 (and no grant) for any other."""
     origin = request.headers.get("origin")
-    headers = cors_headers(origin, config.app_origins(), preflight_methods=methods)
+    headers = cors_headers(origin, config.web_origins(), preflight_methods=methods)
     if "Access-Control-Allow-Origin" in headers:
         return Response(body="", status_code=204, headers=dict(headers))
     body = {"code": "origin_not_allowed", "message": f"the origin {origin or '(none)'} may not call this API from a browser",
@@ -49,7 +49,7 @@ def browser_headers(event: Request, get_response: Callable[[Request], Response])
     data, so no browser or shared cache keeps them (the app's service worker never caches them either)."""
     response = get_response(event)
     if event.method != "OPTIONS":
-        for name, value in cors_headers(event.headers.get("origin"), config.app_origins()).items():
+        for name, value in cors_headers(event.headers.get("origin"), config.web_origins()).items():
             response.headers.setdefault(name, value)
     response.headers.setdefault("Cache-Control", "no-store")
     return response

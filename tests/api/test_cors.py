@@ -15,7 +15,7 @@ CONSOLE = "https://console.example.com"
 
 @pytest.fixture
 def origins(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CP_APP_ORIGINS", f"{APP}, {CONSOLE}")
+    monkeypatch.setenv("CP_WEB_ORIGINS", f"{APP}, {CONSOLE}")
 
 
 def preflight(api: Any, path: str, origin: str, method: str = "POST") -> Any:
@@ -46,7 +46,7 @@ def test_a_preflight_from_another_origin_is_refused_without_a_grant(api: Any, or
 
 
 def test_no_origin_is_allowed_when_none_is_configured(api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("CP_APP_ORIGINS", raising=False)
+    monkeypatch.delenv("CP_WEB_ORIGINS", raising=False)
     assert preflight(api, "/auth/signin", APP).status_code == 403
     r = api.client.http.get("/health", headers={"Origin": APP})
     assert "Access-Control-Allow-Origin" not in r.headers
@@ -73,12 +73,14 @@ def test_api_responses_are_never_stored_by_browser_caches(api: Any, origins: Non
 
 
 def test_origins_are_read_at_call_time_and_malformed_ones_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CP_APP_ORIGINS", "https://a.example.com")
-    assert config.app_origins() == ("https://a.example.com",)
+    monkeypatch.setenv("CP_WEB_ORIGINS", "https://a.example.com")
+    assert config.web_origins() == ("https://a.example.com",)
+    monkeypatch.setenv("CP_WEB_ORIGINS", "https://a.example.com/ ,http://127.0.0.1:8001")  # as a URL is often written
+    assert config.web_origins() == ("https://a.example.com", "http://127.0.0.1:8001")
     for bad in ("*", "https://a.example.com/app", "a.example.com", "ftp://a.example.com", "https://*.example.com"):
-        monkeypatch.setenv("CP_APP_ORIGINS", bad)
+        monkeypatch.setenv("CP_WEB_ORIGINS", bad)
         with pytest.raises(config.ConfigError):
-            config.app_origins()
+            config.web_origins()
 
 
 def test_origin_matching_is_exact() -> None:

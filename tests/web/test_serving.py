@@ -102,5 +102,5 @@ def test_without_a_tile_source_the_config_asks_for_the_offline_base_map() -> Non
     assert "img-src 'self' data: blob:;" in site.content_security_policy()
 
 
-def test_the_local_app_origins_are_both_loopback_spellings() -> None:
-    assert web.app_origins(8001) == "http://127.0.0.1:8001,http://localhost:8001"
+def test_the_local_web_origins_are_both_loopback_spellings() -> None:
+    assert web.web_origins(8001) == "http://127.0.0.1:8001,http://localhost:8001"
