@@ -12,9 +12,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
 from .harness import DESKTOP, PHONE, Launcher, Watch, axe_violations, launch_chromium, launched, screenshot, watched_context
+
+# Answers come from a real server on a shared machine: wait for what a person would see, generously (not 5 s).
+expect.set_options(timeout=20_000)
 
 
 @pytest.fixture(scope="session")
