@@ -19,6 +19,7 @@ from ..domain import jsontext
 from ..domain.accounts import Principal
 from ..services import accounts
 from ..services.idempotency import request_hash, run_once
+from . import cors
 from .routing import Operation, Registry
 
 REGISTRY = Registry()
@@ -26,6 +27,8 @@ auth = Blueprint(__name__)
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 11 * 1024 * 1024  # above API Gateway's 10 MB payload limit: the same bound locally
 MAX_PATH_PARAM = 200  # our ids are far shorter; DynamoDB refuses keys over 2 KB with a ValidationException
+auth.register_middleware(cors.browser_headers, "http")
+_PREFLIGHT_PATHS: set[str] = set()
 
 # The one table from domain errors to HTTP statuses (first match wins; anything else is a 500).
 ERROR_STATUS: tuple[tuple[type[e.DomainError], int], ...] = (
@@ -115,6 +118,7 @@ class Api:
         idempotent = method == "POST" and auth
         all_headers = headers + (("Idempotency-Key",) if idempotent else ())
         REGISTRY.add(Operation(method, path, operation_id, summary, tag, request, query, response, status, errors, auth, all_headers))
+        self._preflight_route(path)
 
         def decorate(view: Callable[..., Any]) -> Any:
             @functools.wraps(view)
@@ -135,6 +139,17 @@ class Api:
             return self.bp.route(path, methods=[method], authorizer=cognito if auth else None)(handler)
 
         return decorate
+
+    def _preflight_route(self, path: str) -> None:
+        """One OPTIONS route per path, so browsers' preflights reach cors.preflight (see cors.py for why not CORSConfig)."""
+        if path in _PREFLIGHT_PATHS:
+            return
+        _PREFLIGHT_PATHS.add(path)
+
+        def preflight(**_params: str) -> Response:
+            return cors.preflight(self.request, [op.method for op in REGISTRY.operations if op.path == path])
+
+        self.bp.route(path, methods=["OPTIONS"])(preflight)
 
     def _idempotent(self, key: str, status: int, view: Callable[[], Any]) -> Response:
         req = self.request
