@@ -2,25 +2,40 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+
+# Stamps: each install step runs again only when its requirements file changed. `make run` installs what running
+# needs (requirements.txt, the Lambda runtime, plus requirements-local.txt: chalice and moto's server); `make test`
+# adds the test and lint tools (requirements-dev.txt).
+RUN_STAMP  := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
+# What `make run` needs before it starts. A build step joins here as a stamp of its own whose recipe runs only when
+# its inputs are newer (for example web/dist/.built: web/package-lock.json $(shell find web/src -type f)).
+RUN_NEEDS  := $(RUN_STAMP)
 
 .PHONY: run test bench lint clean
 
-$(STAMP): requirements.txt requirements-dev.txt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	touch $(STAMP)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 
-run: $(STAMP)
+$(RUN_STAMP): requirements.txt requirements-local.txt | $(BIN)/python
+	$(PIP) -r requirements-local.txt
+	touch $@
+
+$(TEST_STAMP): $(RUN_STAMP) requirements-dev.txt
+	$(PIP) -r requirements-dev.txt
+	touch $@
+
+run: $(RUN_NEEDS)
 	$(BIN)/python infra/run_local.py
 
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(BIN)/python bench/run.py
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/python -m mypy app.py chalicelib bench infra
 
 clean:
