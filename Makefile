@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+RUN_DIR ?= run
 
 # Stamps: each install step runs again only when its requirements file changed. `make run` installs what running
 # needs (requirements.txt, the Lambda runtime, plus requirements-local.txt: chalice and moto's server); `make test`
@@ -13,7 +14,7 @@ TEST_STAMP := $(VENV)/.installed-test
 # its inputs are newer (for example web/dist/.built: web/package-lock.json $(shell find web/src -type f)).
 RUN_NEEDS  := $(RUN_STAMP)
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench lint reset clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,13 +31,17 @@ run: $(RUN_NEEDS)
 	$(BIN)/python infra/run_local.py
 
 test: $(TEST_STAMP)
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests
+	PERSIST=0 $(BIN)/python -m pytest -q -n 2 --dist loadfile tests
 
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/run.py
 
 lint: $(TEST_STAMP)
 	$(BIN)/python -m mypy app.py chalicelib bench infra
+
+# The local state `make run` keeps (stop `make run` first): the next start applies the template and seeds afresh.
+reset:
+	rm -f $(RUN_DIR)/local-state.pickle $(RUN_DIR)/local-state.rejected $(RUN_DIR)/.local-state.pickle.*.tmp
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis run

@@ -1,11 +1,13 @@
-"""`make run`: embedded moto, the template applied, demo data, and on 127.0.0.1 `chalice local` and the local
-scheduler (the app's `@app.schedule` functions, infra/scheduler.py).
+"""`make run`: embedded moto (its state kept under run/), the template applied, demo data, and on 127.0.0.1
+`chalice local` and the local scheduler (the app's `@app.schedule` functions, infra/scheduler.py).
 
-Settings (environment): PORT (8000), MOTO_PORT (a free one), RUN_DIR (run/), SCHEDULE_SCALE (1).
+Settings (environment): PORT (8000), MOTO_PORT (a free one), PERSIST (1: keep the local state across restarts; 0: start
+empty and keep nothing), SNAPSHOT_S (15: seconds between snapshots), RUN_DIR (run/), SCHEDULE_SCALE (1).
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import signal
@@ -14,25 +16,36 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from infra import localstack, seed  # noqa: E402
 from infra.children import Children  # noqa: E402
+from infra.local_state import Snapshotter, StateFile  # noqa: E402
+
+STATE_FILE = "local-state.pickle"
 
 
 @dataclass(frozen=True)
 class Settings:
     port: int
     moto_port: int | None
+    persist: bool
+    snapshot_s: float
     run_dir: Path
 
     @classmethod
     def from_env(cls) -> Settings:
-        return cls(int(os.environ.get("PORT", "8000")), int(os.environ.get("MOTO_PORT", "0")) or None,
-                   Path(os.environ.get("RUN_DIR") or ROOT / "run").resolve())
+        persist = os.environ.get("PERSIST", "1").strip()
+        if persist not in ("0", "1"):
+            raise SystemExit("PERSIST must be 1 (keep local state across restarts) or 0 (start empty, keep nothing)")
+        snapshot_s = float(os.environ.get("SNAPSHOT_S", "15"))
+        if not 0 < snapshot_s <= 3600:
+            raise SystemExit("SNAPSHOT_S must be between 0 and 3600 seconds")
+        return cls(int(os.environ.get("PORT", "8000")), int(os.environ.get("MOTO_PORT", "0")) or None, persist == "1",
+                   snapshot_s, Path(os.environ.get("RUN_DIR") or ROOT / "run").resolve())
 
 
 def wait_for(url: str, timeout_s: float, children: Children) -> None:
@@ -50,8 +63,20 @@ def wait_for(url: str, timeout_s: float, children: Children) -> None:
     raise SystemExit(f"{url} did not answer within {timeout_s:.0f}s")
 
 
+def lock_run_dir(run_dir: Path) -> IO[str]:
+    """One `make run` per state file: a second one would overwrite the first one's snapshots."""
+    handle = (run_dir / ".lock").open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise SystemExit(f"another `make run` keeps its state in {run_dir}; stop it first (or use RUN_DIR=... or PERSIST=0)") from None
+    return handle
+
+
 def demo_data(stack: localstack.LocalStack) -> dict[str, str]:
-    """The demo city, with the gate device's secret (shown once)."""
+    """The demo city, seeded once: a restored stack already has it (and the gate device's secret, shown once)."""
+    if "demo" in stack.extra:
+        return dict(stack.extra["demo"])
     local_env = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["local"]["environment_variables"]
     for name, value in local_env.items():
         os.environ.setdefault(name, value)  # the seeding below builds the app's adapters in this process
@@ -59,7 +84,19 @@ def demo_data(stack: localstack.LocalStack) -> dict[str, str]:
     from chalicelib import bootstrap
 
     gate = seed.seed_carpark(bootstrap.deps(), users["sam.sharer@carparker.test"])
-    return {"CP_DEMO_CARPARK": gate["carpark_id"], "CP_DEMO_GATE_DEVICE": gate["device_id"], "CP_DEMO_GATE_SECRET": gate["device_secret"]}
+    stack.extra["demo"] = {"CP_DEMO_CARPARK": gate["carpark_id"], "CP_DEMO_GATE_DEVICE": gate["device_id"],
+                           "CP_DEMO_GATE_SECRET": gate["device_secret"]}
+    return dict(stack.extra["demo"])
+
+
+def state_line(settings: Settings, stack: localstack.LocalStack) -> str:
+    if not settings.persist:
+        return "off (PERSIST=0): everything is gone when this stops"
+    path = settings.run_dir / STATE_FILE
+    kept = f"snapshot every {settings.snapshot_s:g} s when something changed, and at Ctrl-C; `make reset` empties it"
+    if stack.restored is None:
+        return f"new, kept in {path} ({kept})"
+    return f"restored from {path} (saved {stack.restored.header.get('saved_at')}; {kept})"
 
 
 def banner(settings: Settings, stack: localstack.LocalStack, demo: dict[str, str], urls: dict[str, str], ready_s: float) -> str:
@@ -70,6 +107,7 @@ CarParker is running (ready in {ready_s:.1f}s).
 {services}
   moto (AWS)    {stack.endpoint}  (AWS_ENDPOINT_URL for the CLI tools)
   scheduler     the app's scheduled functions run on their schedules (logged below)
+  local state   {state_line(settings, stack)}
 Demo logins (password {seed.PASSWORD}):
   admin   admin@carparker.test
   sharer  sam.sharer@carparker.test
@@ -111,19 +149,32 @@ def main() -> None:
     started = time.monotonic()
     signal.signal(signal.SIGTERM, interrupt)
     settings.run_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    lock = lock_run_dir(settings.run_dir) if settings.persist else None
+    state = StateFile(settings.run_dir / STATE_FILE) if settings.persist else None
     stack: localstack.LocalStack | None = None
+    snapshots: Snapshotter | None = None
     children = Children()
     try:
-        stack = localstack.start(port=settings.moto_port)
+        stack = localstack.start(port=settings.moto_port, state=state)
+        if state is not None:
+            demo_data(stack)
+            snapshots = Snapshotter(state, stack.snapshot, lambda: stack.server.changes, settings.snapshot_s)
+            snapshots.save_if_changed()  # the seeded stack, before anyone uses it
+            snapshots.start()
         serve(settings, stack, children, started)
     except KeyboardInterrupt:
         pass
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, signal.SIG_IGN)  # a second Ctrl-C must not cut the shutdown short
+            signal.signal(sig, signal.SIG_IGN)  # a second Ctrl-C must not cut the last snapshot short
         children.stop()
+        if snapshots is not None:
+            saved = "saved to" if snapshots.stop() else "up to date in"
+            print(f"Local state {saved} {settings.run_dir / STATE_FILE}", flush=True)
         if stack is not None:
             stack.stop()
+        if lock is not None:
+            lock.close()
 
 
 if __name__ == "__main__":

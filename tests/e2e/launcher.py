@@ -64,7 +64,7 @@ class Launcher:
         port = self.free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("CP_", "AWS_"))}
         env.update(PORT=str(port), MOTO_PORT=str(self.free_port()), RUN_DIR=str(self.run_dir), **self.settings)
-        log = self.run_dir.parent / f"{self.run_dir.name}-launch-{len(self.logs) + 1}.log"
+        log = self.run_dir.parent / f"{self.run_dir.name}-launch-{len(list(self.run_dir.parent.glob(f'{self.run_dir.name}-launch-*.log'))) + 1}.log"
         self.logs.append(log)
         self._log = log.open("wb")
         self.proc = subprocess.Popen([sys.executable, "infra/run_local.py"], cwd=ROOT, env=env, stdout=self._log,
