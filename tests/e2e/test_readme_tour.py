@@ -36,7 +36,9 @@ def test_readme_tour_works_as_printed(tmp_path: Path) -> None:
             except OSError:
                 assert launcher.poll() is None and time.monotonic() < deadline, "make run did not start"
                 time.sleep(0.3)
-        script = tour_script().replace("API=http://127.0.0.1:8000", f"API=http://127.0.0.1:{port}")
+        # The tour's scratch files go to this test's own directory: another checkout's tour on the same machine writes
+        # /tmp/evidence.zip too (and changes a byte of it), which made this one fail now and then.
+        script = tour_script().replace("API=http://127.0.0.1:8000", f"API=http://127.0.0.1:{port}").replace("/tmp/", f"{tmp_path}/")
         done = subprocess.run(["bash", "-e", "-c", script], cwd=ROOT, capture_output=True, text=True,
                               timeout=240, check=False, env={**env, "PATH": os.environ["PATH"]})
         out = done.stdout + done.stderr
