@@ -41,7 +41,7 @@ PRIVATE_KEYS = (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, dsa.DSAPrivateKey
                 ed448.Ed448PrivateKey, x25519.X25519PrivateKey, x448.X448PrivateKey)
 PUBLIC_KEYS = (rsa.RSAPublicKey, ec.EllipticCurvePublicKey, dsa.DSAPublicKey, ed25519.Ed25519PublicKey,
                ed448.Ed448PublicKey, x25519.X25519PublicKey, x448.X448PublicKey)
-LOCKS = (type(threading.Lock()), type(threading.RLock()))
+LOCKS = ((type(threading.Lock()), threading.Lock), (type(threading.RLock()), threading.RLock))
 
 Backends = dict[tuple[str, str], dict[str, dict[str, Any]]]  # (module, name of its BackendDict) -> account -> region -> backend
 
@@ -104,10 +104,10 @@ class _Pickler(pickle.Pickler):
             der = obj.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
             return private_key, (der,)
         if isinstance(obj, PUBLIC_KEYS):
-            return public_key, (obj.public_bytes(serialization.Encoding.DER,
-                                                                        serialization.PublicFormat.SubjectPublicKeyInfo),)
-        if isinstance(obj, LOCKS):
-            return type(obj), ()  # a lock is held by nobody after a restart
+            return public_key, (obj.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo),)
+        for kind, make in LOCKS:
+            if isinstance(obj, kind):
+                return make, ()  # a lock is held by nobody after a restart
         return NotImplemented
 
 

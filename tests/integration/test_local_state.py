@@ -58,6 +58,19 @@ def test_s3_objects_keep_their_bytes() -> None:
         pass
 
 
+def test_locks_and_keys_held_outside_moto_classes_pickle_too() -> None:
+    import threading
+
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    key = ed25519.Ed25519PrivateKey.generate()
+    restored = roundtrip({("m", "n"): {ACCOUNT: {REGION: {"lock": threading.Lock(), "rlock": threading.RLock(), "key": key,
+                                                           "public": key.public_key()}}}})[("m", "n")][ACCOUNT][REGION]
+    assert restored["lock"].acquire(blocking=False) and restored["rlock"].acquire(blocking=False)
+    restored["public"].verify(restored["key"].sign(b"m"), b"m")
+    key.public_key().verify(restored["key"].sign(b"m"), b"m")
+
+
 def test_a_snapshot_of_the_stack_holds_every_backend_it_uses(stack: Any) -> None:
     taken = decode(stack.snapshot()[1])
     services = {module.split(".")[1] for module, _ in taken.backends}
