@@ -17,8 +17,9 @@ def test_scheduler_certifies_a_queued_entry_and_expires_a_no_show(tmp_path: Path
     launcher = Launcher(tmp_path / "run", PERSIST="0", SCHEDULE_SCALE="0.01", CP_LEDGER_BLOCK_TIMEOUT_S="1").start()
     try:
         pat = launcher.sign_in(PAT)
-        ended = launcher.reserve_ended(pat, "demo-cp-A3", "NS-404-X")  # booked two hours ago for 30 minutes; nobody came
-        assert launcher.call("GET", f"/reservations/{ended}", pat)["state"] == "reserved"
+        booked = launcher.reserve_ended(pat, "demo-cp-A3", "NS-404-X")  # two hours ago, for 30 minutes; nobody came
+        ended = booked["reservation_id"]
+        assert booked["state"] == "reserved"
         order = launcher.paid_order(pat, "demo-cp-A1", "AB-123-C")  # its `paid` entry waits in the parent log's queue
 
         bundle = poll("the queued paid entry is certified by the scheduled cutter", lambda: launcher.bundle(pat, order["ledger_entry"]))
