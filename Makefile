@@ -14,7 +14,7 @@ TEST_STAMP := $(VENV)/.installed-test
 # its inputs are newer (for example web/dist/.built: web/package-lock.json $(shell find web/src -type f)).
 RUN_NEEDS  := $(RUN_STAMP)
 
-.PHONY: run test bench lint reset clean
+.PHONY: run test bench lint ruff check reset clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,12 @@ bench: $(TEST_STAMP)
 
 lint: $(TEST_STAMP)
 	$(BIN)/python -m mypy app.py chalicelib bench infra
+
+ruff: $(TEST_STAMP)
+	$(BIN)/ruff check .
+
+# What .ci/run checks besides the tests (cfn-lint on both templates runs inside `make test`).
+check: ruff lint
 
 # The local state `make run` keeps (stop `make run` first): the next start applies the template and seeds afresh.
 reset:
