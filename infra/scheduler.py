@@ -231,7 +231,8 @@ class Scheduler:
             thread.start()
             self.threads.append(thread)
 
-    def stop(self, timeout_s: float = 10) -> None:
+    def stop(self, timeout_s: float = 4) -> None:
+        """Wait a moment for runs in flight (their threads are daemons: the process does not wait for a stuck one)."""
         self.stopping.set()
         deadline = time.monotonic() + timeout_s
         for thread in self.threads:
