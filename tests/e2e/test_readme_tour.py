@@ -25,8 +25,9 @@ def test_readme_tour_works_as_printed(tmp_path: Path) -> None:
 
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CP_", "AWS_"))}
+    log = (tmp_path / "launcher.log").open("wb")  # a pipe nobody reads fills up and blocks the launcher's processes
     launcher = subprocess.Popen([sys.executable, "infra/run_local.py"], cwd=ROOT, env={**env, "PORT": str(port)},
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                                stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 90
         while True:
@@ -49,7 +50,9 @@ def test_readme_tour_works_as_printed(tmp_path: Path) -> None:
     finally:
         launcher.send_signal(signal.SIGTERM)
         try:
-            launcher.wait(timeout=20)
+            launcher.wait(timeout=60)
         except subprocess.TimeoutExpired:
             launcher.kill()
             raise
+        finally:
+            log.close()
