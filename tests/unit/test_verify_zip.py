@@ -10,6 +10,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterable
+from typing import Any
 
 import pytest
 
@@ -96,9 +97,9 @@ def _archive(members: Iterable[tuple[bytes, bytes, bytes]], *, comment: bytes = 
     return bytes(body + directory + end + comment + after)
 
 
-def _files(**changes: dict[str, object]) -> list[tuple[bytes, bytes, bytes]]:
+def _files(**changes: Any) -> list[tuple[bytes, bytes, bytes]]:
     files = [("bundle.json", dump(BUNDLE)), *PHOTOS.items()]
-    return [_member(name, data, **changes.get(name, {})) for name, data in files]  # type: ignore[arg-type]
+    return [_member(name, data, **changes.get(name, {})) for name, data in files]
 
 
 def test_the_test_writer_without_variations_writes_the_platforms_bytes() -> None:
