@@ -40,7 +40,8 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat,
 from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import NameOID, SignatureAlgorithmOID
 
-BUNDLE_FORMATS = frozenset({"carparker.evidence/v1"})
+BUNDLE_FORMAT = "carparker.evidence/v1"  # what the platform writes
+BUNDLE_FORMATS = frozenset({BUNDLE_FORMAT})  # what a verifier accepts
 BUNDLE_MEMBER = "bundle.json"
 VALIDATOR_SET_TYPE = "carparker.validator-set/v1"
 SIGNING_CONTEXT = b"carparker-ledger-block-v1\n"

@@ -10,6 +10,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -47,6 +48,18 @@ def test_the_platforms_zip_verifies_and_any_zip_tool_reads_it() -> None:
             (zipfile.ZIP_STORED, (1980, 1, 1, 0, 0, 0), b"", b"")}
     bundle, members = read_evidence_zip(ZIPPED)
     assert bundle == dump(BUNDLE) and members == list(PHOTOS.items())
+
+
+def test_the_layout_example_of_the_format_document_is_what_the_writer_writes() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "ledger-format.md").read_text()
+    example = doc[doc.index("Example (not a valid bundle, only the layout)"):]
+    block = example[example.index("```text\n") + 8:example.index("```\n", example.index("```text\n") + 8)]
+    rows = [line.split(maxsplit=1) for line in block.splitlines() if line.strip() and not line.strip().startswith("#")]
+    data = b""
+    for offset, fields in rows:
+        assert int(offset) == len(data)
+        data += bytes.fromhex(fields.replace(" ", ""))
+    assert data == write_evidence_zip(b"{}", [("a.jpg", b"abc")])
 
 
 def test_the_layout_is_a_function_of_the_contents_alone() -> None:
