@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import functools
 import hashlib
 import json
 import re
@@ -37,7 +38,6 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_der_public_key
-from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import NameOID, SignatureAlgorithmOID
 
 BUNDLE_FORMAT = "carparker.evidence/v1"  # what the platform writes
@@ -449,12 +449,13 @@ def load_certificate(raw: object, what: str) -> x509.Certificate:
     try:
         with warnings.catch_warnings():
             # cryptography still loads some non-RFC 5280 certificates with a warning; refuse them.
-            warnings.simplefilter("error", CryptographyDeprecationWarning)
+            warnings.simplefilter("error")
             cert = x509.load_pem_x509_certificate(text.encode("ascii"))
             _ = (cert.extensions, cert.subject, cert.issuer, cert.not_valid_before_utc, cert.not_valid_after_utc)
             key = cert.public_key()
-    except (ValueError, UnicodeEncodeError, UnsupportedAlgorithm, x509.InvalidVersion,
-            CryptographyDeprecationWarning) as exc:
+    # Each parse error of a malformed certificate, in whichever form cryptography reports it.
+    except (ValueError, TypeError, UnicodeEncodeError, UnsupportedAlgorithm, x509.InvalidVersion, x509.DuplicateExtension,
+            x509.UnsupportedGeneralNameType, Warning) as exc:
         raise VerificationError(f"{what} is not a valid certificate: {exc}") from exc
     if cert.version != x509.Version.v3:
         fail(f"{what} is not an X.509 v3 certificate")
@@ -551,7 +552,7 @@ class Validators:
     def threshold(self) -> int:
         return 2 * self.f + 1
 
-    @property
+    @functools.cached_property
     def hash(self) -> str:
         encoded = {key_id: base64.b64encode(der).decode("ascii") for key_id, der in self.keys.items()}
         return hashlib.sha256(canonical_json({"type": VALIDATOR_SET_TYPE, "f": self.f, "validators": encoded})).hexdigest()

@@ -16,6 +16,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
+from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -327,6 +328,34 @@ def test_malformed_ca_lists_are_refused(shape: str) -> None:
         vset["earlier_ca_certificates"] = [_node(0, OLD_CA, CA_KEY, T0)]
     with pytest.raises(VerificationError):
         verify_bundle(_with_set(vset))
+
+
+CA_BUNDLE = make_bundle(LEDGER, with_ca=True, signers=(0, 1, 2, 3))
+
+
+def _pem_of(der: bytes) -> str:
+    body = base64.b64encode(der).decode()
+    return "".join(["-----BEGIN CERTIFICATE-----\n", *(body[i:i + 64] + "\n" for i in range(0, len(body), 64)),
+                    "-----END CERTIFICATE-----\n"])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["ca_certificate", "validators/2/certificate"]), st.data())
+def test_a_mangled_certificate_is_a_verification_error(where: str, data: st.DataObject) -> None:
+    """Whatever the DER says once changed (cryptography then fails in many ways, or warns), the canonical PEM of it
+    is refused with a reason."""
+    bundle = copy.deepcopy(CA_BUNDLE)
+    parent = bundle["validator_set"] if where == "ca_certificate" else bundle["validator_set"]["validators"][2]
+    key = "ca_certificate" if where == "ca_certificate" else "certificate"
+    original = x509.load_pem_x509_certificate(parent[key].encode()).public_bytes(Encoding.DER)
+    der = bytearray(original)
+    for _ in range(data.draw(st.integers(1, 3))):
+        der[data.draw(st.integers(0, len(der) - 1))] = data.draw(st.integers(0, 255))
+    if der == original:
+        return
+    parent[key] = _pem_of(bytes(der))
+    with pytest.raises(VerificationError):
+        verify_bundle(bundle)
 
 
 # --------------------------------------------------------------------- certificates: bound to the validator id
