@@ -279,6 +279,8 @@ class ObjectFormat:
     internal: Callable[[Mapping[str, Any]], None] | None = None
 
 
+# The entry and block versions a verifier accepts, by type tag: a new version is one more row (with its section in
+# docs/ledger-format.md), accepted next to the earlier ones.
 ENTRY_FORMATS: dict[str, ObjectFormat] = {
     "carparker.entry/v1": ObjectFormat({
         "type": _exactly("carparker.entry/v1"), "version": _exactly(1), "log": _one_of(LOGS),

@@ -1,9 +1,11 @@
 """Node certificates of the enclave's CA, as pure functions of keys, bytes and time.
 
 Building needs the CA private key (the adapter unseals it for the moment of signing); checking needs
-only the published CA certificate, the revocation list and a time, so the offline verifier and the
-ledger's validator set use `verify_node_certificate` and `admit_validators` without any AWS code.
-Verification raises CertificateError; it never returns False.
+only the published CA certificate, the revocation list and a time, so the ledger's validator set uses
+`verify_node_certificate` and `admit_validators` without any AWS code. The checks themselves (issued by, valid
+at, CA or not, the subject's one commonName) are the offline verifier's (chalicelib/verify.py), so admission and
+a bundle judge a certificate by the same rules. Verification raises CertificateError; it never returns
+False.
 """
 
 from __future__ import annotations
