@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -20,12 +19,13 @@ import requests
 from packaging.requirements import Requirement
 
 from chalicelib import bootstrap
-from tests.api import test_evidence_api
+from tests.api import test_evidence_api, test_ledger_api
 from tests.helpers import ApiClient
 from tests.unit.bundle_factory import validator_set
 
 parked = test_evidence_api.parked  # the fixture: a parker whose car is in, on a car park's space
 take_set = test_evidence_api.take_set
+small_blocks = test_ledger_api.small_blocks  # the fixture: blocks of two entries
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -85,14 +85,6 @@ def served_verifier(api: ApiClient, tmp_path: Path) -> Path:
 def run(python: Path, verifier: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(python), "-I", verifier.name, *args], cwd=verifier.parent, capture_output=True, text=True,
                           timeout=120, check=False, env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C"})
-
-
-@pytest.fixture
-def small_blocks(monkeypatch: pytest.MonkeyPatch, api: ApiClient) -> Iterator[ApiClient]:
-    monkeypatch.setenv("CP_LEDGER_BLOCK_SIZE", "2")
-    bootstrap.override(None)
-    yield api
-    bootstrap.override(None)
 
 
 def _paid_entry_bundle(api: ApiClient) -> bytes:
