@@ -158,6 +158,19 @@ def test_a_missing_validators_file_is_named_as_such(tmp_path: Path, bundle_file:
     assert result.returncode == 1 and result.stderr.startswith(f"FAIL: cannot read the validators file {tmp_path}")
 
 
+@pytest.mark.parametrize("tampered", [False, True])
+def test_verify_bundle_and_the_file_run_alone_say_the_same(tmp_path: Path, bundle_file: Path, tampered: bool) -> None:
+    path = bundle_file
+    if tampered:
+        path = tmp_path / "tampered.json"
+        path.write_bytes(bundle_file.read_bytes().replace(b'"user_id":"user-0"', b'"user_id":"user-2"', 1))
+    platform = run_cli("verify-bundle", str(path))
+    alone = subprocess.run([sys.executable, "-I", str(ROOT / "chalicelib" / "verify.py"), str(path)], cwd=tmp_path,
+                           capture_output=True, text=True, timeout=60, check=False)
+    assert (alone.returncode, alone.stdout, alone.stderr) == (platform.returncode, platform.stdout, platform.stderr)
+    assert platform.returncode == (1 if tampered else 0)
+
+
 def test_cli_subcommands_are_a_table_and_help_works() -> None:
     assert "verify-bundle" in SUBCOMMANDS
     result = run_cli("--help")
