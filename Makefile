@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench lint ruff check clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,12 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/python -m mypy app.py chalicelib bench infra
+
+ruff: $(STAMP)
+	$(BIN)/ruff check .
+
+# What .ci/run checks besides the tests (cfn-lint on both templates runs inside `make test`).
+check: ruff lint
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis run

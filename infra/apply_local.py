@@ -3,7 +3,9 @@
 On AWS, CloudFormation applies the template. moto's CloudFormation cannot create Cognito user pools,
 so locally this module reads the same template and makes the equivalent API calls for the
 resource types it uses. A resource type it does not know is an error, so the template and the
-local stack cannot drift apart silently.
+local stack cannot drift apart silently. The few types with no local counterpart are named in
+NOT_LOCAL, with the reason; they, the resources that refer to them and the outputs that name them
+are left out, and nothing else is.
 """
 
 from __future__ import annotations
@@ -19,6 +21,16 @@ import boto3
 TEMPLATE = Path(__file__).with_name("template.json")
 LOCAL_ACCOUNT = "123456789012"  # moto's default account
 VALIDATORS = 4  # ValidatorKey0..3 and ValidatorRole0..3 in the template
+
+
+# Resource types the local stack leaves out on purpose. Locally `make run` serves the web build itself, so the
+# CloudFront distribution in front of the web bucket (and its origin access control and headers policy) has
+# nothing to do; the web bucket itself is created.
+NOT_LOCAL = {
+    "AWS::CloudFront::Distribution": "make run serves the web build locally",
+    "AWS::CloudFront::OriginAccessControl": "only the CloudFront distribution uses it",
+    "AWS::CloudFront::ResponseHeadersPolicy": "only the CloudFront distribution uses it",
+}
 
 
 class TemplateError(RuntimeError):
@@ -108,12 +120,26 @@ def _bucket(stack: _Stack, logical: str, p: dict[str, Any]) -> None:
     if "CorsConfiguration" in p:
         cors = [{**{k: v for k, v in r.items() if k != "MaxAge"}, "MaxAgeSeconds": r.get("MaxAge", 0)} for r in p["CorsConfiguration"]["CorsRules"]]
         s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": cors})
+    if "OwnershipControls" in p:
+        s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls=p["OwnershipControls"])
     if "LifecycleConfiguration" in p:
         rules = [{"ID": r["Id"], "Status": r["Status"], "Filter": {"Prefix": r.get("Prefix", "")},
                   "Expiration": {"Days": r["ExpirationInDays"]}} for r in p["LifecycleConfiguration"]["Rules"]]
         s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
     stack.refs[logical] = name
     stack.attrs[(logical, "Arn")] = f"arn:aws:s3:::{name}"
+    stack.attrs[(logical, "DomainName")] = f"{name}.s3.amazonaws.com"
+    stack.attrs[(logical, "RegionalDomainName")] = f"{name}.s3.{stack.region}.amazonaws.com"
+
+
+def _bucket_policy(stack: _Stack, logical: str, p: dict[str, Any]) -> None:
+    # moto applies a bucket policy's statements without their Condition: a conditional Deny (TLS only, here) would
+    # refuse every local request, which is plain HTTP anyway. Only those are left out.
+    statements = [st for st in p["PolicyDocument"]["Statement"] if not (st["Effect"] == "Deny" and "Condition" in st)]
+    if statements:
+        boto3.client("s3", region_name=stack.region).put_bucket_policy(
+            Bucket=p["Bucket"], Policy=json.dumps({**p["PolicyDocument"], "Statement": statements}))
+    stack.refs[logical] = p["Bucket"]
 
 
 def _user_pool(stack: _Stack, logical: str, p: dict[str, Any]) -> None:
@@ -153,6 +179,7 @@ CREATORS: dict[str, Callable[[_Stack, str, dict[str, Any]], None]] = {
     "AWS::KMS::Key": _kms_key,
     "AWS::KMS::Alias": _kms_alias,
     "AWS::S3::Bucket": _bucket,
+    "AWS::S3::BucketPolicy": _bucket_policy,
     "AWS::Cognito::UserPool": _user_pool,
     "AWS::Cognito::UserPoolClient": _user_pool_client,
     "AWS::Cognito::UserPoolGroup": _user_pool_group,
@@ -164,13 +191,41 @@ def load_template() -> dict[str, Any]:
     return json.loads(TEMPLATE.read_text())
 
 
+def _names(value: Any) -> set[str]:
+    """The logical names a template value refers to (Ref, Fn::GetAtt, ${Name} and ${Name.Attr} in Fn::Sub)."""
+    if isinstance(value, list):
+        return set().union(*(_names(v) for v in value)) if value else set()
+    if not isinstance(value, dict):
+        return set()
+    if set(value) == {"Ref"}:
+        return {value["Ref"]}
+    if set(value) == {"Fn::GetAtt"}:
+        return {value["Fn::GetAtt"][0]}
+    if set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str):
+        return {m.split(".")[0] for m in re.findall(r"\$\{([^}]+)\}", value["Fn::Sub"])}
+    return _names(list(value.values()))
+
+
+def not_local(template: dict[str, Any]) -> set[str]:
+    """The resources the local stack leaves out: those of a NOT_LOCAL type and, transitively, those that refer to one."""
+    resources = template["Resources"]
+    skipped = {name for name, r in resources.items() if r["Type"] in NOT_LOCAL}
+    while True:
+        more = {name for name, r in resources.items() if name not in skipped and _names(r.get("Properties", {})) & skipped}
+        if not more:
+            return skipped
+        skipped |= more
+
+
 def apply(prefix: str, region: str, template: dict[str, Any] | None = None) -> dict[str, str]:
     """Create every resource of the template on the current endpoint; return the template's Outputs."""
     template = template or load_template()
     defaults = {name: str(p["Default"]) for name, p in template.get("Parameters", {}).items() if "Default" in p}
     # AppRoleName names an IAM role, global to the account: locally each prefix gets its own.
-    stack = _Stack(template, {**defaults, "Prefix": prefix, "AppRoleName": f"{prefix}-app"}, region)
-    pending = dict(template["Resources"])
+    # Locally the stack is named after its prefix, as docs/deployment.md names it on AWS.
+    stack = _Stack(template, {**defaults, "Prefix": prefix, "AppRoleName": f"{prefix}-app", "AWS::StackName": prefix}, region)
+    skipped = not_local(template)
+    pending = {name: r for name, r in template["Resources"].items() if name not in skipped}
     unknown = {r["Type"] for r in pending.values()} - set(CREATORS)
     if unknown:
         raise TemplateError(f"apply_local cannot create {sorted(unknown)}; add a creator for it")
@@ -181,7 +236,8 @@ def apply(prefix: str, region: str, template: dict[str, Any] | None = None) -> d
         for name in ready:
             resource = pending.pop(name)
             CREATORS[resource["Type"]](stack, name, stack.resolve(resource.get("Properties", {})))
-    return {name: str(stack.resolve(out["Value"])) for name, out in template.get("Outputs", {}).items()}
+    return {name: str(stack.resolve(out["Value"])) for name, out in template.get("Outputs", {}).items()
+            if not _names(out["Value"]) & skipped}
 
 
 def settings(prefix: str, outputs: dict[str, str]) -> dict[str, str]:

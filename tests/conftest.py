@@ -7,6 +7,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import settings
+
+# Property tests are judged by what they find, never by how fast this machine is: no per-example deadline.
+settings.register_profile("carparker", deadline=None)
+settings.load_profile("carparker")
 
 os.environ.setdefault("CP_STAGE", "local")
 os.environ.setdefault("CP_PAYMENT_WEBHOOK_SECRET", "local-only-payment-webhook-secret")  # as .chalice/config.json (local)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from chalicelib import bootstrap
+from chalicelib.domain.timeutil import parse_instant
 from tests.helpers import ApiClient, at
 from tests.order_helpers import World, make_world
 
@@ -69,8 +71,11 @@ def test_the_whole_order_from_posted_space_to_paid_entry_in_the_ledger(world: Wo
     assert set(entry_.sealed) == {"OrderStartTime", "OrderCompleteTime", "CarEnterTime", "CarLeftTime", "VehiclePlateNum",
                                   "CarparkID", "ParkingLotNum", "Fees"}
     # the staff dashboard: movements and the day's takings
-    moves = api.get(f"/carparks/{cp['carpark_id']}/movements?date={world.at(3).date().isoformat()}", staff).body["movements"]
+    # days are the car park's local days (its time zone), not UTC dates
+    local = ZoneInfo(cp["timezone"])
+    moves = api.get(f"/carparks/{cp['carpark_id']}/movements?date={world.at(3).astimezone(local).date().isoformat()}",
+                    staff).body["movements"]
     assert {m["direction"] for m in moves} >= {"exit"}
-    day = done["paid_at"][:10]
+    day = parse_instant(done["paid_at"], field="paid_at").astimezone(local).date().isoformat()
     report = api.get(f"/carparks/{cp['carpark_id']}/transactions?from={day}&to={day}", staff).body
     assert report["total_minor"] == 550 and report["orders"][0]["reservation_id"] == rid
