@@ -17,10 +17,13 @@ from ..domain import errors as e
 from ..domain.accounts import Principal
 from ..services import accounts
 from ..services.idempotency import request_hash, run_once
+from . import cors
 from .routing import Operation, Registry
 
 REGISTRY = Registry()
 auth = Blueprint(__name__)
+auth.register_middleware(cors.browser_headers, "http")
+_PREFLIGHT_PATHS: set[str] = set()
 
 # The one table from domain errors to HTTP statuses (first match wins; anything else is a 500).
 ERROR_STATUS: tuple[tuple[type[e.DomainError], int], ...] = (
@@ -113,6 +116,7 @@ class Api:
         all_headers = headers + (("Idempotency-Key",) if idempotent else ())
         REGISTRY.add(Operation(method, path, operation_id, summary, tag, request, query, response, status, errors, auth, all_headers,
                                media_type))
+        self._preflight_route(path)
 
         def decorate(view: Callable[..., Any]) -> Any:
             @functools.wraps(view)
@@ -129,6 +133,17 @@ class Api:
             return self.bp.route(path, methods=[method], authorizer=cognito if auth else None)(handler)
 
         return decorate
+
+    def _preflight_route(self, path: str) -> None:
+        """One OPTIONS route per path, so browsers' preflights reach cors.preflight (see cors.py for why not CORSConfig)."""
+        if path in _PREFLIGHT_PATHS:
+            return
+        _PREFLIGHT_PATHS.add(path)
+
+        def preflight(**_params: str) -> Response:
+            return cors.preflight(self.request, [op.method for op in REGISTRY.operations if op.path == path])
+
+        self.bp.route(path, methods=["OPTIONS"])(preflight)
 
     def _idempotent(self, key: str, status: int, view: Callable[[], Any]) -> Response:
         req = self.request

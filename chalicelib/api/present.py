@@ -86,6 +86,7 @@ def search_out(result: SearchResult, start: datetime, end: datetime) -> dict[str
                 "space_id": h.space.space_id, "title": h.space.title, "address": h.space.address,
                 "lat": h.space.location.lat, "lng": h.space.location.lng, "distance_m": round(h.distance_m),
                 "rate_minor": h.rate_minor, "total_price_minor": h.total_price_minor, "currency": h.space.currency,
+                "timezone": h.space.calendar.timezone,
                 "attributes": attributes_to_dict(h.space.attributes),
                 "navigation": navigation_links(h.space.location, h.space.title),
             }

@@ -214,6 +214,7 @@ class SearchHitOut(BaseModel):
     rate_minor: int
     total_price_minor: int
     currency: str
+    timezone: str = Field(description="the space's IANA time zone, in which its times are shown")
     attributes: dict[str, object]
     navigation: dict[str, str]
 
