@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,16 @@ take_set = test_evidence_api.take_set
 small_blocks = test_ledger_api.small_blocks  # the fixture: blocks of two entries
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def patient_validators(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """These tests need certified blocks, not a deadline test: on a loaded machine the validators may take longer
+    than the default 5 s, so the proposer waits up to two minutes (an answer ends the wait at once)."""
+    monkeypatch.setenv("CP_VALIDATOR_DEADLINE_MS", "120000")
+    bootstrap.override(None)
+    yield
+    bootstrap.override(None)
 
 
 def _closure(name: str) -> list[str]:
