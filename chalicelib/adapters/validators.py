@@ -13,6 +13,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..domain.errors import UnavailableError
+from ..verify import low_s_signature
 
 SIGNING_ALGORITHM = "ECDSA_SHA_256"
 
@@ -39,7 +40,8 @@ class KmsSigner:
                                   SigningAlgorithm=SIGNING_ALGORITHM)
         except (BotoCoreError, ClientError) as exc:
             raise UnavailableError(f"KMS Sign failed: {exc}") from exc
-        return bytes(reply["Signature"])
+        # KMS returns either of the two valid values of s (about half are high); the format allows only the low one.
+        return low_s_signature(bytes(reply["Signature"]))
 
 
 class KmsKeyDirectory:

@@ -28,6 +28,7 @@ class Operation:
     errors: tuple[int, ...] = ()
     auth: bool = True
     headers: tuple[str, ...] = ()
+    media_type: str = "application/json"  # of the success response; a route with another one returns a Response
 
 
 @dataclass
@@ -82,9 +83,9 @@ def _parameters(op: Operation, schemas: dict[str, Any]) -> list[dict[str, Any]]:
 def _operation(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
     err = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     codes = set(op.errors) | {400} | ({401, 403} if op.auth else set()) | ({404} if "{" in op.path else set())
-    responses: dict[str, Any] = {
-        str(op.status): {"description": "Success", **({"content": {"application/json": {"schema": _schema(op.response, schemas)}}} if op.response else {})}
-    }
+    content = ({"content": {"application/json": {"schema": _schema(op.response, schemas)}}} if op.response else
+               {"content": {op.media_type: {"schema": {"type": "string"}}}} if op.media_type != "application/json" else {})
+    responses: dict[str, Any] = {str(op.status): {"description": "Success", **content}}
     for code in sorted(codes):
         responses[str(code)] = {"description": STATUS_TEXT.get(code, "Error"), **err}
     out: dict[str, Any] = {
