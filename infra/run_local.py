@@ -10,12 +10,13 @@ import sys
 import threading
 import time
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from infra import localstack, seed, web  # noqa: E402
+from infra import hosted_fields, localstack, seed, web  # noqa: E402
 
 
 def wait_for(url: str, timeout_s: float, proc: subprocess.Popen[bytes]) -> None:
@@ -37,7 +38,8 @@ def main() -> None:
     moto_port = int(os.environ.get("MOTO_PORT", "0")) or None
     started = time.monotonic()
     web_build = web.build_in_background()  # npm ci / vite build only if web/ changed, beside the stack's start
-    site = web.WebServer(int(os.environ.get("WEB_PORT", "8001")), web.site_config(f"http://127.0.0.1:{port}"))
+    site_config = web.site_config(f"http://127.0.0.1:{port}")
+    site = web.WebServer(int(os.environ.get("WEB_PORT", "8001")), site_config)
     stack = localstack.start(port=moto_port)
     local_env = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["local"]["environment_variables"]
     for name, value in local_env.items():
@@ -46,6 +48,11 @@ def main() -> None:
     from chalicelib import bootstrap
 
     gate = seed.seed_carpark(bootstrap.deps(), users["sam.sharer@carparker.test"])
+    # The local payment provider's card fields, on an origin of their own; the app frames them (docs/web.md).
+    card_fields = hosted_fields.HostedFields(int(os.environ.get("PAY_PORT", "8002")), tuple(web.web_origins(site.port).split(",")),
+                                             bootstrap.orders().payments.tokenise)  # type: ignore[attr-defined]
+    card_fields.serve()
+    site.use(replace(site_config, blob_origin=stack.endpoint, hosted_fields=card_fields.url))
     # The local payment provider settles charges by itself a moment later and calls our webhook, like a real one.
     env = {**os.environ, **stack.env, "CP_PAYMENT_WEBHOOK_URL": f"http://127.0.0.1:{port}/payments/webhook",
            "CP_WEB_ORIGINS": web.web_origins(site.port)}
@@ -62,6 +69,7 @@ def main() -> None:
     except BaseException:
         shut_down(proc)
         site.stop()
+        card_fields.stop()
         stack.stop()
         raise
     print(f"""
@@ -69,6 +77,7 @@ CarParker is running (ready in {time.monotonic() - started:.1f}s).
   App           {site.app_url}            parker, sharer and admin (phone first)
   Console       {site.console_url}    car-park staff
   API           {base}            e.g. curl {base}/health
+  Card fields   {card_fields.url}  the local payment provider's (test cards such as 4242 4242 4242 4242)
   OpenAPI       {base}/openapi.json
   moto (AWS)    {stack.endpoint}  (AWS_ENDPOINT_URL for the CLI tools)
 Demo logins (password {seed.PASSWORD}):
@@ -86,6 +95,7 @@ The README's tour works against this instance. Ctrl-C stops everything.
         pass
     shut_down(proc)
     site.stop()
+    card_fields.stop()
     stack.stop()
 
 

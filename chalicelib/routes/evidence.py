@@ -85,6 +85,10 @@ class ClaimOut(BaseModel):
     access_log: list[dict[str, str]]
 
 
+class ClaimList(BaseModel):
+    claims: list[ClaimOut]
+
+
 def set_out(s: PhotoSet) -> dict[str, Any]:
     return {"order_id": s.order_id, "phase": s.phase, "status": s.status, "requested_at": format_instant(s.requested_at),
             "photos": [{"view": p.view, "sha256": p.sha256, "size": p.size, "entry_id": p.entry_id} for p in s.photos]}
@@ -154,3 +158,9 @@ def claim_evidence(claim_id: str) -> dict[str, Any]:
            response=ClaimOut, errors=(422,))
 def close_claim(claim_id: str) -> dict[str, Any]:
     return claim_out(evidence.close_claim(api.principal(), claim_id, bootstrap.evidence_stores()))
+
+
+@api.route("GET", "/orders/{order_id}/claims", "listOrderClaims", "The claims opened on my order, newest first", "evidence",
+           response=ClaimList)
+def list_claims(order_id: str) -> dict[str, Any]:
+    return {"claims": [claim_out(c) for c in evidence.claims_for_order(api.principal(), order_id, bootstrap.evidence_stores())]}

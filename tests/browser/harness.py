@@ -39,6 +39,8 @@ class Launcher:
     console: str
     api: str
     log: Path
+    moto: str = ""
+    card_fields: str = ""
 
 
 def _wait_until_serving(urls: list[str], proc: subprocess.Popen[bytes], log: Path, timeout_s: float) -> None:
@@ -62,16 +64,17 @@ def launched(workdir: Path) -> Iterator[Launcher]:
     """infra/run_local.py (what `make run` runs) on free ports, with nothing kept between runs; stopped by its PID."""
     from infra.localstack import free_port
 
-    api_port, web_port, moto_port = free_port(), free_port(), free_port()
+    api_port, web_port, moto_port, pay_port = free_port(), free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CP_", "AWS_"))}
-    env.update(PORT=str(api_port), WEB_PORT=str(web_port), MOTO_PORT=str(moto_port), PERSIST="0", RUN_DIR=str(workdir / "run"))
+    env.update(PORT=str(api_port), WEB_PORT=str(web_port), MOTO_PORT=str(moto_port), PAY_PORT=str(pay_port), PERSIST="0", RUN_DIR=str(workdir / "run"))
     log = workdir / "make-run.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen([sys.executable, "infra/run_local.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     api, app = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{web_port}/"
     try:
         _wait_until_serving([f"{api}/health", app], proc, log, timeout_s=300)
-        yield Launcher(app=app, console=f"{app}console/", api=api, log=log)
+        yield Launcher(app=app, console=f"{app}console/", api=api, log=log, moto=f"http://127.0.0.1:{moto_port}",
+                       card_fields=f"http://127.0.0.1:{pay_port}")
     finally:
         proc.send_signal(signal.SIGTERM)
         try:

@@ -267,7 +267,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The claims opened on my order, newest first */
+        get: operations["listOrderClaims"];
         put?: never;
         /** Open a claim and share the order's evidence */
         post: operations["openClaim"];
@@ -694,7 +695,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** A short-lived download URL of the ownership document (its owner, or an admin reviewing it) */
+        get: operations["getOwnershipDocument"];
         put?: never;
         /** Get a presigned PUT for the ownership document */
         post: operations["requestOwnershipUpload"];
@@ -921,6 +923,40 @@ export interface paths {
         put?: never;
         /** Reject a space with a reason (admin) */
         post: operations["rejectSpace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/spaces/{space_id}/quote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What reserving the space for a window would cost now (refused as POST /reservations would refuse it) */
+        get: operations["quoteReservation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reservations/{reservation_id}/extension": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What extending my reservation to a new end would cost now */
+        get: operations["quoteExtension"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1157,7 +1193,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** My saved card (brand and last four digits) */
+        get: operations["getPaymentMethod"];
         /** Save my card (a provider token) for automatic payment */
         put: operations["savePaymentMethod"];
         post?: never;
@@ -1193,6 +1230,23 @@ export interface paths {
         };
         /** My notifications, newest first */
         get: operations["listMyNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/earnings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My earnings as a sharer: each paid order, the platform fee, the payout */
+        get: operations["getMyEarnings"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1519,6 +1573,11 @@ export interface components {
             share_with: ("sharer" | "carpark")[];
             /** Description */
             description: string;
+        };
+        /** ClaimList */
+        ClaimList: {
+            /** Claims */
+            claims: components["schemas"]["ClaimOut"][];
         };
         /** IdentityDocumentMeta */
         IdentityDocumentMeta: {
@@ -1918,6 +1977,14 @@ export interface components {
             }[];
             /** Created At */
             created_at: string;
+            /**
+             * Navigation
+             * @description directions to the space: geo: URI, Google, Apple and OpenStreetMap URLs
+             * @default {}
+             */
+            navigation: {
+                [key: string]: string;
+            };
         };
         /** AttributesIn */
         AttributesIn: {
@@ -2070,6 +2137,19 @@ export interface components {
              */
             valid_until: string | null;
         };
+        /** CancellationOut */
+        CancellationOut: {
+            /**
+             * Fee Minor
+             * @description what cancelling now costs the caller
+             */
+            fee_minor: number;
+            /**
+             * Refund Minor
+             * @description what cancelling now refunds (or leaves uncharged)
+             */
+            refund_minor: number;
+        };
         /** ReservationOut */
         ReservationOut: {
             /** Reservation Id */
@@ -2147,6 +2227,11 @@ export interface components {
              * @default null
              */
             ledger_entry: string | null;
+            /**
+             * @description GET /reservations/{id} only: what cancelling it now would cost you; null when you cannot
+             * @default null
+             */
+            cancellation: components["schemas"]["CancellationOut"] | null;
         };
         /** ReservationList */
         ReservationList: {
@@ -2316,6 +2401,89 @@ export interface components {
              * @default null
              */
             reason: string | null;
+        };
+        /**
+         * QuoteOut
+         * @description What reserving this window now would cost (the price POST /reservations fixes).
+         */
+        QuoteOut: {
+            /** Space Id */
+            space_id: string;
+            /** Start */
+            start: string;
+            /** End */
+            end: string;
+            /** Price Minor */
+            price_minor: number;
+            /** Rate Minor */
+            rate_minor: number;
+            /** Daily Cap Minor */
+            daily_cap_minor: number | null;
+            /** Currency */
+            currency: string;
+            /**
+             * Timezone
+             * @description the space's IANA time zone
+             */
+            timezone: string;
+        };
+        /** QuoteQuery */
+        QuoteQuery: {
+            /**
+             * Start
+             * @description RFC 3339 timestamp with offset
+             * @example 2026-12-01T09:00:00Z
+             */
+            start: string;
+            /**
+             * End
+             * @description RFC 3339 timestamp with offset
+             * @example 2026-12-01T09:00:00Z
+             */
+            end: string;
+        };
+        /**
+         * ExtensionQuoteOut
+         * @description What extending to `end` now would cost: the new price of the whole stay, and how much more that is.
+         */
+        ExtensionQuoteOut: {
+            /** Reservation Id */
+            reservation_id: string;
+            /** Start */
+            start: string;
+            /** End */
+            end: string;
+            /** Price Minor */
+            price_minor: number;
+            /** Current Price Minor */
+            current_price_minor: number;
+            /** Extra Minor */
+            extra_minor: number;
+            /** Currency */
+            currency: string;
+        };
+        /** ExtensionQuery */
+        ExtensionQuery: {
+            /**
+             * End
+             * @description RFC 3339 timestamp with offset
+             * @example 2026-12-01T09:00:00Z
+             */
+            end: string;
+        };
+        /** DocumentLinkOut */
+        DocumentLinkOut: {
+            /**
+             * Url
+             * @description a short-lived download URL (presigned GET) of the ownership document
+             */
+            url: string;
+            /** Expires In */
+            expires_in: number;
+            /** Content Type */
+            content_type: string;
+            /** Size */
+            size: number;
         };
         /** CarParkOut */
         CarParkOut: {
@@ -2663,6 +2831,61 @@ export interface components {
             balance_minor: number;
             /** Currency */
             currency: string | null;
+        };
+        /** PayoutOut */
+        PayoutOut: {
+            /** Reservation Id */
+            reservation_id: string;
+            /** Space Id */
+            space_id: string;
+            /**
+             * Paid Minor
+             * @description what the parker paid for the order
+             */
+            paid_minor: number;
+            /**
+             * Fee Minor
+             * @description the platform fee kept from it
+             */
+            fee_minor: number;
+            /**
+             * Payout Minor
+             * @description the sharer's share, credited to the balance
+             */
+            payout_minor: number;
+            /** Currency */
+            currency: string;
+            /** Credited At */
+            credited_at: string;
+        };
+        /** EarningsOut */
+        EarningsOut: {
+            /**
+             * Balance Minor
+             * @description the payouts credited so far (the sum of payout_minor over every order)
+             */
+            balance_minor: number;
+            /** Currency */
+            currency: string | null;
+            /**
+             * Platform Fee Bp
+             * @description the platform fee in basis points of each order's amount (1000 = 10%)
+             */
+            platform_fee_bp: number;
+            /**
+             * Paid Minor
+             * @description sums over the orders listed
+             */
+            paid_minor: number;
+            /** Fee Minor */
+            fee_minor: number;
+            /** Payout Minor */
+            payout_minor: number;
+            /**
+             * Payouts
+             * @description the newest paid orders, newest first
+             */
+            payouts: components["schemas"]["PayoutOut"][];
         };
         /** HealthOut */
         HealthOut: {
@@ -3473,6 +3696,64 @@ export interface operations {
             };
             /** @description Refused by a business rule */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listOrderClaims: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClaimList"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5150,6 +5431,73 @@ export interface operations {
             };
         };
     };
+    getOwnershipDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                space_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentLinkOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused by a business rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     requestOwnershipUpload: {
         parameters: {
             query?: never;
@@ -6233,6 +6581,163 @@ export interface operations {
             };
         };
     };
+    quoteReservation: {
+        parameters: {
+            query: {
+                start: string;
+                end: string;
+            };
+            header?: never;
+            path: {
+                space_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuoteOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused by a business rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    quoteExtension: {
+        parameters: {
+            query: {
+                end: string;
+            };
+            header?: never;
+            path: {
+                reservation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExtensionQuoteOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused by a business rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     createCarPark: {
         parameters: {
             query?: never;
@@ -7183,6 +7688,53 @@ export interface operations {
             };
         };
     };
+    getPaymentMethod: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentMethodOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     savePaymentMethod: {
         parameters: {
             query?: never;
@@ -7297,6 +7849,53 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["NotificationList"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMyEarnings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EarningsOut"];
                 };
             };
             /** @description Invalid input */
