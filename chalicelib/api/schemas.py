@@ -317,7 +317,7 @@ class EnclaveKeyOut(BaseModel):
     envelope: str = "0x01 || device P-256 public key (65 bytes, uncompressed) || nonce (12) || AES-GCM ciphertext+tag"
 
 
-class CertificateOut(BaseModel):
+class CaCertificateOut(BaseModel):
     certificate_pem: str
 
 

@@ -1418,14 +1418,10 @@ export interface components {
              */
             envelope: string;
         };
-        /** CertificateOut */
-        CertificateOut: {
-            /** Header Hash */
-            header_hash: string;
-            /** Signatures */
-            signatures: {
-                [key: string]: string;
-            }[];
+        /** CaCertificateOut */
+        CaCertificateOut: {
+            /** Certificate Pem */
+            certificate_pem: string;
         };
         /** RevocationListOut */
         RevocationListOut: {
@@ -1535,14 +1531,16 @@ export interface components {
             /** Sets */
             sets: components["schemas"]["PhotoSetOut"][];
         };
-        /** ExportOut */
-        ExportOut: {
-            /** Key */
-            key: string;
-            /** Blocks */
-            blocks: number;
-            /** Entries */
-            entries: number;
+        /** EvidenceExportOut */
+        EvidenceExportOut: {
+            /** Url */
+            url: string;
+            /** Expires In */
+            expires_in: number;
+            /** Photos */
+            photos: number;
+            /** Retrieve Entry */
+            retrieve_entry: string;
         };
         /** ClaimOut */
         ClaimOut: {
@@ -1747,6 +1745,15 @@ export interface components {
             /** Blocks */
             blocks: components["schemas"]["CutBlock"][];
         };
+        /** CertificateOut */
+        CertificateOut: {
+            /** Header Hash */
+            header_hash: string;
+            /** Signatures */
+            signatures: {
+                [key: string]: string;
+            }[];
+        };
         /** DigestOut */
         DigestOut: {
             /**
@@ -1880,6 +1887,15 @@ export interface components {
              * @default null
              */
             user_id: string | null;
+        };
+        /** ExportOut */
+        ExportOut: {
+            /** Key */
+            key: string;
+            /** Blocks */
+            blocks: number;
+            /** Entries */
+            entries: number;
         };
         /** DocumentOut */
         DocumentOut: {
@@ -3213,7 +3229,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CertificateOut"];
+                    "application/json": components["schemas"]["CaCertificateOut"];
                 };
             };
             /** @description Invalid input */
@@ -3646,7 +3662,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ExportOut"];
+                    "application/json": components["schemas"]["EvidenceExportOut"];
                 };
             };
             /** @description Invalid input */
@@ -3913,7 +3929,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ExportOut"];
+                    "application/json": components["schemas"]["EvidenceExportOut"];
                 };
             };
             /** @description Invalid input */
