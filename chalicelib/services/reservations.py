@@ -219,7 +219,7 @@ def quote(principal: Principal, space_id: str, start: datetime, end: datetime, *
     space = spaces.get(space_id)
     if space.status != APPROVED and space.owner_id != principal.user_id and not principal.is_admin:
         raise NotFoundError("no such space", field="space_id")
-    space.require_offerable()
+    space.require_bookable()
     wanted = Interval(start, end)
     window, price = _priced(space, wanted)
     if not space.calendar.is_free(wanted):

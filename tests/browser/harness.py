@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route
+from playwright.sync_api import Browser, BrowserContext, Frame, Page, Playwright, Route
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -127,11 +127,11 @@ def _expected(text: str) -> bool:
     return bool(re.search(r"Failed to load resource|net::ERR_|status of 4\d\d", text))
 
 
-def axe_violations(page: Page) -> list[dict[str, Any]]:
-    """axe-core (from web/node_modules) on the page as it is now: the serious and critical violations."""
+def axe_violations(page: Page | Frame) -> list[dict[str, Any]]:
+    """axe-core (from web/node_modules) on the page (or a frame of it) as it is now: the serious and critical violations."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.evaluate(AXE.read_text() + "\n;undefined")  # evaluated over CDP: the page's own CSP still holds for the app
-    found: list[dict[str, Any]] = page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']}))
+    found: list[dict[str, Any]] = page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations'], iframes: false}))
         .violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))""")
     return [v for v in found if v["impact"] in ("serious", "critical")]
 
@@ -139,7 +139,20 @@ def axe_violations(page: Page) -> list[dict[str, Any]]:
 def screenshot(page: Page, name: str, *, full_page: bool = False) -> None:
     SHOTS.mkdir(exist_ok=True)
     page.wait_for_load_state("networkidle")
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
+    if not full_page:
+        page.screenshot(path=str(SHOTS / f"{name}.png"))
+        return
+    # A phone shows the tab bar at the bottom of the screen: grow the screen to the whole page for the picture, so it is
+    # drawn where a person scrolling to the end would see it, not across the middle.
+    size = page.viewport_size
+    height = page.evaluate("() => document.documentElement.scrollHeight")
+    if size:
+        page.set_viewport_size({"width": size["width"], "height": max(size["height"], height)})
+    try:
+        page.screenshot(path=str(SHOTS / f"{name}.png"))
+    finally:
+        if size:
+            page.set_viewport_size(size)
 
 
 def sign_in(page: Page, launcher: Launcher, email: str, password: str = PASSWORD) -> None:

@@ -1,6 +1,6 @@
 // One booking: when and where, a countdown, directions, extend, cancel (the refund shown before confirming), the
 // arrival and departure photos, the receipt, and the evidence with its claims.
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { fieldError } from "../api/errors";
 import { useSession } from "../auth/session";
 import { EvidencePanel } from "../evidence/EvidencePanel";
@@ -55,6 +55,10 @@ function ExtendPanel({ b, zone, onDone }: { b: Booking; zone: string; onDone: ()
 
 function CancelPanel({ b, asSharer, onDone }: { b: Booking; asSharer: boolean; onDone: () => void }) {
   const [asking, setAsking] = useState(false);
+  const panel = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (asking) panel.current?.scrollIntoView({ block: "center" });
+  }, [asking]);
   const key = useAttemptKey(b.reservation_id);
   const go = useMutation(() => cancel(b.reservation_id, key));
   const terms = b.cancellation;
@@ -67,7 +71,7 @@ function CancelPanel({ b, asSharer, onDone }: { b: Booking; asSharer: boolean; o
       ? `Cancelling now is free: you pay nothing, and the ${money(terms.refund_minor, c)} is not charged.`
       : `The booking has started: cancelling now costs ${money(terms.fee_minor, c)}${terms.refund_minor ? `, and ${money(terms.refund_minor, c)} is refunded` : ""}.`;
   return (
-    <div class="confirm" role="group" aria-labelledby="cancel-title">
+    <div class="confirm" role="group" aria-labelledby="cancel-title" ref={panel}>
       <h3 id="cancel-title">Cancel this booking?</h3>
       <p aria-label="What cancelling costs">{what}</p>
       <ProblemNotice problem={go.problem} retry={() => void go.submit(undefined)} />
@@ -119,6 +123,13 @@ export function BookingScreen({ bookingId, justBooked }: { bookingId: string; ju
   const asParker = !!b && b.parker_id === session?.userId;
   const phase = b ? phaseOf(b, now) : "past";
   const changed = (what: string) => { setDone(what); booking.retry(); };
+  // After the gate lets the car out, billing and the payment follow within seconds: follow them on screen.
+  const settling = !!b && (b.state === "exited" || b.state === "billed" || b.state === "paid") && b.payment_status !== "failed";
+  useEffect(() => {
+    if (!settling) return;
+    const timer = setInterval(booking.retry, 3000);
+    return () => clearInterval(timer);
+  }, [settling]);
 
   return (
     <Page title={s?.title ?? "Booking"} actions={<a class="back" href={href(asParker || !b ? "/bookings" : "/sharer/bookings")}>All bookings</a>}>
@@ -140,7 +151,7 @@ export function BookingScreen({ bookingId, justBooked }: { bookingId: string; ju
             </>
           )}
           {asParker && (b.state === "reserved" || b.state === "entered") && phase !== "past" && (
-            <section class="panel"><ExtendPanel b={b} zone={zone} onDone={() => changed("Extended. The new end and price are shown above.")} /></section>
+            <section class="panel"><ExtendPanel key={b.end} b={b} zone={zone} onDone={() => changed("Extended. The new end and price are shown above.")} /></section>
           )}
           <CancelPanel b={b} asSharer={!asParker} onDone={() => changed("Cancelled. The time is free again.")} />
           {asParker && b.state !== "reserved" && b.state !== "cancelled" && b.state !== "no_show" && <PhotoLinks b={b} zone={zone} />}

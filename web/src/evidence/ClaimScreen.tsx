@@ -29,7 +29,7 @@ export function ClaimScreen({ claimId }: { claimId: string }) {
         <>
           <p class={`status status--${c.status}`}>{c.status === "open" ? "Open" : "Closed"}</p>
           <blockquote class="quote-text">{c.description}</blockquote>
-          <p>Shared with {c.share_with.map((w) => (w === "sharer" ? "the sharer" : "the car park's staff")).join(" and ")}
+          <p>Shared with {[...c.share_with].sort().reverse().map((w) => (w === "sharer" ? "the sharer" : "the car park's staff")).join(" and ")}
             {c.status === "open" ? ` until ${instantText(c.expires_at, zone)}` : c.closed_at ? `; closed ${instantText(c.closed_at, zone)}` : ""}.</p>
           <p class="hint">Times in {zoneLabel(zone)}.</p>
           <h2>Who downloaded the evidence</h2>

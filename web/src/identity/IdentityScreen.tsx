@@ -9,7 +9,7 @@ import { instantText } from "../ui/format";
 import { useMutation, useQuery } from "../ui/query";
 import { type IdentityCase, myCase, type Side, SIDES, submitCase, uploadSide } from "./api";
 
-const LABEL: Record<Side, string> = { front: "Front of your ID", back: "Back of your ID", selfie: "A selfie holding your ID" };
+const LABEL: Record<Side, string> = { front: "Photograph the front of your ID", back: "Photograph the back of your ID", selfie: "Take a selfie holding your ID" };
 const STATUS: Record<string, string> = {
   collecting: "Not submitted yet", open: "Under review", approved: "Verified", rejected: "Rejected",
 };
@@ -26,7 +26,7 @@ function SideUpload({ side, done, onCase }: { side: Side; done: boolean; onCase:
   const error = fieldError(send.problem, "envelope") ?? fieldError(send.problem, "content_type");
   return (
     <li class="step">
-      <FileField label={done ? `Replace: ${LABEL[side]}` : LABEL[side]} accept="image/jpeg,image/png" capture={side === "selfie" ? "user" : "environment"}
+      <FileField label={done ? `${LABEL[side]} again` : LABEL[side]} accept="image/jpeg,image/png" capture={side === "selfie" ? "user" : "environment"}
         onFile={(f) => void pick(f)} error={error} disabled={send.status === "pending"} />
       {send.status === "pending" && <p role="status">Encrypting on this device and uploading…</p>}
       {done && send.status !== "pending" && <p class="done" role="status">Encrypted on this device and uploaded.</p>}

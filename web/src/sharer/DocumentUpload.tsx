@@ -61,7 +61,7 @@ export function DocumentUpload({ space, onDone }: { space: Space; onDone: (s: Sp
       ) : (
         <p>Upload a title deed, a lease or a letter from the car park that shows the space is yours to share. Only our reviewers see it.</p>
       )}
-      <FileField label={doc?.status === "uploaded" ? "Replace the ownership document" : "Ownership document"} accept="application/pdf,image/jpeg,image/png"
+      <FileField label={doc?.status === "uploaded" ? "Replace the ownership document" : "Choose the ownership document"} accept="application/pdf,image/jpeg,image/png"
         hint="PDF, JPEG or PNG, up to 10 MB." onFile={pick} error={local ?? (problem?.kind === "refused" && problem.field === "document" ? problem.message : undefined)}
         disabled={progress !== null} />
       {progress !== null && file && <Progress label={`Uploading ${file.name}`} fraction={progress} />}

@@ -75,6 +75,11 @@ export function ManageSpaceScreen({ spaceId, created }: { spaceId: string; creat
           {created && <Notice kind="success"><p>The space is registered. Upload the ownership document next.</p></Notice>}
           <p class="muted">{s.address}{s.lot ? ` · lot ${s.lot}` : ""}</p>
           <p class={`status status--${s.status}`} aria-label="Review status">{STATUS[s.status] ?? s.status}{s.reject_reason ? `: ${s.reject_reason}` : ""}</p>
+          {s.carpark_link && (
+            <p aria-label="Car park">{s.carpark_link.state === "accepted" ? "In the car park: its gate recognises the parkers' plates."
+              : s.carpark_link.state === "pending" ? "Waiting for the car park to accept the space; it can be booked once they do."
+                : "The car park did not accept the space; it is offered on its own."}</p>
+          )}
           {s.status === "pending" && <DocumentUpload space={s} onDone={update} />}
           {s.status === "approved" ? <Windows space={s} onChange={update} /> : s.status === "pending" && <p class="hint">Once it is approved you can offer it.</p>}
           {s.status === "approved" && <Bookings space={s} />}

@@ -14,7 +14,7 @@ import { createSpace, type SpaceIn } from "./api";
 
 const SIZES = [["small", "Small car"], ["medium", "Medium car"], ["large", "Large car or van"]] as const;
 type Size = (typeof SIZES)[number][0];
-const FIELDS = ["title", "address", "lat", "lng", "lot", "attributes", "timezone"];
+const FIELDS = ["title", "address", "lat", "lng", "lot", "carpark_id", "attributes", "timezone"];
 
 function coordinate(text: string, limit: number): number | null {
   const n = Number(text.trim().replace(",", "."));
@@ -28,6 +28,7 @@ export function NewSpaceScreen() {
   const [lat, setLat] = useState("");
   const [lng, setLng] = useState("");
   const [lot, setLot] = useState("");
+  const [carpark, setCarpark] = useState("");
   const [covered, setCovered] = useState(false);
   const [ev, setEv] = useState(false);
   const [accessible, setAccessible] = useState(false);
@@ -38,10 +39,10 @@ export function NewSpaceScreen() {
   const at: [number, number] | null = coordinate(lat, 90) !== null && coordinate(lng, 180) !== null ? [Number(lat), Number(lng)] : null;
 
   const body = (): SpaceIn => ({
-    title: title.trim(), address: address.trim(), lat: Number(lat), lng: Number(lng), carpark_id: null, lot: lot.trim() || null, timezone: zone,
+    title: title.trim(), address: address.trim(), lat: Number(lat), lng: Number(lng), carpark_id: carpark.trim() || null, lot: lot.trim() || null, timezone: zone,
     attributes: { covered, ev_charger: ev, accessible, max_height_cm: height.trim() ? Number(height) : null, vehicle_size: size },
   });
-  const key = useAttemptKey(JSON.stringify([title, address, lat, lng, lot, covered, ev, accessible, height, size]));
+  const key = useAttemptKey(JSON.stringify([title, address, lat, lng, lot, carpark, covered, ev, accessible, height, size]));
   const create = useMutation(() => createSpace(body(), key));
   const problem = create.problem;
   const errorFor = (f: string) => local[f] ?? fieldError(problem, f);
@@ -86,6 +87,9 @@ export function NewSpaceScreen() {
           </div>
         </fieldset>
         <Field label="Lot or bay number (optional)" value={lot} onValue={setLot} maxLength={32} error={errorFor("lot")} />
+        <Field label="Car park code (optional)" value={carpark} onValue={setCarpark} maxLength={64} autoComplete="off"
+          hint="If the space is in a car park with a number-plate gate, its code (from the car park). The car park accepts the space before it can be booked."
+          error={errorFor("carpark_id")} />
         <fieldset class="fieldset">
           <legend>What it offers</legend>
           <Checkbox label="Covered" checked={covered} onChange={setCovered} />

@@ -67,7 +67,8 @@ export function ReservePanel({ space, initial }: { space: Space; initial: { star
   });
 
   const problem = booking.problem ?? (priced.status === "error" ? priced.problem : undefined);
-  const errorFor = (f: string) => shown[f] ?? fieldError(problem, f);
+  const inverted = !!startIso && !!endIso && endIso <= startIso ? { end: "The end must be after the start." } : {};
+  const errorFor = (f: string) => shown[f] ?? (inverted as Record<string, string>)[f] ?? fieldError(problem, f);
   const submit = async () => {
     const found = localProblems(startIso, endIso, plate);
     setShown(found);
