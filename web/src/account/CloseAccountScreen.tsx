@@ -13,7 +13,7 @@ export function CloseAccountScreen() {
   const close = useMutation(closeAccount);
   return (
     <Page title="Close my account">
-      <div class="notice notice--error">
+      <section class="notice notice--error" aria-label="What closing the account does">
         <p><strong>This cannot be undone.</strong> When you close your account:</p>
         <ul>
           <li>your personal key is destroyed, so your identity documents, the photos of your car and the sealed parts of your
@@ -23,7 +23,7 @@ export function CloseAccountScreen() {
         </ul>
         <p>What stays: the records the car parks and sharers need for their accounts (with your plate shown as erased),
           and the ledger's proofs, which still verify without your data.</p>
-      </div>
+      </section>
       <p>Want to keep something? Download the evidence of your bookings first, from <a href={href("/bookings")}>your bookings</a>.</p>
       <Checkbox label="I understand that closing my account erases my data for good" checked={sure} onChange={setSure} />
       <ProblemNotice problem={close.problem} retry={() => void close.submit(undefined)} />
