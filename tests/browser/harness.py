@@ -145,7 +145,7 @@ def screenshot(page: Page, name: str, *, full_page: bool = False) -> None:
     # A phone shows the tab bar at the bottom of the screen: grow the screen to the whole page for the picture, so it is
     # drawn where a person scrolling to the end would see it, not across the middle.
     size = page.viewport_size
-    height = page.evaluate("() => document.documentElement.scrollHeight")
+    height = page.evaluate("() => { window.scrollTo(0, 0); return document.documentElement.scrollHeight; }")
     if size:
         page.set_viewport_size({"width": size["width"], "height": max(size["height"], height)})
     try:

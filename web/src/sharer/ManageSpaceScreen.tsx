@@ -72,7 +72,7 @@ export function ManageSpaceScreen({ spaceId, created }: { spaceId: string; creat
       <ProblemNotice problem={found.problem} retry={found.retry} />
       {s && (
         <div class="detail">
-          {created && <Notice kind="success"><p>The space is registered. Upload the ownership document next.</p></Notice>}
+          {created && s.status === "pending" && s.document?.status !== "uploaded" && <Notice kind="success"><p>The space is registered. Upload the ownership document next.</p></Notice>}
           <p class="muted">{s.address}{s.lot ? ` · lot ${s.lot}` : ""}</p>
           <p class={`status status--${s.status}`} aria-label="Review status">{STATUS[s.status] ?? s.status}{s.reject_reason ? `: ${s.reject_reason}` : ""}</p>
           {s.carpark_link && (
