@@ -90,6 +90,7 @@ function PhotoLinks({ b, zone }: { b: Booking; zone: string }) {
   const recorded = new Set((sets.data ?? []).filter((s) => s.status === "recorded").map((s) => s.phase));
   const link = (phase: string, text: string) => <a class="button" href={href(`/bookings/${encodeURIComponent(b.reservation_id)}/photos/${phase}`)}>{text}</a>;
   return (
+    <>
     <section class="panel" aria-labelledby="photos-title">
       <h2 id="photos-title">Photos of the car</h2>
       <ProblemNotice problem={sets.problem} retry={sets.retry} />
@@ -100,8 +101,9 @@ function PhotoLinks({ b, zone }: { b: Booking; zone: string }) {
       {b.state === "entered" && sets.data && !recorded.has("arrival") && link("arrival", "Take the arrival photos")}
       {b.state === "entered" && sets.data && recorded.has("arrival") && !recorded.has("departure") && link("departure", "Take the departure photos")}
       {b.state === "entered" && <p class="hint">Four photos (front, rear, left, right) when you park, and again before you leave: proof of the car's condition if something happens.</p>}
-      {recorded.size > 0 && <EvidencePanel orderId={b.reservation_id} inCarPark={!!b.carpark_id} zone={zone} />}
     </section>
+    {recorded.size > 0 && <EvidencePanel orderId={b.reservation_id} inCarPark={!!b.carpark_id} zone={zone} />}
+    </>
   );
 }
 
@@ -123,13 +125,20 @@ export function BookingScreen({ bookingId, justBooked }: { bookingId: string; ju
   const asParker = !!b && b.parker_id === session?.userId;
   const phase = b ? phaseOf(b, now) : "past";
   const changed = (what: string) => { setDone(what); booking.retry(); };
-  // After the gate lets the car out, billing and the payment follow within seconds: follow them on screen.
+  // While the car is in, the gate may let it out at any moment, and billing and payment follow within seconds: the
+  // screen follows them (and looks again whenever the app comes back to the front).
   const settling = !!b && (b.state === "exited" || b.state === "billed" || b.state === "paid") && b.payment_status !== "failed";
+  const every = settling ? 3000 : b?.state === "entered" ? 5000 : 0;
   useEffect(() => {
-    if (!settling) return;
-    const timer = setInterval(booking.retry, 3000);
+    if (!every) return;
+    const timer = setInterval(booking.retry, every);
     return () => clearInterval(timer);
-  }, [settling]);
+  }, [every]);
+  useEffect(() => {
+    const back = () => document.visibilityState === "visible" && booking.retry();
+    document.addEventListener("visibilitychange", back);
+    return () => document.removeEventListener("visibilitychange", back);
+  }, []);
 
   return (
     <Page title={s?.title ?? "Booking"} actions={<a class="back" href={href(asParker || !b ? "/bookings" : "/sharer/bookings")}>All bookings</a>}>
@@ -154,8 +163,8 @@ export function BookingScreen({ bookingId, justBooked }: { bookingId: string; ju
             <section class="panel"><ExtendPanel key={b.end} b={b} zone={zone} onDone={() => changed("Extended. The new end and price are shown above.")} /></section>
           )}
           <CancelPanel b={b} asSharer={!asParker} onDone={() => changed("Cancelled. The time is free again.")} />
-          {asParker && b.state !== "reserved" && b.state !== "cancelled" && b.state !== "no_show" && <PhotoLinks b={b} zone={zone} />}
           {(b.bill || b.amount_due_minor > 0) && <Receipt b={b} zone={zone} />}
+          {asParker && b.state !== "reserved" && b.state !== "cancelled" && b.state !== "no_show" && <PhotoLinks b={b} zone={zone} />}
         </div>
       )}
     </Page>
