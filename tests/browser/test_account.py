@@ -170,3 +170,17 @@ def test_closing_the_account_says_what_is_erased_and_then_does_it(phone: Page, l
     phone.get_by_role("button", name="Sign in").click()
     expect(phone.get_by_role("heading", level=1, name="Sign in")).to_be_visible()
     expect(phone.get_by_role("alert")).to_be_visible()
+
+
+def test_a_parker_starts_sharing_from_the_profile(phone: Page, launcher: Launcher) -> None:
+    api = Api(launcher)
+    who, token = api.user(name="Petra Parker")
+    sign_in(phone, launcher, who)
+    expect(phone.get_by_role("navigation", name="Main").get_by_role("link", name="My spaces")).to_have_count(0)
+    tab(phone, "Account")
+    expect(phone.get_by_label("Your name")).to_have_value("Petra Parker")
+    phone.get_by_label("Share my parking space").check()
+    phone.get_by_role("button", name="Save the profile").click()
+    expect(phone.get_by_role("status").filter(has_text="Saved.")).to_be_visible()
+    expect(phone.get_by_role("navigation", name="Main").get_by_role("link", name="My spaces")).to_be_visible()
+    assert api.ok("GET", "/me", token)["roles"] == ["parker", "sharer"]

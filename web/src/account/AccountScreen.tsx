@@ -4,7 +4,7 @@ import { me, type Role, updateProfile } from "../auth/api";
 import { endSession, useSession } from "../auth/session";
 import { myCard } from "../payments/api";
 import { Checkbox, Field, Loading, Notice, Page, ProblemNotice } from "../ui/components";
-import { useMutation, useQuery } from "../ui/query";
+import { invalidate, useMutation, useQuery } from "../ui/query";
 import { href, navigate } from "../ui/router";
 
 export function AccountScreen() {
@@ -24,7 +24,7 @@ export function AccountScreen() {
   const roles: Role[] = [...(parker ? ["parker" as const] : []), ...(sharer ? ["sharer" as const] : [])];
   const save = useMutation(async () => {
     const updated = await updateProfile({ display_name: name.trim(), roles });
-    profile.retry();
+    invalidate("me:");
     return updated;
   });
   const isSharer = p?.roles.includes("sharer");

@@ -11,7 +11,7 @@ import { Directions } from "../spaces/SpaceScreen";
 import { Field, Loading, Notice, Page, ProblemNotice } from "../ui/components";
 import { instantOf, instantText, localInputValue, money, windowText, zoneLabel } from "../ui/format";
 import { useAttemptKey } from "../ui/keys";
-import { useMutation, useQuery } from "../ui/query";
+import { invalidate, useMutation, useQuery } from "../ui/query";
 import { href } from "../ui/router";
 import { duration, useNow } from "../ui/time";
 import { type Booking, cancel, extend, getBooking, phaseOf, quoteExtension, STATE_TEXT } from "./api";
@@ -124,7 +124,7 @@ export function BookingScreen({ bookingId, justBooked }: { bookingId: string; ju
   const zone = s?.timezone;
   const asParker = !!b && b.parker_id === session?.userId;
   const phase = b ? phaseOf(b, now) : "past";
-  const changed = (what: string) => { setDone(what); booking.retry(); };
+  const changed = (what: string) => { setDone(what); booking.retry(); invalidate("bookings:"); invalidate("space-bookings:"); };
   // While the car is in, the gate may let it out at any moment, and billing and payment follow within seconds: the
   // screen follows them (and looks again whenever the app comes back to the front).
   const settling = !!b && (b.state === "exited" || b.state === "billed" || b.state === "paid") && b.payment_status !== "failed";

@@ -4,7 +4,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { useConfig } from "../config/context";
 import { Loading, Notice, Page, ProblemNotice } from "../ui/components";
-import { useMutation, useQuery } from "../ui/query";
+import { invalidate, useMutation, useQuery } from "../ui/query";
 import { type Card, myCard, saveCard } from "./api";
 
 interface TokenMessage { type: "carparker-card-token"; token: string; brand: string; last4: string }
@@ -31,7 +31,7 @@ export function PaymentScreen() {
       const done = await save.submit(event.data.token);
       if (done.ok) {
         setSaved(done.data);
-        card.retry();
+        invalidate("card:");
       }
     };
     window.addEventListener("message", onMessage);

@@ -5,7 +5,7 @@ import { BookingCard } from "../bookings/BookingsScreen";
 import { getSpace, type Space, type Window } from "../spaces/api";
 import { describeWindow } from "../spaces/windows";
 import { Loading, Notice, Page, ProblemNotice } from "../ui/components";
-import { useMutation, useQuery } from "../ui/query";
+import { invalidate, useMutation, useQuery } from "../ui/query";
 import { href } from "../ui/router";
 import { spaceBookings, withdrawWindow } from "./api";
 import { DocumentUpload } from "./DocumentUpload";
@@ -65,7 +65,7 @@ export function ManageSpaceScreen({ spaceId, created }: { spaceId: string; creat
   const found = useQuery(`space:${spaceId}`, (signal) => getSpace(spaceId, signal));
   const [latest, setLatest] = useState<Space | null>(null);
   const s = latest?.space_id === spaceId ? latest : found.data;
-  const update = (next: Space) => { setLatest(next); found.retry(); };
+  const update = (next: Space) => { setLatest(next); found.retry(); invalidate("my-spaces"); };
   return (
     <Page title={s?.title ?? "My space"} actions={<a class="back" href={href("/my-spaces")}>My spaces</a>}>
       {found.status === "loading" && !s && <Loading label="Loading the space…" />}

@@ -7,7 +7,7 @@ import { myBookings, quote, rememberedPlates, reserve } from "../bookings/api";
 import { Field, Loading, ProblemNotice } from "../ui/components";
 import { instantOf, localInputValue, money, windowText, zoneLabel } from "../ui/format";
 import { useAttemptKey } from "../ui/keys";
-import { useMutation, useQuery } from "../ui/query";
+import { invalidate, useMutation, useQuery } from "../ui/query";
 import { navigate } from "../ui/router";
 import type { Space } from "./api";
 
@@ -74,6 +74,7 @@ export function ReservePanel({ space, initial }: { space: Space; initial: { star
     setShown(found);
     if (Object.keys(found).length || priced.status !== "success") return;
     const done = await booking.submit(undefined);
+    if (done.ok) invalidate("bookings:");
     if (done.ok) navigate(`/bookings/${encodeURIComponent(done.data.reservation_id)}`, { booked: "1" });
   };
   const price = priced.status === "success" ? priced.data : undefined;
