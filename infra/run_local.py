@@ -15,14 +15,14 @@ import sys
 import time
 import urllib.request
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from infra import localstack, seed, web  # noqa: E402
+from infra import hosted_fields, localstack, seed, web  # noqa: E402
 from infra.children import Children  # noqa: E402
 from infra.local_state import Snapshotter, StateFile  # noqa: E402
 
@@ -74,13 +74,28 @@ def lock_run_dir(run_dir: Path) -> IO[str]:
     return handle
 
 
+def use_local_stage() -> None:
+    """The seeding and the local card fields build the app's adapters in this process, with the local stage's settings."""
+    local_env = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["local"]["environment_variables"]
+    for name, value in local_env.items():
+        os.environ.setdefault(name, value)
+
+
+def card_fields(site: web.WebServer, stack: localstack.LocalStack) -> hosted_fields.HostedFields:
+    """The local payment provider's card fields, on an origin of their own; the app frames them (docs/web.md)."""
+    from chalicelib import bootstrap
+
+    fields = hosted_fields.HostedFields(int(os.environ.get("PAY_PORT", "8002")), tuple(web.web_origins(site.port).split(",")),
+                                        bootstrap.orders().payments.tokenise)  # type: ignore[attr-defined]
+    fields.serve()
+    site.use(replace(site.handler.site, blob_origin=stack.endpoint, hosted_fields=fields.url))
+    return fields
+
+
 def demo_data(stack: localstack.LocalStack) -> dict[str, str]:
     """The demo city, seeded once: a restored stack already has it (and the gate device's secret, shown once)."""
     if "demo" in stack.extra:
         return dict(stack.extra["demo"])
-    local_env = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["local"]["environment_variables"]
-    for name, value in local_env.items():
-        os.environ.setdefault(name, value)  # the seeding below builds the app's adapters in this process
     users = seed.seed()
     from chalicelib import bootstrap
 
@@ -123,6 +138,15 @@ def serve(settings: Settings, stack: localstack.LocalStack, children: Children, 
           web_build: Future[bool], started: float) -> None:
     """Seed (once), start the app's processes, print the banner, and run until a signal or until a child stops."""
     demo = demo_data(stack)
+    fields = card_fields(site, stack)
+    try:
+        run_until_stopped(settings, stack, children, site, web_build, started, demo, fields.url)
+    finally:
+        fields.stop()
+
+
+def run_until_stopped(settings: Settings, stack: localstack.LocalStack, children: Children, site: web.WebServer,
+                      web_build: Future[bool], started: float, demo: dict[str, str], fields_url: str) -> None:
     base = f"http://127.0.0.1:{settings.port}"
     # The local payment provider settles charges by itself a moment later and calls our webhook, like a real one.
     env = {**os.environ, **stack.env, "CP_PAYMENT_WEBHOOK_URL": f"{base}/payments/webhook",
@@ -134,7 +158,9 @@ def serve(settings: Settings, stack: localstack.LocalStack, children: Children, 
     children.start("scheduler", [sys.executable, "-m", "infra.scheduler", "--stage", "local"], env)
     wait_for(f"{base}/health", 60, children)
     site.serve_when_built(web_build)
-    urls = {"App": site.app_url, "Console": site.console_url, "API": base, "OpenAPI": f"{base}/openapi.json"}
+    urls = {"App": site.app_url, "Console": site.console_url, "API": base,
+            "Card fields": f"{fields_url}  the local payment provider's (test cards such as 4242 4242 4242 4242)",
+            "OpenAPI": f"{base}/openapi.json"}
     print(banner(settings, stack, demo, urls, time.monotonic() - started), flush=True)
     while True:
         time.sleep(0.5)
@@ -162,6 +188,7 @@ def main() -> None:
     site = web.WebServer(int(os.environ.get("WEB_PORT", "8001")), web.site_config(f"http://127.0.0.1:{settings.port}"))
     try:
         stack = localstack.start(port=settings.moto_port, state=state)
+        use_local_stage()
         if state is not None:
             demo_data(stack)
             snapshots = Snapshotter(state, stack.snapshot, lambda: stack.server.changes, settings.snapshot_s)

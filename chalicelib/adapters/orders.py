@@ -312,3 +312,9 @@ class DynamoBalances:
             return 0, None
         return int(item.balance_minor or 0), item.currency
 
+    def payouts(self, payout_ids: list[str]) -> list[Payout]:
+        keys = [f"payout#{i}" for i in dict.fromkeys(payout_ids)]
+        return [Payout(i.pk.split("#", 1)[1], i.account_id, int(i.amount_minor or 0), int(i.fee_minor or 0), i.currency,
+                       parse_instant(i.created_at, field="created_at"))
+                for i in self.model.batch_get(keys, consistent_read=True)]
+

@@ -228,5 +228,25 @@ class BalanceOut(BaseModel):
     currency: str | None
 
 
+class PayoutOut(BaseModel):
+    reservation_id: str
+    space_id: str
+    paid_minor: int = Field(description="what the parker paid for the order")
+    fee_minor: int = Field(description="the platform fee kept from it")
+    payout_minor: int = Field(description="the sharer's share, credited to the balance")
+    currency: str
+    credited_at: str
+
+
+class EarningsOut(BaseModel):
+    balance_minor: int = Field(description="the payouts credited so far (the sum of payout_minor over every order)")
+    currency: str | None
+    platform_fee_bp: int = Field(description="the platform fee in basis points of each order's amount (1000 = 10%)")
+    paid_minor: int = Field(description="sums over the orders listed")
+    fee_minor: int
+    payout_minor: int
+    payouts: list[PayoutOut] = Field(description="the newest paid orders, newest first")
+
+
 class SweepOut(BaseModel):
     expired: list[str]

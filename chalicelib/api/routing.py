@@ -60,12 +60,19 @@ class Registry:
 
 
 def _schema(model: type[BaseModel], into: dict[str, Any]) -> dict[str, Any]:
-    """The model's JSON Schema (2020-12, as OpenAPI 3.1 uses), with its $defs hoisted into components."""
+    """The model's JSON Schema (2020-12, as OpenAPI 3.1 uses), with its $defs hoisted into components. Two different
+    models of one name would silently describe one route with the other's schema, so that is refused."""
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
     for name, sub in schema.pop("$defs", {}).items():
-        into[name] = sub
-    into[model.__name__] = schema
+        _put(into, name, sub)
+    _put(into, model.__name__, schema)
     return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _put(into: dict[str, Any], name: str, schema: dict[str, Any]) -> None:
+    if name in into and into[name] != schema:
+        raise ValueError(f"two different schemas are both named {name}: rename one of the models")
+    into[name] = schema
 
 
 def _parameters(op: Operation, schemas: dict[str, Any]) -> list[dict[str, Any]]:

@@ -273,3 +273,22 @@ def my_balance() -> dict[str, Any]:
            response=s.NotificationList)
 def my_notifications() -> dict[str, Any]:
     return {"notifications": [notification_out(n) for n in bootstrap.orders().notifications.feed(api.principal().user_id, 50)]}
+
+
+@api.route("GET", "/me/earnings", "getMyEarnings", "My earnings as a sharer: each paid order, the platform fee, the payout",
+           "payments", response=s.EarningsOut)
+def my_earnings() -> dict[str, Any]:
+    found = payments.earnings(api.principal(), o=bootstrap.orders())
+    rows = [{"reservation_id": r.reservation_id, "space_id": r.space_id, "paid_minor": p.amount_minor + p.fee_minor,
+             "fee_minor": p.fee_minor, "payout_minor": p.amount_minor, "currency": p.currency, "credited_at": format_instant(p.created_at)}
+            for r, p in found.payouts]
+    return {"balance_minor": found.balance_minor, "currency": found.currency, "platform_fee_bp": found.platform_fee_bp,
+            "paid_minor": sum(x["paid_minor"] for x in rows), "fee_minor": sum(x["fee_minor"] for x in rows),
+            "payout_minor": sum(x["payout_minor"] for x in rows), "payouts": rows}
+
+
+@api.route("GET", "/me/payment-method", "getPaymentMethod", "My saved card (brand and last four digits)", "payments",
+           response=s.PaymentMethodOut)
+def get_payment_method() -> dict[str, Any]:
+    m = payments.current_method(api.principal(), o=bootstrap.orders())
+    return {"method_id": m.method_id, "brand": m.brand, "last4": m.last4}

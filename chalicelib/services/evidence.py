@@ -213,6 +213,14 @@ def open_claim(principal: Principal, order_id: str, share_with: tuple[str, ...],
     return claim
 
 
+def claims_for_order(principal: Principal, order_id: str, st: EvidenceStores) -> list[Claim]:
+    """The order's claims, for its parker (others reach a claim by its id, which they are told)."""
+    r = st.reservations.get(order_id)
+    if r.parker_id != principal.user_id:
+        raise NotFoundError("no such order", field="order_id")
+    return sorted(st.claims.for_order(order_id), key=lambda c: c.opened_at, reverse=True)
+
+
 def visible_claim(principal: Principal, claim_id: str, st: EvidenceStores) -> tuple[Claim, str]:
     claim = st.claims.get(claim_id)
     at_carpark = claim.carpark_id is not None and st.works_at(claim.carpark_id, principal.user_id)

@@ -26,7 +26,7 @@ def test_readme_tour_works_as_printed(tmp_path: Path) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CP_", "AWS_"))}
     log = (tmp_path / "launcher.log").open("wb")  # a pipe nobody reads fills up and blocks the launcher's processes
-    launcher = subprocess.Popen([sys.executable, "infra/run_local.py"], cwd=ROOT, env={**env, "PORT": str(port), "WEB_PORT": str(free_port()),
+    launcher = subprocess.Popen([sys.executable, "infra/run_local.py"], cwd=ROOT, env={**env, "PORT": str(port), "WEB_PORT": str(free_port()), "PAY_PORT": str(free_port()),
                                                                              "PERSIST": "0", "RUN_DIR": str(tmp_path / "run")},
                                 stdout=log, stderr=subprocess.STDOUT)
     try:

@@ -267,7 +267,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The claims opened on my order, newest first */
+        get: operations["listOrderClaims"];
         put?: never;
         /** Open a claim and share the order's evidence */
         post: operations["openClaim"];
@@ -694,7 +695,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** A short-lived download URL of the ownership document (its owner, or an admin reviewing it) */
+        get: operations["getOwnershipDocument"];
         put?: never;
         /** Get a presigned PUT for the ownership document */
         post: operations["requestOwnershipUpload"];
@@ -921,6 +923,40 @@ export interface paths {
         put?: never;
         /** Reject a space with a reason (admin) */
         post: operations["rejectSpace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/spaces/{space_id}/quote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What reserving the space for a window would cost now (refused as POST /reservations would refuse it) */
+        get: operations["quoteReservation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reservations/{reservation_id}/extension": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What extending my reservation to a new end would cost now */
+        get: operations["quoteExtension"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1311,7 +1347,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** My saved card (brand and last four digits) */
+        get: operations["getPaymentMethod"];
         /** Save my card (a provider token) for automatic payment */
         put: operations["savePaymentMethod"];
         post?: never;
@@ -1347,6 +1384,23 @@ export interface paths {
         };
         /** My notifications, newest first */
         get: operations["listMyNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/earnings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My earnings as a sharer: each paid order, the platform fee, the payout */
+        get: operations["getMyEarnings"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1547,14 +1601,10 @@ export interface components {
              */
             envelope: string;
         };
-        /** CertificateOut */
-        CertificateOut: {
-            /** Header Hash */
-            header_hash: string;
-            /** Signatures */
-            signatures: {
-                [key: string]: string;
-            }[];
+        /** CaCertificateOut */
+        CaCertificateOut: {
+            /** Certificate Pem */
+            certificate_pem: string;
         };
         /** RevocationListOut */
         RevocationListOut: {
@@ -1664,14 +1714,16 @@ export interface components {
             /** Sets */
             sets: components["schemas"]["PhotoSetOut"][];
         };
-        /** ExportOut */
-        ExportOut: {
-            /** Key */
-            key: string;
-            /** Blocks */
-            blocks: number;
-            /** Entries */
-            entries: number;
+        /** EvidenceExportOut */
+        EvidenceExportOut: {
+            /** Url */
+            url: string;
+            /** Expires In */
+            expires_in: number;
+            /** Photos */
+            photos: number;
+            /** Retrieve Entry */
+            retrieve_entry: string;
         };
         /** ClaimOut */
         ClaimOut: {
@@ -1702,6 +1754,11 @@ export interface components {
             share_with: ("sharer" | "carpark")[];
             /** Description */
             description: string;
+        };
+        /** ClaimList */
+        ClaimList: {
+            /** Claims */
+            claims: components["schemas"]["ClaimOut"][];
         };
         /** IdentityDocumentMeta */
         IdentityDocumentMeta: {
@@ -1871,6 +1928,15 @@ export interface components {
             /** Blocks */
             blocks: components["schemas"]["CutBlock"][];
         };
+        /** CertificateOut */
+        CertificateOut: {
+            /** Header Hash */
+            header_hash: string;
+            /** Signatures */
+            signatures: {
+                [key: string]: string;
+            }[];
+        };
         /** DigestOut */
         DigestOut: {
             /**
@@ -2005,6 +2071,15 @@ export interface components {
              */
             user_id: string | null;
         };
+        /** ExportOut */
+        ExportOut: {
+            /** Key */
+            key: string;
+            /** Blocks */
+            blocks: number;
+            /** Entries */
+            entries: number;
+        };
         /** CarParkLinkOut */
         CarParkLinkOut: {
             /** Carpark Id */
@@ -2124,6 +2199,14 @@ export interface components {
             }[];
             /** Created At */
             created_at: string;
+            /**
+             * Navigation
+             * @description directions to the space: geo: URI, Google, Apple and OpenStreetMap URLs
+             * @default {}
+             */
+            navigation: {
+                [key: string]: string;
+            };
         };
         /** AttributesIn */
         AttributesIn: {
@@ -2276,6 +2359,19 @@ export interface components {
              */
             valid_until: string | null;
         };
+        /** CancellationOut */
+        CancellationOut: {
+            /**
+             * Fee Minor
+             * @description what cancelling now costs the caller
+             */
+            fee_minor: number;
+            /**
+             * Refund Minor
+             * @description what cancelling now refunds (or leaves uncharged)
+             */
+            refund_minor: number;
+        };
         /** ReservationOut */
         ReservationOut: {
             /** Reservation Id */
@@ -2353,6 +2449,11 @@ export interface components {
              * @default null
              */
             ledger_entry: string | null;
+            /**
+             * @description GET /reservations/{id} only: what cancelling it now would cost you; null when you cannot
+             * @default null
+             */
+            cancellation: components["schemas"]["CancellationOut"] | null;
         };
         /** ReservationList */
         ReservationList: {
@@ -2522,6 +2623,89 @@ export interface components {
              * @default null
              */
             reason: string | null;
+        };
+        /**
+         * QuoteOut
+         * @description What reserving this window now would cost (the price POST /reservations fixes).
+         */
+        QuoteOut: {
+            /** Space Id */
+            space_id: string;
+            /** Start */
+            start: string;
+            /** End */
+            end: string;
+            /** Price Minor */
+            price_minor: number;
+            /** Rate Minor */
+            rate_minor: number;
+            /** Daily Cap Minor */
+            daily_cap_minor: number | null;
+            /** Currency */
+            currency: string;
+            /**
+             * Timezone
+             * @description the space's IANA time zone
+             */
+            timezone: string;
+        };
+        /** QuoteQuery */
+        QuoteQuery: {
+            /**
+             * Start
+             * @description RFC 3339 timestamp with offset
+             * @example 2026-12-01T09:00:00Z
+             */
+            start: string;
+            /**
+             * End
+             * @description RFC 3339 timestamp with offset
+             * @example 2026-12-01T09:00:00Z
+             */
+            end: string;
+        };
+        /**
+         * ExtensionQuoteOut
+         * @description What extending to `end` now would cost: the new price of the whole stay, and how much more that is.
+         */
+        ExtensionQuoteOut: {
+            /** Reservation Id */
+            reservation_id: string;
+            /** Start */
+            start: string;
+            /** End */
+            end: string;
+            /** Price Minor */
+            price_minor: number;
+            /** Current Price Minor */
+            current_price_minor: number;
+            /** Extra Minor */
+            extra_minor: number;
+            /** Currency */
+            currency: string;
+        };
+        /** ExtensionQuery */
+        ExtensionQuery: {
+            /**
+             * End
+             * @description RFC 3339 timestamp with offset
+             * @example 2026-12-01T09:00:00Z
+             */
+            end: string;
+        };
+        /** DocumentLinkOut */
+        DocumentLinkOut: {
+            /**
+             * Url
+             * @description a short-lived download URL (presigned GET) of the ownership document
+             */
+            url: string;
+            /** Expires In */
+            expires_in: number;
+            /** Content Type */
+            content_type: string;
+            /** Size */
+            size: number;
         };
         /** CarParkOut */
         CarParkOut: {
@@ -2972,6 +3156,61 @@ export interface components {
             /** Currency */
             currency: string | null;
         };
+        /** PayoutOut */
+        PayoutOut: {
+            /** Reservation Id */
+            reservation_id: string;
+            /** Space Id */
+            space_id: string;
+            /**
+             * Paid Minor
+             * @description what the parker paid for the order
+             */
+            paid_minor: number;
+            /**
+             * Fee Minor
+             * @description the platform fee kept from it
+             */
+            fee_minor: number;
+            /**
+             * Payout Minor
+             * @description the sharer's share, credited to the balance
+             */
+            payout_minor: number;
+            /** Currency */
+            currency: string;
+            /** Credited At */
+            credited_at: string;
+        };
+        /** EarningsOut */
+        EarningsOut: {
+            /**
+             * Balance Minor
+             * @description the payouts credited so far (the sum of payout_minor over every order)
+             */
+            balance_minor: number;
+            /** Currency */
+            currency: string | null;
+            /**
+             * Platform Fee Bp
+             * @description the platform fee in basis points of each order's amount (1000 = 10%)
+             */
+            platform_fee_bp: number;
+            /**
+             * Paid Minor
+             * @description sums over the orders listed
+             */
+            paid_minor: number;
+            /** Fee Minor */
+            fee_minor: number;
+            /** Payout Minor */
+            payout_minor: number;
+            /**
+             * Payouts
+             * @description the newest paid orders, newest first
+             */
+            payouts: components["schemas"]["PayoutOut"][];
+        };
         /** HealthOut */
         HealthOut: {
             /** Status */
@@ -3307,7 +3546,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CertificateOut"];
+                    "application/json": components["schemas"]["CaCertificateOut"];
                 };
             };
             /** @description Invalid input */
@@ -3740,7 +3979,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ExportOut"];
+                    "application/json": components["schemas"]["EvidenceExportOut"];
                 };
             };
             /** @description Invalid input */
@@ -3790,6 +4029,64 @@ export interface operations {
             };
             /** @description Refused by a business rule */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listOrderClaims: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClaimList"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3949,7 +4246,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ExportOut"];
+                    "application/json": components["schemas"]["EvidenceExportOut"];
                 };
             };
             /** @description Invalid input */
@@ -5485,6 +5782,73 @@ export interface operations {
             };
         };
     };
+    getOwnershipDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                space_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentLinkOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused by a business rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     requestOwnershipUpload: {
         parameters: {
             query?: never;
@@ -6519,6 +6883,163 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SpaceOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused by a business rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    quoteReservation: {
+        parameters: {
+            query: {
+                start: string;
+                end: string;
+            };
+            header?: never;
+            path: {
+                space_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuoteOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused by a business rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    quoteExtension: {
+        parameters: {
+            query: {
+                end: string;
+            };
+            header?: never;
+            path: {
+                reservation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExtensionQuoteOut"];
                 };
             };
             /** @description Invalid input */
@@ -8192,6 +8713,53 @@ export interface operations {
             };
         };
     };
+    getPaymentMethod: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentMethodOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     savePaymentMethod: {
         parameters: {
             query?: never;
@@ -8306,6 +8874,53 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["NotificationList"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMyEarnings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EarningsOut"];
                 };
             };
             /** @description Invalid input */
