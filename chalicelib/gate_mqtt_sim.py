@@ -38,17 +38,21 @@ class MqttDevice:
         self.client.on_message = lambda _c, _u, msg: self.inbox.put(json.loads(msg.payload))
         self.subscribed: queue.Queue[list[Any]] = queue.Queue()
         self.client.on_subscribe = lambda _c, _u, _mid, codes, _p: self.subscribed.put(list(codes))
+        self.connack: queue.Queue[Any] = queue.Queue()
+        self.client.on_connect = lambda _c, _u, _f, code, _p: self.connack.put(code)
 
     def connect(self, timeout_s: float = 30) -> None:
-        """Connect and subscribe to the command topic; raises if the broker refuses either."""
+        """Connect and subscribe to the command topic. An unknown certificate fails the TLS handshake (ssl.SSLError from
+        here); a refused CONNECT raises ConnectionRefusedError with the broker's reason; a refused SUBSCRIBE PermissionError."""
         self.client.connect(self.host, self.port, keepalive=30)
         self.client.loop_start()
-        deadline = time.monotonic() + timeout_s
-        while not self.client.is_connected():
-            if time.monotonic() > deadline:
-                self.close()
-                raise ConnectionRefusedError("the broker did not accept the connection")
-            time.sleep(0.05)
+        try:
+            code = self.connack.get(timeout=timeout_s)
+        except queue.Empty:
+            code = None
+        if code is None or code.is_failure:
+            self.close()
+            raise ConnectionRefusedError(f"the broker refused the connection: {code}")
         self.client.subscribe(self.topics.commands, qos=1)
         codes = self.subscribed.get(timeout=timeout_s)
         if any(getattr(c, "is_failure", False) for c in codes):

@@ -317,3 +317,10 @@ def start(prefix: str, region: str, ca_dir: Path, handler: Callable[[dict[str, A
     env = {"CP_MQTT_ENDPOINT": f"127.0.0.1:{port}", "CP_LOCAL_CA_DIR": str(ca_dir), "CP_DEVICE_CERTIFICATES": "local-ca",
            "CP_GATE_COMMANDS": "mqtt"}
     return LocalBroker("127.0.0.1", port, ca_dir, env, loop, thread, holder["broker"], bridge)
+
+
+def gate_events(event: dict[str, Any]) -> Any:
+    """The rule's action locally: app.gate_events in this process (moto cannot run Lambda code)."""
+    import app
+
+    return app.gate_events(event, None)

@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from infra import localstack, seed  # noqa: E402
+from infra import localstack, mqtt_local, seed  # noqa: E402
 
 
 def wait_for(url: str, timeout_s: float, proc: subprocess.Popen[bytes]) -> None:
@@ -40,6 +40,12 @@ def main() -> None:
     local_env = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["local"]["environment_variables"]
     for name, value in local_env.items():
         os.environ.setdefault(name, value)  # the seeding below builds the app's adapters in this process
+    # Gate devices on MQTT: the broker and the bridge that plays the IoT rule, invoking gate_events in this process.
+    os.environ["CP_PAYMENT_WEBHOOK_URL"] = f"http://127.0.0.1:{port}/payments/webhook"  # charges the bridge makes settle too
+    broker = mqtt_local.start(stack.env["CP_RESOURCE_PREFIX"], localstack.REGION, ROOT / "run" / "mqtt", mqtt_local.gate_events,
+                              errors_queue=stack.env.get("CP_OUT_GateIngestErrorsUrl"))
+    os.environ.update(broker.env)
+    stack.env.update(broker.env)
     users = seed.seed()
     from chalicelib import bootstrap
 
@@ -57,6 +63,7 @@ def main() -> None:
         wait_for(f"{base}/health", 60, proc)
     except BaseException:
         shut_down(proc)
+        broker.stop()
         stack.stop()
         raise
     print(f"""
@@ -70,14 +77,19 @@ Demo logins (password {seed.PASSWORD}):
   parker  pat.parker@carparker.test
 Demo car park {gate["carpark_id"]} (spaces demo-cp-A1..A3) and its gate device:
   python -m chalicelib.cli gate --url {base} --device-id {gate["device_id"]} --secret {gate["device_secret"]} entry AB-123-C
+  MQTT broker   mqtts://{broker.endpoint}  (mutual TLS; CA run/mqtt/ca.pem) and its gate on MQTT:
+  python -m chalicelib.cli gate --mqtt {broker.endpoint} --thing {gate.get("mqtt_thing")} --cert {gate.get("mqtt_cert")} \\
+      --key {gate.get("mqtt_key")} --ca {gate.get("mqtt_ca")} exit AB-123-C
 The README's tour works against this instance. Ctrl-C stops everything.
 """, flush=True)
     (ROOT / "run").mkdir(exist_ok=True)
-    demo = {"CP_DEMO_CARPARK": gate["carpark_id"], "CP_DEMO_GATE_DEVICE": gate["device_id"], "CP_DEMO_GATE_SECRET": gate["device_secret"]}
+    demo = {"CP_DEMO_CARPARK": gate["carpark_id"], "CP_DEMO_GATE_DEVICE": gate["device_id"], "CP_DEMO_GATE_SECRET": gate["device_secret"],
+            **{f"CP_DEMO_{k.upper()}": v for k, v in gate.items() if k.startswith("mqtt_")}}
     (ROOT / "run" / "local.env").write_text("".join(f"export {k}={v}\n" for k, v in {**stack.env, **demo}.items()))
     while proc.poll() is None and not stopping.wait(0.5):
         pass
     shut_down(proc)
+    broker.stop()
     stack.stop()
 
 
