@@ -69,7 +69,7 @@ class DynamoDeviceState:
                            parse_instant(i.expires_at, field="stored"), i.state, _when(i.acked_at), i.reservation_id)
 
     def pending(self, device_id: str, now: datetime, limit: int) -> list[GateCommand]:
-        cond = self.model.pending_key > format_instant(now)
+        cond = self.model.pending_key > format_instant(now) + "$"  # "$" sorts just after "#": expiring now is expired
         return [self._command(i) for i in self.model.by_pending.query(device_id, range_key_condition=cond, limit=limit)]
 
     def acknowledge(self, device_id: str, command_id: str, at: datetime) -> bool:
