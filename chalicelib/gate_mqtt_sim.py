@@ -40,6 +40,11 @@ class MqttDevice:
         self.client.on_subscribe = lambda _c, _u, _mid, codes, _p: self.subscribed.put(list(codes))
         self.connack: queue.Queue[Any] = queue.Queue()
         self.client.on_connect = lambda _c, _u, _f, code, _p: self.connack.put(code)
+        self.disconnects = 0
+        self.client.on_disconnect = lambda *_: self._disconnected()
+
+    def _disconnected(self) -> None:
+        self.disconnects += 1
 
     def connect(self, timeout_s: float = 30) -> None:
         """Connect and subscribe to the command topic. An unknown certificate fails the TLS handshake (ssl.SSLError from

@@ -191,6 +191,7 @@ class IotBroker(Broker):
             return bool(await super()._handle_message_delivery(client_session, handler, wait_deliver))
         if not await self._topic_filtering(client_session, topic=topic, action=Action.PUBLISH):
             log.info("%s may not publish to %s: disconnected, as IoT Core does", client_session.client_id, topic)
+            await self._stop_handler(handler)  # amqtt's own refusals only stop reading; close the connection too
             return False
         if self.rule is not None:
             self.rule(client_session, topic, bytes(message.data or b""))
