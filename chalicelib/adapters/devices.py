@@ -152,17 +152,19 @@ class IotCertificates:
 
 
 class IotDataChannel:
-    """iot-data Publish, QoS 1, to the account's data endpoint (the ATS one; AWS_ENDPOINT_URL wins, e.g. moto)."""
+    """iot-data Publish, QoS 1, to the account's data endpoint: AWS_ENDPOINT_URL if set (moto), else the host of
+    CP_MQTT_ENDPOINT (the ATS endpoint the stage was given), else the one DescribeEndpoint names."""
 
-    def __init__(self, region: str) -> None:
+    def __init__(self, region: str, endpoint: str | None = None) -> None:
         self.region = region
+        self.endpoint = endpoint
         self._client: Any = None
         self._lock = threading.Lock()
 
     def client(self) -> Any:
         with self._lock:
             if self._client is None:
-                url = os.environ.get("AWS_ENDPOINT_URL")
+                url = os.environ.get("AWS_ENDPOINT_URL") or (f"https://{self.endpoint.rpartition(':')[0]}" if self.endpoint else None)
                 if not url:
                     address = boto3.client("iot", region_name=self.region).describe_endpoint(endpointType="iot:Data-ATS")
                     url = f"https://{address['endpointAddress']}"
