@@ -179,39 +179,30 @@ class IotDataChannel:
 
 
 class MqttChannel:
-    """The local broker, reached as the platform's own TLS client (only `make run` uses it; paho is a local package)."""
+    """The local broker, reached as the platform's own TLS client (only `make run` uses it; paho is a local package).
+    One short connection per command: no client thread outlives a publish (a command is a rare, human-made event)."""
 
     def __init__(self, endpoint: str, ca: Path, cert: Path, key: Path, client_id: str, timeout_s: float = 10) -> None:
         self.host, _, port = endpoint.rpartition(":")
         self.port = int(port)
         self.ca, self.cert, self.key, self.client_id, self.timeout_s = ca, cert, key, client_id, timeout_s
-        self._client: Any = None
         self._lock = threading.Lock()
 
-    def _connected(self) -> Any:
+    def publish(self, topic: str, message: dict[str, Any]) -> None:
         import paho.mqtt.client as mqtt
 
-        if self._client is None or not self._client.is_connected():
+        with self._lock:
             client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=self.client_id)
             client.tls_set(ca_certs=str(self.ca), certfile=str(self.cert), keyfile=str(self.key))
-            client.connect(self.host, self.port, keepalive=60)
-            client.loop_start()
-            self._client = client
-        return self._client
-
-    def publish(self, topic: str, message: dict[str, Any]) -> None:
-        with self._lock:
             try:
-                info = self._connected().publish(topic, json.dumps(message, separators=(",", ":")), qos=1)
+                client.connect(self.host, self.port, keepalive=30)
+                client.loop_start()
+                info = client.publish(topic, json.dumps(message, separators=(",", ":")), qos=1)
                 info.wait_for_publish(timeout=self.timeout_s)
                 if not info.is_published():
                     raise OSError("not acknowledged by the broker")
             except (OSError, RuntimeError, ValueError) as exc:
-                self.close()
                 raise UnavailableError("the local broker did not take the command") from exc
-
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.loop_stop()
-            self._client.disconnect()
-            self._client = None
+            finally:
+                client.disconnect()
+                client.loop_stop()
