@@ -303,8 +303,8 @@ def device_certificates() -> DeviceCertificates | None:
 def command_channel() -> CommandChannel:
     if config.gate_commands() == "iot-data":
         return IotDataChannel(config.region(), config.mqtt_endpoint())
-    ca_dir = Path(config.local_ca_dir())
-    return MqttChannel(config.mqtt_endpoint() or "", ca_dir / "ca.pem", ca_dir / "platform.pem", ca_dir / "platform.key",
+    client_cert, client_key = config.mqtt_client_identity()
+    return MqttChannel(config.mqtt_endpoint() or "", Path(config.local_ca_dir()) / "ca.pem", Path(client_cert), Path(client_key),
                        f"{config.resource_prefix()}-platform-{os.getpid()}")
 
 

@@ -261,6 +261,11 @@ def gate_commands() -> str:
     return value
 
 
+def mqtt_client_identity() -> tuple[str, str]:
+    """The platform's TLS client certificate and key on the local broker (make run writes them)."""
+    return _required("CP_MQTT_CLIENT_CERT"), _required("CP_MQTT_CLIENT_KEY")
+
+
 def device_quiet_s() -> int:
     """A device silent for longer than this is marked quiet in the device list."""
     return int_setting("CP_DEVICE_QUIET_S", 300)

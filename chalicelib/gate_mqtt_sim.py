@@ -83,6 +83,15 @@ class MqttDevice:
                 return message
         return None
 
+    def reply_of(self, kind: str, timeout_s: float) -> dict[str, Any] | None:
+        """The next message of a type ("heartbeat": the answer to a heartbeat, with the pending commands)."""
+        deadline = time.monotonic() + timeout_s
+        while (left := deadline - time.monotonic()) > 0:
+            message = self.next_message(left)
+            if message is not None and message.get("type") == kind:
+                return message
+        return None
+
     def close(self) -> None:
         self.client.loop_stop()
         self.client.disconnect()
@@ -100,11 +109,9 @@ def run_mqtt(args: argparse.Namespace, message: dict[str, Any]) -> int:
     try:
         if args.direction == "heartbeat":
             device.publish("heartbeat", message)
-            commands = []
-            while (m := device.next_message(min(args.wait, 3))) is not None:
-                commands.append(m)
-            print(json.dumps({"heartbeat": "sent", "commands": commands}, indent=2))
-            return 0
+            reply = device.reply_of("heartbeat", args.wait)
+            print(json.dumps(reply or {"error": "no answer on the command topic"}, indent=2))
+            return 0 if reply is not None else 1
         device.publish("events", message)
         answer = device.answer_to(message["event_id"], args.wait)
     finally:

@@ -256,6 +256,9 @@ class LocalBroker:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=30)
         self.bridge.pool.shutdown(wait=True)
+        for name in (f"broker-{self.port}", f"platform-{self.port}"):
+            for suffix in (".pem", ".key"):
+                (self.ca_dir / (name + suffix)).unlink(missing_ok=True)
 
 
 def _ca(ca_dir: Path, prefix: str) -> LocalCa:
@@ -279,14 +282,15 @@ def start(prefix: str, region: str, ca_dir: Path, handler: Callable[[dict[str, A
 
     ca = _ca(ca_dir, prefix)
     _register_ca(boto3.client("iot", region_name=region), ca)
-    server_cert, server_key = ca.write("broker", ca.issue("localhost", server=True))
+    port = port or free_port()
+    # Per broker (by port), so two instances on one checkout (make run beside the README tour test) keep their own.
+    server_cert, server_key = ca.write(f"broker-{port}", ca.issue("localhost", server=True))
     platform = ca.issue(f"{prefix}-platform")
-    ca.write("platform", platform)
+    platform_cert, platform_key = ca.write(f"platform-{port}", platform)
     platform_der = x509.load_pem_x509_certificate(platform.certificate_pem.encode()).public_bytes(Encoding.DER)
     authorizer = IotAuthorizer(prefix, region, account, platform_der)
     key = uuid.uuid4().hex
     _AUTHORIZERS[key] = authorizer
-    port = port or free_port()
     config = {
         "listeners": {"default": {"type": "tcp", "bind": f"127.0.0.1:{port}", "ssl": True, "cafile": str(ca_dir / CA_CERT),
                                   "certfile": str(server_cert), "keyfile": str(server_key)}},
@@ -316,7 +320,7 @@ def start(prefix: str, region: str, ca_dir: Path, handler: Callable[[dict[str, A
     if not started.wait(timeout=60) or "broker" not in holder:
         raise RuntimeError(f"the MQTT broker did not start: {holder.get('error')}")
     env = {"CP_MQTT_ENDPOINT": f"127.0.0.1:{port}", "CP_LOCAL_CA_DIR": str(ca_dir), "CP_DEVICE_CERTIFICATES": "local-ca",
-           "CP_GATE_COMMANDS": "mqtt"}
+           "CP_GATE_COMMANDS": "mqtt", "CP_MQTT_CLIENT_CERT": str(platform_cert), "CP_MQTT_CLIENT_KEY": str(platform_key)}
     return LocalBroker("127.0.0.1", port, ca_dir, env, loop, thread, holder["broker"], bridge)
 
 

@@ -277,6 +277,7 @@ def _mqtt_heartbeat(o: Orders, rt: DeviceRuntime, device: Device, ev: RuleEvent)
         _answer(rt, device, error_message(None, exc.code, exc.message, exc.field))
         return {"error": exc.code}
     recorded, acked, pending = _heartbeat(rt, device, beat, ev.received_at, MQTT, o.clock.now())
-    for command in pending:  # at least once: every heartbeat resends what is still unacknowledged
-        _answer(rt, device, command.message())
+    # The same answer as over HTTPS, in one message: every heartbeat carries what is still unacknowledged (at least once).
+    _answer(rt, device, {"type": "heartbeat", "device_id": device.device_id, "received_at": format_instant(ev.received_at),
+                         "acked": acked, "commands": [c.message() for c in pending]})
     return {"heartbeat": recorded, "acked": acked, "sent": [c.command_id for c in pending]}

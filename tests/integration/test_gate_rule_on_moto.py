@@ -194,7 +194,9 @@ def test_an_mqtt_heartbeat_is_recorded_and_gets_the_pending_commands_resent_unti
     app.gate_events(rule_event(scene, {"firmware": "gw-1.2"}, kind="heartbeat"), None)
     scene.world.clock.advance(seconds=30)
     app.gate_events(rule_event(scene, {"firmware": "gw-1.2", "acks": [cmd["command_id"]]}, kind="heartbeat"), None)
-    assert [m["command_id"] for m in published(command_topic(scene.thing))] == [cmd["command_id"]] * 2
+    _, first, second = published(command_topic(scene.thing))
+    assert (first["type"], [c["command_id"] for c in first["commands"]], first["acked"]) == ("heartbeat", [cmd["command_id"]], [])
+    assert (second["type"], second["commands"], second["acked"]) == ("heartbeat", [], [cmd["command_id"]])
     [device] = api.get(f"/carparks/{scene.carpark_id}/devices", scene.owner).body["devices"]
     assert (device["health"]["via"], device["health"]["firmware"], device["health"]["quiet"]) == ("mqtt", "gw-1.2", False)
 
