@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench lint ruff check clean
+.PHONY: run test bench lint ruff check clean web-client
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
+# The web apps' API client (web/openapi.json, web/src/api/schema.d.ts): regenerate after any API change, then commit.
+web-client: $(STAMP)
+	$(BIN)/python -m infra.web client
+
 lint: $(STAMP)
 	$(BIN)/python -m mypy app.py chalicelib bench infra
 
@@ -30,4 +34,4 @@ ruff: $(STAMP)
 check: ruff lint
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis run
+	rm -rf $(VENV) .pytest_cache .hypothesis run web/dist web/node_modules

@@ -14,6 +14,7 @@ from chalice import Chalice, Rate
 from chalicelib import bootstrap
 from chalicelib.api.http import auth
 from chalicelib.routes import accounts, enclave, evidence, identity, ledger, marketplace, orders, system
+from chalicelib.services import evidence as evidence_service
 from chalicelib.services import gate_devices
 from chalicelib.services import orders as orders_service
 
@@ -39,6 +40,12 @@ def expire_no_shows(event: object) -> dict[str, list[str]]:
 
 app.register_blueprint(ledger.bp)
 app.register_blueprint(evidence.bp)
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES), name="expire_evidence_exports")
+def expire_evidence_exports(event: object) -> dict[str, list[str]]:
+    """Evidence zips (decrypted photos and their salts) are deleted once their download window is over."""
+    return {"deleted": evidence_service.expire_exports(bootstrap.evidence_stores())}
 
 VALIDATORS = 4  # N = 3f+1 with f = 1: one Lambda function, and one KMS key, per validator
 

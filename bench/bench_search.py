@@ -73,6 +73,26 @@ def typical_search_reads(counter: AwsCallCounter) -> float:
     return counter.items_read / SEARCHES
 
 
+def max_cells() -> tuple[int, int]:
+    """The most geohash cells (one GSI query each) any search touched over a sweep of centres from pole to pole, on and
+    beside the antimeridian, at every radius step up to the maximum; and how many of those searches were refused."""
+    from chalicelib.domain import geo
+    from chalicelib.domain.errors import RuleViolationError
+    from chalicelib.services.search import MAX_RADIUS_M
+
+    lats = [x / 2 for x in range(-180, 181)] + [89.99, -89.99, 89.9999, -89.9999]
+    lngs = (-180.0, -179.9999, -90.0, 0.0, 4.89, 179.9999, 180.0)
+    most, refused = 0, 0
+    for lat in lats:
+        for lng in lngs:
+            for radius in (1, 100, 1000, 2500, 5000, 7500, MAX_RADIUS_M):
+                try:
+                    most = max(most, len(geo.cover(geo.Point(lat, lng), radius)))
+                except RuleViolationError:
+                    refused += 1
+    return most, refused
+
+
 def measure(n: int) -> float:
     stack = localstack.start(prefix=f"bench{n}")
     try:
@@ -87,7 +107,10 @@ def measure(n: int) -> float:
 
 def main() -> None:
     small, large = measure(1_000), measure(50_000)
+    most, refused = max_cells()
     print(json.dumps({
+        "search_max_cells": most,
+        "search_refused_too_wide_of_sweep": refused,
         "search_items_read_1k": round(small, 1),
         "search_items_read_50k": round(large, 1),
         "search_items_read_ratio": round(large / small, 3),

@@ -25,7 +25,7 @@ from .adapters.enclave_tables import (
     DynamoUserKeyStore,
     enclave_models,
 )
-from .adapters.evidence_store import DynamoClaimRepository, DynamoPhotoSetRepository, evidence_models
+from .adapters.evidence_store import DynamoClaimRepository, DynamoExportLog, DynamoPhotoSetRepository, evidence_models
 from .adapters.gazetteer import GazetteerGeocoder
 from .adapters.idempotency import DynamoIdempotencyStore
 from .adapters.ledger_tables import DynamoLedgerStore, DynamoWatermarks, ledger_models
@@ -43,6 +43,7 @@ from .adapters.payments import LocalPaymentProvider
 from .adapters.repositories import DynamoSpaceRepository, DynamoUserRepository
 from .adapters.s3blobs import S3BlobStore
 from .adapters.sealed_fields import SealingEnclave
+from .adapters.staff import DynamoStaffRepository
 from .adapters.tables import device_state_model, models, order_models
 from .adapters.validators import (
     InProcessValidators,
@@ -53,6 +54,7 @@ from .adapters.validators import (
     validator_id,
 )
 from .domain.billing import BillingPolicy
+from .services import carparks
 from .services.device_ports import CommandChannel, DeviceCertificates, DeviceRuntime
 from .services.evidence import EvidenceStores
 from .services.idempotency import IdempotencyStore
@@ -248,6 +250,7 @@ def build_orders(d: Deps) -> Orders:
         notifications=DynamoNotificationFeed(om, d.sealing),
         balances=DynamoBalances(om, models().connection),
         payments=payment_provider(d),
+        staff=DynamoStaffRepository(om),
         clock=d.clock,
         new_id=d.new_id,
         policy=billing_policy(),
@@ -283,7 +286,7 @@ def evidence_stores() -> EvidenceStores:
     return EvidenceStores(
         reservations=d.reservations, spaces=d.spaces, photo_sets=DynamoPhotoSetRepository(em), claims=DynamoClaimRepository(em),
         blobs=d.blobs, enclave=d.enclave, ledger=d.ledger, evidence=LedgerEvidence(d.ledger), inspect=images.inspect,
-        clock=d.clock, random_bytes=os.urandom, new_id=d.new_id,
+        clock=d.clock, random_bytes=os.urandom, new_id=d.new_id, exports=DynamoExportLog(em), works_at=functools.partial(carparks.works_at, orders()),
     )
 
 

@@ -277,3 +277,12 @@ def gate_command_ttl_s() -> int:
     if not 10 <= value <= 3600:
         raise ConfigError("CP_GATE_COMMAND_TTL_S must be 10 to 3600 seconds")
     return value
+def web_origins() -> tuple[str, ...]:
+    """The browser origins the web apps are served from (CP_WEB_ORIGINS, comma separated, e.g.
+    "https://app.example.com,http://127.0.0.1:5173"). Only these may call the API from a browser; unset: none may."""
+    origins = tuple(o.strip().removesuffix("/") for o in os.environ.get("CP_WEB_ORIGINS", "").split(",") if o.strip())
+    for origin in origins:
+        scheme, sep, host = origin.partition("://")
+        if scheme not in ("http", "https") or not sep or not host or any(c in host for c in "/*?# "):
+            raise ConfigError(f"CP_WEB_ORIGINS: {origin!r} is not an origin like https://app.example.com (no path, no wildcard)")
+    return origins

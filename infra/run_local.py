@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from infra import localstack, mqtt_local, seed  # noqa: E402
+from infra import localstack, mqtt_local, seed, web  # noqa: E402
 
 
 def wait_for(url: str, timeout_s: float, proc: subprocess.Popen[bytes]) -> None:
@@ -36,6 +36,8 @@ def main() -> None:
     port = int(os.environ.get("PORT", "8000"))
     moto_port = int(os.environ.get("MOTO_PORT", "0")) or None
     started = time.monotonic()
+    web_build = web.build_in_background()  # npm ci / vite build only if web/ changed, beside the stack's start
+    site = web.WebServer(int(os.environ.get("WEB_PORT", "8001")), web.site_config(f"http://127.0.0.1:{port}"))
     stack = localstack.start(port=moto_port)
     local_env = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["local"]["environment_variables"]
     for name, value in local_env.items():
@@ -51,7 +53,8 @@ def main() -> None:
 
     gate = seed.seed_carpark(bootstrap.deps(), users["sam.sharer@carparker.test"])
     # The local payment provider settles charges by itself a moment later and calls our webhook, like a real one.
-    env = {**os.environ, **stack.env, "CP_PAYMENT_WEBHOOK_URL": f"http://127.0.0.1:{port}/payments/webhook"}
+    env = {**os.environ, **stack.env, "CP_PAYMENT_WEBHOOK_URL": f"http://127.0.0.1:{port}/payments/webhook",
+           "CP_WEB_ORIGINS": web.web_origins(site.port)}
     chalice = [str(Path(sys.executable).with_name("chalice")), "local", "--no-autoreload", "--stage", "local", "--host", "127.0.0.1", "--port", str(port)]
     proc = subprocess.Popen(chalice, cwd=ROOT, env=env)
 
@@ -61,13 +64,17 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(f"{base}/health", 60, proc)
+        site.serve_when_built(web_build)
     except BaseException:
         shut_down(proc)
+        site.stop()
         broker.stop()
         stack.stop()
         raise
     print(f"""
 CarParker is running (ready in {time.monotonic() - started:.1f}s).
+  App           {site.app_url}            parker, sharer and admin (phone first)
+  Console       {site.console_url}    car-park staff
   API           {base}            e.g. curl {base}/health
   OpenAPI       {base}/openapi.json
   moto (AWS)    {stack.endpoint}  (AWS_ENDPOINT_URL for the CLI tools)
@@ -89,6 +96,7 @@ The README's tour works against this instance. Ctrl-C stops everything.
     while proc.poll() is None and not stopping.wait(0.5):
         pass
     shut_down(proc)
+    site.stop()
     broker.stop()
     stack.stop()
 

@@ -13,7 +13,7 @@ from chalicelib.domain.accounts import ACTIVE, Principal, User
 from chalicelib.domain.availability import Calendar, WindowSpec, make_window
 from chalicelib.domain.errors import ConflictError
 from chalicelib.domain.geo import Point
-from chalicelib.domain.spaces import APPROVED, PENDING, OwnershipDocument, Space, SpaceAttributes
+from chalicelib.domain.spaces import APPROVED, LINK_ACCEPTED, PENDING, OwnershipDocument, Space, SpaceAttributes
 
 PASSWORD = "Demo-password-1"
 
@@ -88,7 +88,8 @@ def seed_carpark(d: bootstrap.Deps, owner: User) -> dict[str, str]:
     rng = random.Random(11)
     for n, lot in enumerate(cp.lots):
         space = _space(d, owner, rng, 1001 + 3 * n, APPROVED)  # n % 3 != 0: offered around the clock
-        d.spaces.add(replace(space, space_id=f"demo-cp-{lot}", carpark_id=cp.carpark_id, lot=lot,
+        d.spaces.add(replace(space, space_id=f"demo-cp-{lot}", carpark_id=cp.carpark_id, lot=lot, link_state=LINK_ACCEPTED,
+                             link_decided_at=cp.created_at, link_decided_by=owner.user_id,  # Sam owns the car park
                              title=f"Central Garage lot {lot}", location=Point(52.3765, 4.8980)))
     device = carparks.register_device(sam, cp.carpark_id, "main gate", o=orders)
     return {"carpark_id": cp.carpark_id, "device_id": device.device.device_id, "device_secret": device.secret,

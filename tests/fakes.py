@@ -30,9 +30,10 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.gate import gate_key
 from chalicelib.domain.identity import APPROVED, OPEN, IdentityCase
 from chalicelib.domain.ledger import header_from_dict, signing_payload
-from chalicelib.domain.photos import Claim, PhotoSet
+from chalicelib.domain.photos import Claim, EvidenceExport, PhotoSet
 from chalicelib.domain.reservations import RESERVED, Reservation
 from chalicelib.domain.spaces import Space
+from chalicelib.domain.staff import StaffMembership
 from chalicelib.services.order_ports import Charge, GateEventRecord, Notification, PaymentMethod, Payout
 from chalicelib.services.ports import LedgerReceipt, StoredObject, Tokens, UploadTicket
 
@@ -91,11 +92,15 @@ class FakeSpaceRepository:
             self.check_version(space.space_id, expected_version)
             self.items[space.space_id] = space
 
-    def by_owner(self, owner_id: str) -> list[Space]:
-        return sorted((s for s in self.items.values() if s.owner_id == owner_id), key=lambda s: s.created_at)
+    def by_owner(self, owner_id: str, limit: int | None = None) -> list[Space]:
+        return sorted((s for s in self.items.values() if s.owner_id == owner_id), key=lambda s: s.created_at, reverse=True)[:limit]
 
     def pending(self, limit: int) -> list[Space]:
         return sorted((s for s in self.items.values() if s.status == "pending"), key=lambda s: s.created_at)[:limit]
+
+    def linked_to(self, carpark_id: str, link_state: str, limit: int) -> list[Space]:
+        found = (s for s in self.items.values() if s.carpark_id == carpark_id and s.link_state == link_state)
+        return sorted(found, key=lambda s: s.created_at)[:limit]
 
     def in_cells(self, cells: list[str]) -> tuple[list[Space], int]:
         found = [
@@ -118,14 +123,14 @@ class FakeReservationRepository:
     def _newest_first(self, pred: object) -> list[Reservation]:
         return sorted((r for r in self.items.values() if pred(r)), key=lambda r: r.start, reverse=True)  # type: ignore[operator]
 
-    def by_parker(self, parker_id: str) -> list[Reservation]:
-        return self._newest_first(lambda r: r.parker_id == parker_id)
+    def by_parker(self, parker_id: str, limit: int | None = None) -> list[Reservation]:
+        return self._newest_first(lambda r: r.parker_id == parker_id)[:limit]
 
-    def by_sharer(self, sharer_id: str) -> list[Reservation]:
-        return self._newest_first(lambda r: r.sharer_id == sharer_id)
+    def by_sharer(self, sharer_id: str, limit: int | None = None) -> list[Reservation]:
+        return self._newest_first(lambda r: r.sharer_id == sharer_id)[:limit]
 
-    def by_space(self, space_id: str) -> list[Reservation]:
-        return self._newest_first(lambda r: r.space_id == space_id)
+    def by_space(self, space_id: str, limit: int | None = None) -> list[Reservation]:
+        return self._newest_first(lambda r: r.space_id == space_id)[:limit]
 
     def book(self, reservation: Reservation, space: Space, expected_space_version: int) -> None:
         with self.spaces.lock:
@@ -151,9 +156,21 @@ class FakeReservationRepository:
 class FakeIdentityProvider:
     signed_out: list[str] = field(default_factory=list)
     groups: dict[str, set[str]] = field(default_factory=dict)
+    accounts: set[str] = field(default_factory=set)  # user ids are the addresses here
+    deleted: list[str] = field(default_factory=list)
 
     def sign_up(self, email: str, password: str) -> str:
+        if email in self.accounts:
+            raise ConflictError("an account with this email already exists", field="email", code="account_exists")
+        self.accounts.add(email)
         return email
+
+    def find_user_id(self, email: str) -> str | None:
+        return email if email in self.accounts else None
+
+    def delete_user(self, user_id: str) -> None:
+        self.accounts.discard(user_id)
+        self.deleted.append(user_id)
 
     def confirm(self, email: str, code: str) -> None:
         return None
@@ -327,7 +344,7 @@ class FakeReservations(FakeReservationRepository):
         return self._newest_first(lambda r: r.carpark_id == carpark_id)[:limit]
 
     def paid_at_carpark(self, carpark_id: str, since: datetime, until: datetime) -> list[Reservation]:
-        return [r for r in self.items.values() if r.carpark_id == carpark_id and r.paid_at and since <= r.paid_at <= until]
+        return [r for r in self.items.values() if r.carpark_id == carpark_id and r.paid_at and since <= r.paid_at < until]
 
     def expired(self, before: datetime, limit: int) -> list[Reservation]:
         return [r for r in self.items.values() if r.state == RESERVED and r.end <= before][:limit]
@@ -348,6 +365,31 @@ class FakeCarParks:
         if carpark_id not in self.items:
             raise NotFoundError("no such car park", field="carpark_id")
         return self.items[carpark_id]
+
+
+class FakeStaff:
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], StaffMembership] = {}
+
+    def add(self, m: StaffMembership) -> None:
+        if (m.carpark_id, m.user_id) in self.items:
+            raise ConcurrentUpdateError("the membership changed meanwhile", field="user_id")
+        self.items[(m.carpark_id, m.user_id)] = m
+
+    def save(self, m: StaffMembership, expected_version: int) -> None:
+        current = self.items.get((m.carpark_id, m.user_id))
+        if current is None or current.version != expected_version:
+            raise ConcurrentUpdateError("the membership changed meanwhile", field="user_id")
+        self.items[(m.carpark_id, m.user_id)] = m
+
+    def find(self, carpark_id: str, user_id: str) -> StaffMembership | None:
+        return self.items.get((carpark_id, user_id))
+
+    def by_carpark(self, carpark_id: str, limit: int) -> list[StaffMembership]:
+        return sorted((m for (c, _), m in self.items.items() if c == carpark_id), key=lambda m: m.user_id)[:limit]
+
+    def by_user(self, user_id: str, limit: int) -> list[StaffMembership]:
+        return sorted((m for (_, u), m in self.items.items() if u == user_id), key=lambda m: m.carpark_id)[:limit]
 
 
 class FakeDevices:
@@ -378,8 +420,8 @@ class FakeMemberships:
     def add(self, membership: Membership) -> None:
         self.items.append(membership)
 
-    def by_carpark(self, carpark_id: str) -> list[Membership]:
-        return [m for m in self.items if m.carpark_id == carpark_id]
+    def by_carpark(self, carpark_id: str, limit: int | None = None) -> list[Membership]:
+        return [m for m in self.items if m.carpark_id == carpark_id][:limit]
 
     def for_plate(self, carpark_id: str, plate: str) -> list[Membership]:
         return [m for m in self.items if gate_key(m.carpark_id, m.plate) == gate_key(carpark_id, plate)]
@@ -416,9 +458,18 @@ class FakeGateEvents:
         if self.items.get(event_key) and self.items[event_key].state == "in_progress":
             del self.items[event_key]
 
-    def by_carpark(self, carpark_id: str, since: datetime, until: datetime) -> list[GateEventRecord]:
-        found = [e for e in self.items.values() if e.carpark_id == carpark_id and since <= e.occurred_at <= until]
-        return sorted(found, key=lambda e: e.occurred_at, reverse=True)
+    def by_carpark(self, carpark_id: str, since: datetime, until: datetime, limit: int | None = None) -> list[GateEventRecord]:
+        found = [e for e in self.items.values() if e.carpark_id == carpark_id and since <= e.occurred_at < until]
+        return sorted(found, key=lambda e: e.occurred_at, reverse=True)[:limit]
+
+    def by_plate(self, carpark_id: str, plate: str, limit: int) -> list[GateEventRecord]:
+        key = gate_key(carpark_id, plate)
+        found = [e for e in self.items.values() if e.plate and e.plate != "[erased]" and gate_key(e.carpark_id, e.plate) == key]
+        return sorted(found, key=lambda e: e.occurred_at)[:limit]
+
+    def erase(self, record: GateEventRecord) -> None:
+        reply = {**record.response, "plate": "[erased]"} if record.response is not None else None
+        self.items[record.event_key] = replace(record, plate="[erased]", response=reply)
 
 
 class FakeNotifications:
@@ -431,6 +482,14 @@ class FakeNotifications:
     def feed(self, feed_id: str, limit: int) -> list[Notification]:
         mine = sorted(((k, n) for k, n in self.items.items() if k[0] == feed_id), key=lambda kn: kn[0][1], reverse=True)
         return [n for _, n in mine][:limit]
+
+    def about(self, reservation_id: str, limit: int) -> list[Notification]:
+        return sorted((n for n in self.items.values() if n.reservation_id == reservation_id), key=lambda n: n.feed_id)[:limit]
+
+    def rewrite(self, n: Notification) -> None:
+        key = (n.feed_id, f"{n.created_at.isoformat()}#{n.notification_id}")
+        assert key in self.items
+        self.items[key] = n
 
 
 class FakeBalances:
@@ -585,6 +644,9 @@ class FakePhotoSetRepository:
     def for_order(self, order_id: str) -> list[PhotoSet]:
         return [s for (o, _), s in self.items.items() if o == order_id]
 
+    def forget(self, order_id: str, phase: str) -> None:
+        self.items.pop((order_id, phase), None)
+
 
 @dataclass
 class FakeClaimRepository:
@@ -634,3 +696,22 @@ class FakeEvidenceSource:
         for item in items:
             item.pop("attachments", None)
         return {"format": "carparker.evidence/v1", "ledger_id": bf.LEDGER_ID, "validator_set": bf.validator_set(), "items": items}
+
+
+@dataclass
+class FakeExportLog:
+    items: dict[str, EvidenceExport] = field(default_factory=dict)
+
+    def add(self, e: EvidenceExport) -> None:
+        if e.export_id in self.items:
+            raise ConflictError("export exists", field="export_id")
+        self.items[e.export_id] = e
+
+    def due(self, now: datetime, limit: int) -> list[EvidenceExport]:
+        return sorted((e for e in self.items.values() if e.expires_at <= now), key=lambda e: e.expires_at)[:limit]
+
+    def of_user(self, user_id: str, limit: int) -> list[EvidenceExport]:
+        return [e for e in self.items.values() if user_id in (e.parker_id, e.viewer_id)][:limit]
+
+    def remove(self, export_id: str) -> None:
+        self.items.pop(export_id, None)

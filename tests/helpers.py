@@ -55,9 +55,10 @@ class ApiClient:
     def post(self, path: str, user: User | None = None, body: Any = None, **kw: Any) -> Reply:
         return self.call("POST", path, user, body if body is not None else {}, **kw)
 
-    def sign_up(self, roles: tuple[str, ...] = ("parker", "sharer"), group: str | None = None) -> User:
-        email = f"u{uuid.uuid4().hex[:12]}@example.com"
-        r = self.post("/auth/signup", body={"email": email, "password": PASSWORD, "display_name": "T", "roles": list(roles)})
+    def sign_up(self, roles: tuple[str, ...] = ("parker", "sharer"), group: str | None = None, display_name: str = "T",
+                email: str | None = None) -> User:
+        email = email or f"u{uuid.uuid4().hex[:12]}@example.com"
+        r = self.post("/auth/signup", body={"email": email, "password": PASSWORD, "display_name": display_name, "roles": list(roles)})
         assert r.status == 201, r.body
         if group:
             from chalicelib import bootstrap

@@ -105,6 +105,9 @@ def space_from_item(item: Any) -> Space:
         lot=item.lot,
         reject_reason=item.reject_reason,
         document=OwnershipDocument(**doc) if doc else None,
+        link_state=item.link_state,
+        link_decided_at=_when(item.link_decided_at),
+        link_decided_by=item.link_decided_by,
     )
 
 
@@ -132,6 +135,11 @@ def space_values(space: Space, geohash: str) -> dict[str, Any]:
         "bookings": bookings_to_list(space.calendar.bookings),
         "document": document_to_dict(space.document),
         "version": space.version,
+        "link_state": space.link_state,
+        "link_decided_at": format_instant(space.link_decided_at) if space.link_decided_at else None,
+        "link_decided_by": space.link_decided_by,
+        # the car park's link queue (GSI by_carpark_link): its spaces by link state, oldest request first
+        "link_sort": f"{space.link_state}#{format_instant(space.created_at)}" if space.carpark_id and space.link_state else None,
     }
 
 

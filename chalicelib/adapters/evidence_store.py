@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
@@ -13,7 +14,7 @@ from pynamodb.models import Model
 
 from .. import config
 from ..domain.errors import ConcurrentUpdateError, ConflictError, NotFoundError
-from ..domain.photos import Claim, Photo, PhotoSet
+from ..domain.photos import Claim, EvidenceExport, Photo, PhotoSet
 from ..domain.timeutil import format_instant, parse_instant
 from .dynamo import conditional_save
 from .tables import _index, _meta
@@ -23,6 +24,7 @@ from .tables import _index, _meta
 class EvidenceModels:
     photo_sets: Any
     claims: Any
+    exports: Any
 
 
 @functools.lru_cache(maxsize=8)
@@ -48,7 +50,22 @@ def _build(prefix: str, region: str) -> EvidenceModels:
         version = NumberAttribute()
         by_order = _index("by_order", "order_id", None)()
 
-    return EvidenceModels(PhotoSetItem, ClaimItem)
+    class ExportItem(Model):
+        Meta = _meta("evidence-exports", region)
+        export_id = UnicodeAttribute(hash_key=True)
+        object_key = UnicodeAttribute()
+        parker_id = UnicodeAttribute()
+        viewer_id = UnicodeAttribute()
+        order_id = UnicodeAttribute()
+        created_at = UnicodeAttribute()
+        expires_at = UnicodeAttribute()
+        live = UnicodeAttribute()  # one constant partition: the sweep reads the due ones in expiry order
+        purge_after = NumberAttribute()  # DynamoDB TTL, a backstop for the record only (the sweep deletes both)
+        by_due = _index("by_due", "live", "expires_at")()
+        by_parker = _index("by_parker", "parker_id", "expires_at")()
+        by_viewer = _index("by_viewer", "viewer_id", "expires_at")()
+
+    return EvidenceModels(PhotoSetItem, ClaimItem, ExportItem)
 
 
 def evidence_models() -> EvidenceModels:
@@ -85,6 +102,10 @@ class DynamoPhotoSetRepository:
     def for_order(self, order_id: str) -> list[PhotoSet]:
         return [_photo_set(i) for i in self.model.query(order_id, consistent_read=True)]
 
+    def forget(self, order_id: str, phase: str) -> None:
+        """Delete a set's record (its digests identify the photos); the ledger keeps only salted commitments."""
+        self.model(order_id, phase).delete()
+
 
 def claim_to_json(c: Claim) -> str:
     return json.dumps({**c.__dict__, "opened_at": format_instant(c.opened_at), "expires_at": format_instant(c.expires_at),
@@ -120,3 +141,37 @@ class DynamoClaimRepository:
 
     def for_order(self, order_id: str) -> list[Claim]:
         return [claim_from_json(i.body) for i in self.model.by_order.query(order_id)]
+
+
+LIVE = "live"
+PURGE_AFTER_S = 24 * 3600
+
+
+class DynamoExportLog:
+    def __init__(self, models: EvidenceModels) -> None:
+        self.model = models.exports
+
+    @staticmethod
+    def _export(i: Any) -> EvidenceExport:
+        return EvidenceExport(i.export_id, i.object_key, i.parker_id, i.viewer_id, i.order_id,
+                              parse_instant(i.created_at, field="created_at"), parse_instant(i.expires_at, field="expires_at"))
+
+    def add(self, e: EvidenceExport) -> None:
+        item = self.model(e.export_id, object_key=e.object_key, parker_id=e.parker_id, viewer_id=e.viewer_id, order_id=e.order_id,
+                          created_at=format_instant(e.created_at), expires_at=format_instant(e.expires_at), live=LIVE,
+                          purge_after=int(e.expires_at.timestamp()) + PURGE_AFTER_S)
+        conditional_save(item, self.model.export_id.does_not_exist(), ConflictError("export exists", field="export_id"))
+
+    def due(self, now: datetime, limit: int) -> list[EvidenceExport]:
+        found = self.model.by_due.query(LIVE, range_key_condition=self.model.expires_at <= format_instant(now), limit=limit)
+        return [self._export(i) for i in found]
+
+    def of_user(self, user_id: str, limit: int) -> list[EvidenceExport]:
+        seen = {}
+        for index in (self.model.by_parker, self.model.by_viewer):
+            for i in index.query(user_id, limit=limit):
+                seen[i.export_id] = self._export(i)
+        return list(seen.values())
+
+    def remove(self, export_id: str) -> None:
+        self.model(export_id).delete()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -28,7 +28,15 @@ def _when(text: str) -> datetime:
     return parse_instant(text, field="stored")
 
 
+def _before(until: datetime) -> str:
+    """The last stored instant before `until`: ranges are half-open, so an event at midnight is in one day, not two
+    (instants are stored to the second)."""
+    return format_instant(until - timedelta(seconds=1))
+
+
 def _get(model: type[Model], key: str, what: str, field: str) -> Any:
+    if not key or len(key) > 1024:  # DynamoDB refuses such keys with a ValidationException: nothing is stored under them
+        raise NotFoundError(f"no such {what}", field=field)
     try:
         return model.get(key, consistent_read=True)
     except DoesNotExist:
@@ -101,8 +109,8 @@ class DynamoMembershipRepository:
         return Membership(i.membership_id, i.carpark_id, fields["plate"], fields["holder"], i.plan, date.fromisoformat(i.valid_from),
                           date.fromisoformat(i.valid_until), _when(i.created_at))
 
-    def by_carpark(self, carpark_id: str) -> list[Membership]:
-        return [self._membership(i) for i in self.model.by_carpark.query(carpark_id, scan_index_forward=False)]
+    def by_carpark(self, carpark_id: str, limit: int | None = None) -> list[Membership]:
+        return [self._membership(i) for i in self.model.by_carpark.query(carpark_id, scan_index_forward=False, limit=limit)]
 
     def for_plate(self, carpark_id: str, plate: str) -> list[Membership]:
         return [self._membership(i) for i in self.model.by_gate_key.query(self.sealer.gate_tag(carpark_id, plate))]
@@ -119,7 +127,7 @@ class OrderReservationRepository(DynamoReservationRepository):
         return self._query(self.model.by_carpark.query(carpark_id, scan_index_forward=False, limit=limit))
 
     def paid_at_carpark(self, carpark_id: str, since: datetime, until: datetime) -> list[Reservation]:
-        cond = self.model.paid_at.between(format_instant(since), format_instant(until))
+        cond = self.model.paid_at.between(format_instant(since), _before(until))
         return self._query(self.model.by_carpark_paid.query(carpark_id, range_key_condition=cond))
 
     def expired(self, before: datetime, limit: int) -> list[Reservation]:
@@ -206,7 +214,22 @@ class DynamoGateEventLog:
         actions = [self.model.state.set("done"), self.model.direction.set(record.direction)]
         if sealed is not None:  # None only if the car park's key were erased
             actions.append(self.model.sealed.set(sealed))
+        if record.plate:  # the same blind index as reservations: what account closure finds a plate's movements by
+            actions.append(self.model.gate_key.set(self.sealer.gate_tag(record.carpark_id, record.plate)))
         self.model(record.event_key).update(actions=actions, condition=self.model.state == "in_progress")
+
+    def by_plate(self, carpark_id: str, plate: str, limit: int) -> list[GateEventRecord]:
+        """Finished events at this car park whose read a camera could confuse with this plate."""
+        found = self.model.by_gate_key.query(self.sealer.gate_tag(carpark_id, plate), limit=limit)
+        return [self._record(i) for i in found]
+
+    def erase(self, record: GateEventRecord) -> None:
+        """Re-seal the event with its plate (and its reply's) as ERASED and drop its blind index: the movement stays,
+        whose car it was does not."""
+        reply = {**(record.response or {}), "plate": ERASED} if record.response is not None else None
+        sealed = self.sealer.seal(carpark_owner(record.carpark_id), self.PURPOSE, record.event_key, {"plate": ERASED, "response": reply})
+        actions = [self.model.gate_key.remove()] + ([self.model.sealed.set(sealed)] if sealed is not None else [])
+        self.model(record.event_key).update(actions=actions, condition=self.model.state == "done")
 
     def release(self, event_key: str) -> None:
         try:
@@ -215,9 +238,10 @@ class DynamoGateEventLog:
             if not condition_failed(exc):  # already done: a finished event is never released
                 raise
 
-    def by_carpark(self, carpark_id: str, since: datetime, until: datetime) -> list[GateEventRecord]:
-        cond = self.model.occurred_at.between(format_instant(since), format_instant(until))
-        return [self._record(i) for i in self.model.by_carpark.query(carpark_id, range_key_condition=cond, scan_index_forward=False)]
+    def by_carpark(self, carpark_id: str, since: datetime, until: datetime, limit: int | None = None) -> list[GateEventRecord]:
+        cond = self.model.occurred_at.between(format_instant(since), _before(until))
+        found = self.model.by_carpark.query(carpark_id, range_key_condition=cond, scan_index_forward=False, limit=limit)
+        return [self._record(i) for i in found]
 
 
 class DynamoNotificationFeed:
@@ -246,6 +270,17 @@ class DynamoNotificationFeed:
 
     def feed(self, feed_id: str, limit: int) -> list[Notification]:
         return [self._notification(i) for i in self.model.query(feed_id, scan_index_forward=False, limit=limit)]
+
+    def about(self, reservation_id: str, limit: int) -> list[Notification]:
+        """Every feed's notifications about one reservation (the parker's, the sharer's, the car park's)."""
+        return [self._notification(i) for i in self.model.by_reservation.query(reservation_id, limit=limit)]
+
+    def rewrite(self, n: Notification) -> None:
+        """Replace a stored notification's body (sealed again to its feed's owner), keeping its place in the feed."""
+        sealed = self.sealer.seal(n.feed_id, self.PURPOSE, n.notification_id, {"body": n.body})
+        sort_key = f"{format_instant(n.created_at)}#{n.notification_id}"
+        actions = [self.model.sealed.set(sealed)] if sealed is not None else [self.model.sealed.remove()]
+        self.model(n.feed_id, sort_key).update(actions=actions, condition=self.model.sort_key.exists())
 
 
 class DynamoBalances:

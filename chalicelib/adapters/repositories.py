@@ -36,7 +36,6 @@ class DynamoUserRepository:
             status=user.status,
             created_at=format_instant(user.created_at),
             closed_at=format_instant(user.closed_at) if user.closed_at else None,
-            carpark_id=user.carpark_id,
             version=user.version,
         )
 
@@ -57,7 +56,6 @@ class DynamoUserRepository:
             created_at=parse_instant(item.created_at, field="created_at"),
             version=int(item.version),
             closed_at=parse_instant(item.closed_at, field="closed_at") if item.closed_at else None,
-            carpark_id=item.carpark_id,
         )
 
     def save(self, user: User, expected_version: int) -> None:
@@ -84,11 +82,17 @@ class DynamoSpaceRepository:
     def save(self, space: Space, expected_version: int) -> None:
         conditional_save(self.item(space), self.model.version == expected_version, ConcurrentUpdateError("space changed meanwhile", field="space_id"))
 
-    def by_owner(self, owner_id: str) -> list[Space]:
-        return [codec.space_from_item(i) for i in self.model.by_owner.query(owner_id)]
+    def by_owner(self, owner_id: str, limit: int | None = None) -> list[Space]:
+        return [codec.space_from_item(i) for i in self.model.by_owner.query(owner_id, scan_index_forward=False, limit=limit)]
 
     def pending(self, limit: int) -> list[Space]:
         return [codec.space_from_item(i) for i in self.model.by_review.query("pending", limit=limit)]
+
+    def linked_to(self, carpark_id: str, link_state: str, limit: int) -> list[Space]:
+        """Spaces naming this car park whose link is in this state, oldest request first."""
+        found = self.model.by_carpark_link.query(carpark_id, range_key_condition=self.model.link_sort.startswith(f"{link_state}#"),
+                                                 limit=limit)
+        return [codec.space_from_item(i) for i in found]
 
     def in_cells(self, cells: list[str]) -> tuple[list[Space], int]:
         """Approved spaces in the given geohash cells, and how many items DynamoDB read for them."""
@@ -133,14 +137,14 @@ class DynamoReservationRepository:
     def _query(self, items: Iterable[Any]) -> list[Reservation]:
         return [self._reservation(i) for i in items]
 
-    def by_parker(self, parker_id: str) -> list[Reservation]:
-        return self._query(self.model.by_parker.query(parker_id, scan_index_forward=False))
+    def by_parker(self, parker_id: str, limit: int | None = None) -> list[Reservation]:
+        return self._query(self.model.by_parker.query(parker_id, scan_index_forward=False, limit=limit))
 
-    def by_sharer(self, sharer_id: str) -> list[Reservation]:
-        return self._query(self.model.by_sharer.query(sharer_id, scan_index_forward=False))
+    def by_sharer(self, sharer_id: str, limit: int | None = None) -> list[Reservation]:
+        return self._query(self.model.by_sharer.query(sharer_id, scan_index_forward=False, limit=limit))
 
-    def by_space(self, space_id: str) -> list[Reservation]:
-        return self._query(self.model.by_space.query(space_id, scan_index_forward=False))
+    def by_space(self, space_id: str, limit: int | None = None) -> list[Reservation]:
+        return self._query(self.model.by_space.query(space_id, scan_index_forward=False, limit=limit))
 
     def book(self, reservation: Reservation, space: Space, expected_space_version: int) -> None:
         """Create the reservation and claim its time on the space in one transaction."""

@@ -22,10 +22,11 @@ import hmac
 import json
 from typing import Any, Protocol
 
+from ..domain.accounts import ERASED as ACCOUNT_ERASED
 from ..domain.errors import KeyErasedError
 from ..domain.gate import gate_key
 
-ERASED = "[erased]"
+ERASED = ACCOUNT_ERASED  # one spelling for every erased field (domain/accounts.py)
 PLATE = "plate"  # purpose of a reservation's or membership's sealed fields
 GATE_INDEX = "gate"  # blind-index purpose of the gate's lookup key
 _BLOCK = 64  # sealed plaintexts are padded to a multiple of this, so a ciphertext's length hides a plate's

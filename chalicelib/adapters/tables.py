@@ -52,7 +52,6 @@ def _build(prefix: str, region: str) -> Models:
         status = UnicodeAttribute()
         created_at = UnicodeAttribute()
         closed_at = UnicodeAttribute(null=True)
-        carpark_id = UnicodeAttribute(null=True)
         version = NumberAttribute()
 
     class SpaceItem(Model):
@@ -78,7 +77,12 @@ def _build(prefix: str, region: str) -> Models:
         bookings = JSONAttribute()
         document = JSONAttribute(null=True)
         version = NumberAttribute()
+        link_state = UnicodeAttribute(null=True)
+        link_decided_at = UnicodeAttribute(null=True)
+        link_decided_by = UnicodeAttribute(null=True)
+        link_sort = UnicodeAttribute(null=True)  # "<link state>#<created_at>" while the space names a car park
         by_owner = _index("by_owner", "owner_id", "created_at")()
+        by_carpark_link = _index("by_carpark_link", "carpark_id", "link_sort")()
         by_cell = _index("by_cell", "gh5", "geohash")()
         by_review = _index("by_review", "review_status", "created_at")()
 
@@ -151,6 +155,7 @@ class OrderModels:
     notifications: Any
     balances: Any
     payments: Any
+    staff: Any
 
 
 def _ranged(table: str, region: str, hash_key: str, range_key: str, indexes: dict[str, tuple[str, str]], **attrs: Any) -> type[Model]:
@@ -183,10 +188,12 @@ def _build_orders(prefix: str, region: str) -> OrderModels:
                           {"by_carpark": ("carpark_id", "valid_until"), "by_gate_key": ("gate_key", "valid_until")},
                           sealed=BinaryAttribute(null=True, legacy_encoding=False),  # plate and holder
                           plan=_s(False), valid_from=_s(False), created_at=_s(False))
-    gate_events = _ranged("gate-events", region, "event_key", "", {"by_carpark": ("carpark_id", "occurred_at")},
+    gate_events = _ranged("gate-events", region, "event_key", "", {"by_carpark": ("carpark_id", "occurred_at"),
+                                                                   "by_gate_key": ("gate_key", "occurred_at")},
                           device_id=_s(False), request_hash=_s(False), state=_s(False), direction=_s(),
                           sealed=BinaryAttribute(null=True, legacy_encoding=False))  # plate and response
-    notifications = _ranged("notifications", region, "feed_id", "sort_key", {}, kind=_s(False), title=_s(False),
+    notifications = _ranged("notifications", region, "feed_id", "sort_key", {"by_reservation": ("reservation_id", "feed_id")},
+                            kind=_s(False), title=_s(False),
                             sealed=BinaryAttribute(null=True, legacy_encoding=False),  # the body
                             reservation_id=_s(), created_at=_s(False))
     balances = _ranged("balances", region, "pk", "", {}, balance_minor=NumberAttribute(null=True), currency=_s(),
@@ -194,7 +201,10 @@ def _build_orders(prefix: str, region: str) -> OrderModels:
                        created_at=_s())
     payments = _ranged("payments", region, "pk", "", {"by_queue": ("queue", "created_at")}, kind=_s(False),
                        data=JSONAttribute(), status=_s(), version=NumberAttribute(default=1))
-    return OrderModels(carparks, devices, memberships, gate_events, notifications, balances, payments)
+    staff = _ranged("carpark-staff", region, "carpark_id", "user_id", {}, role=_s(False), state=_s(False), invited_by=_s(False),
+                    invited_at=_s(False), decided_at=_s(), ended_by=_s(), version=NumberAttribute(),
+                    by_user=_index("by_user", "user_id", "carpark_id")())
+    return OrderModels(carparks, devices, memberships, gate_events, notifications, balances, payments, staff)
 
 
 def order_models() -> OrderModels:

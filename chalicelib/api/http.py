@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -14,13 +15,20 @@ from pydantic import BaseModel, ValidationError
 
 from .. import bootstrap
 from ..domain import errors as e
+from ..domain import jsontext
 from ..domain.accounts import Principal
 from ..services import accounts
 from ..services.idempotency import request_hash, run_once
+from . import cors
 from .routing import Operation, Registry
 
 REGISTRY = Registry()
 auth = Blueprint(__name__)
+log = logging.getLogger(__name__)
+MAX_BODY_BYTES = 11 * 1024 * 1024  # above API Gateway's 10 MB payload limit: the same bound locally
+MAX_PATH_PARAM = 200  # our ids are far shorter; DynamoDB refuses keys over 2 KB with a ValidationException
+auth.register_middleware(cors.browser_headers, "http")
+_PREFLIGHT_PATHS: set[str] = set()
 
 # The one table from domain errors to HTTP statuses (first match wins; anything else is a 500).
 ERROR_STATUS: tuple[tuple[type[e.DomainError], int], ...] = (
@@ -64,7 +72,10 @@ def cognito(auth_request: Any) -> AuthResponse:
     token = (auth_request.token or "").removeprefix("Bearer ").strip()
     try:
         claims = bootstrap.deps().idp.verify(token)
-    except e.UnauthenticatedError:
+    except e.DomainError:  # a bad token, or the pool's keys out of reach: denied either way
+        return AuthResponse(routes=[], principal_id="anonymous")
+    except Exception:  # noqa: BLE001 - an authorizer that raises is a 500 with a traceback; deny instead
+        log.exception("the authorizer failed")
         return AuthResponse(routes=[], principal_id="anonymous")
     groups = claims.get("cognito:groups") or []
     return AuthResponse(routes=["*"], principal_id=str(claims["sub"]),
@@ -88,11 +99,7 @@ class Api:
                                       users=bootstrap.deps().users)
 
     def body(self, model: type[M]) -> M:
-        raw = self.request.raw_body or b"{}"
-        try:
-            data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            raise e.InvalidInputError("request body must be JSON", field="body") from None
+        data = jsontext.loads(self.request.raw_body or b"{}", max_bytes=MAX_BODY_BYTES)
         if not isinstance(data, dict):
             raise e.InvalidInputError("request body must be a JSON object", field="body")
         return model.model_validate(data)
@@ -111,11 +118,13 @@ class Api:
         idempotent = method == "POST" and auth
         all_headers = headers + (("Idempotency-Key",) if idempotent else ())
         REGISTRY.add(Operation(method, path, operation_id, summary, tag, request, query, response, status, errors, auth, all_headers))
+        self._preflight_route(path)
 
         def decorate(view: Callable[..., Any]) -> Any:
             @functools.wraps(view)
             def handler(**params: str) -> Response:
                 try:
+                    _check_path(params)
                     if idempotent and (key := self.header("Idempotency-Key")):
                         return self._idempotent(key, status, lambda: view(**params))
                     return _respond(status, view(**params))
@@ -123,10 +132,24 @@ class Api:
                     return error_response(status_for(exc), exc.code, exc.message, exc.field)
                 except ValidationError as exc:
                     return _validation_error(exc, "body")
+                except Exception:  # noqa: BLE001 - logged with its traceback; the body never carries one
+                    log.exception("%s %s failed", method, path)
+                    return error_response(500, "internal_error", "something went wrong on our side; it has been logged", None)
 
             return self.bp.route(path, methods=[method], authorizer=cognito if auth else None)(handler)
 
         return decorate
+
+    def _preflight_route(self, path: str) -> None:
+        """One OPTIONS route per path, so browsers' preflights reach cors.preflight (see cors.py for why not CORSConfig)."""
+        if path in _PREFLIGHT_PATHS:
+            return
+        _PREFLIGHT_PATHS.add(path)
+
+        def preflight(**_params: str) -> Response:
+            return cors.preflight(self.request, [op.method for op in REGISTRY.operations if op.path == path])
+
+        self.bp.route(path, methods=["OPTIONS"])(preflight)
 
     def _idempotent(self, key: str, status: int, view: Callable[[], Any]) -> Response:
         req = self.request
@@ -142,6 +165,12 @@ class Api:
                                         now_s=int(deps.clock.now().timestamp()))
         return Response(body=text, status_code=code,
                         headers={"Content-Type": "application/json", "Idempotent-Replayed": str(replayed).lower()})
+
+
+def _check_path(params: dict[str, str]) -> None:
+    for name, value in params.items():
+        if not value or len(value) > MAX_PATH_PARAM or not value.isprintable():
+            raise e.InvalidInputError(f"{name} must be 1 to {MAX_PATH_PARAM} printable characters", field=name)
 
 
 def _respond(status: int, result: Any) -> Response:

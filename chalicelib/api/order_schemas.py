@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
 from .device_schemas import DeviceCertificateOut, DeviceHealthOut
-from .schemas import ReservationList, ReservationOut, Strict
+from .schemas import Day, ReservationList, ReservationOut, Strict
 
 __all__ = ["ReservationList"]
 
@@ -23,7 +22,7 @@ class CarParkIn(Strict):
     name: str = Field(min_length=1, max_length=120)
     kind: Literal["residential", "public"]
     address: str = Field(min_length=3, max_length=300)
-    lots: list[str] = Field(default=[], max_length=2000)
+    lots: list[Annotated[str, Field(min_length=1, max_length=32)]] = Field(default=[], max_length=2000)
     timezone: str = Field(default="Europe/Amsterdam", max_length=64)
     opening: list[OpeningIn] = Field(default=[], max_length=14, description="empty: open around the clock")
 
@@ -41,13 +40,55 @@ class CarParkOut(BaseModel):
 
 
 class StaffIn(Strict):
-    user_id: str = Field(min_length=1, max_length=64)
+    """Name the person by the email of their account or by their user id (exactly one)."""
+
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$", max_length=254)
+    user_id: str | None = Field(default=None, min_length=1, max_length=64)
+    role: Literal["staff", "owner"] = Field(default="staff", description="owner: may also manage staff, devices and space links")
+
+
+class PersonOut(BaseModel):
+    display_name: str
+    email: str
 
 
 class StaffOut(BaseModel):
     carpark_id: str
     user_id: str
-    group: str
+    role: Literal["owner", "staff"]
+    state: Literal["invited", "active", "declined", "removed"]
+    invited_by: str
+    invited_at: str
+    decided_at: str | None = Field(description="when it was accepted, declined or ended")
+    ended_by: str | None = None
+    person: PersonOut | None = Field(default=None, description="name and email, shown to owners once the person accepted")
+
+
+class StaffList(BaseModel):
+    staff: list[StaffOut]
+
+
+class InvitationOut(BaseModel):
+    carpark_id: str
+    carpark_name: str
+    carpark_address: str
+    role: str
+    state: str
+    invited_at: str
+
+
+class InvitationList(BaseModel):
+    invitations: list[InvitationOut]
+
+
+class MyCarParkOut(BaseModel):
+    role: Literal["owner", "staff"]
+    since: str | None
+    carpark: CarParkOut
+
+
+class MyCarParkList(BaseModel):
+    carparks: list[MyCarParkOut]
 
 
 class DeviceIn(Strict):
@@ -77,7 +118,7 @@ class MembershipIn(Strict):
     plate: str = Field(min_length=1, max_length=20)
     holder: str = Field(min_length=1, max_length=120)
     plan: Literal["monthly", "quarterly", "annual"]
-    valid_from: date | None = None
+    valid_from: Day | None = None
 
 
 class MembershipOut(BaseModel):
@@ -141,12 +182,12 @@ class TransactionsOut(BaseModel):
 
 
 class DayQuery(Strict):
-    day: date | None = Field(default=None, alias="date", description="local day; default today")
+    day: Day | None = Field(default=None, alias="date", description="local day; default today")
 
 
 class RangeQuery(Strict):
-    since: date | None = Field(default=None, alias="from", description="first local day; default today")
-    until: date | None = Field(default=None, alias="to", description="last local day (inclusive); default the first")
+    since: Day | None = Field(default=None, alias="from", description="first local day; default today")
+    until: Day | None = Field(default=None, alias="to", description="last local day (inclusive); default the first")
 
 
 class PaymentMethodIn(Strict):

@@ -10,7 +10,7 @@ from ..domain.accounts import User
 from ..domain.availability import Window, WindowSpec, format_clock
 from ..domain.geo import navigation_links
 from ..domain.reservations import Reservation
-from ..domain.spaces import Space
+from ..domain.spaces import LINK_ACCEPTED, Space
 from ..domain.timeutil import format_instant, parse_instant
 from ..services.search import SearchResult
 from .schemas import WindowIn
@@ -36,12 +36,23 @@ def window_out(w: Window) -> dict[str, Any]:
     return out
 
 
-def space_out(space: Space, *, owner_view: bool) -> dict[str, Any]:
+def link_out(space: Space) -> dict[str, Any] | None:
+    if space.carpark_id is None or space.link_state is None:
+        return None
+    return {"carpark_id": space.carpark_id, "state": space.link_state,
+            "decided_at": format_instant(space.link_decided_at) if space.link_decided_at else None, "decided_by": space.link_decided_by}
+
+
+def space_out(space: Space, *, owner_view: bool, link_view: bool = False) -> dict[str, Any]:
+    """owner_view: the space's owner or an admin (everything); link_view: the named car park's owners (the link in any
+    state). Everyone else sees a car park only once it accepted the space."""
     doc = space.document
+    link_shown = owner_view or link_view or space.link_state == LINK_ACCEPTED
     return {
         "space_id": space.space_id, "owner_id": space.owner_id, "title": space.title, "address": space.address,
         "lat": space.location.lat, "lng": space.location.lng, "status": space.status,
-        "reject_reason": space.reject_reason if owner_view else None, "carpark_id": space.carpark_id, "lot": space.lot,
+        "reject_reason": space.reject_reason if owner_view else None,
+        "carpark_id": space.carpark_id if link_shown else None, "carpark_link": link_out(space) if link_shown else None, "lot": space.lot,
         "timezone": space.calendar.timezone, "currency": space.currency,
         "attributes": attributes_to_dict(space.attributes),
         "windows": [window_out(w) for w in space.calendar.windows],
@@ -86,6 +97,7 @@ def search_out(result: SearchResult, start: datetime, end: datetime) -> dict[str
                 "space_id": h.space.space_id, "title": h.space.title, "address": h.space.address,
                 "lat": h.space.location.lat, "lng": h.space.location.lng, "distance_m": round(h.distance_m),
                 "rate_minor": h.rate_minor, "total_price_minor": h.total_price_minor, "currency": h.space.currency,
+                "timezone": h.space.calendar.timezone,
                 "attributes": attributes_to_dict(h.space.attributes),
                 "navigation": navigation_links(h.space.location, h.space.title),
             }

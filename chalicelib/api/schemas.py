@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..domain.timeutil import FIRST_DAY, LAST_DAY
+
 Email = Field(pattern=r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$", max_length=254, examples=["pat@example.com"])
 Instant = Field(description="RFC 3339 timestamp with offset", examples=["2026-12-01T09:00:00Z"])
+# A calendar day in the range every instant must lie in (domain/timeutil.py), so no date arithmetic overflows.
+Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
 Money = Field(ge=0, le=10_000_000, description="integer minor units (cents)")
 
 
@@ -62,6 +66,8 @@ class ClosedOut(BaseModel):
     status: str
     closed_at: str | None
     data_erased: bool
+    cancelled_reservations: list[str] = Field(default=[], description="bookings the closure cancelled (yours, and those on your spaces)")
+    email_reusable: bool = Field(default=True, description="the address may sign up again at once, as a new account")
 
 
 class ProfilePatch(Strict):
@@ -82,9 +88,9 @@ class SpaceIn(Strict):
     address: str = Field(min_length=3, max_length=300)
     lat: float = Field(ge=-90, le=90)
     lng: float = Field(ge=-180, le=180)
-    carpark_id: str | None = Field(default=None, max_length=64)
-    lot: str | None = Field(default=None, max_length=32)
-    timezone: str = Field(default="Europe/Amsterdam", max_length=64)
+    carpark_id: str | None = Field(default=None, min_length=1, max_length=64)
+    lot: str | None = Field(default=None, min_length=1, max_length=32)
+    timezone: str = Field(default="Europe/Amsterdam", min_length=1, max_length=64)
     attributes: AttributesIn = AttributesIn()
 
 
@@ -97,8 +103,8 @@ class WindowIn(Strict):
     days: list[int] = Field(default=[], max_length=7, description="weekly: 0=Monday .. 6=Sunday")
     start_time: str | None = Field(default=None, pattern=r"^\d\d:\d\d$", description="weekly: local HH:MM")
     end_time: str | None = Field(default=None, pattern=r"^\d\d:\d\d$", description="weekly: local HH:MM, 24:00 allowed")
-    valid_from: date | None = None
-    valid_until: date | None = None
+    valid_from: Day | None = None
+    valid_until: Day | None = None
 
 
 class WindowOut(BaseModel):
@@ -122,6 +128,15 @@ class DocumentOut(BaseModel):
     size: int
 
 
+class CarParkLinkOut(BaseModel):
+    carpark_id: str
+    state: Literal["pending", "accepted", "refused"] = Field(
+        description="accepted: the car park's gate admits this space's parkers and its stays count at the car park; "
+                    "pending: waiting for one of the car park's owners (the space cannot be booked meanwhile)")
+    decided_at: str | None
+    decided_by: str | None = Field(description="the car-park owner who decided (the space's own owner when it owns the car park)")
+
+
 class SpaceOut(BaseModel):
     space_id: str
     owner_id: str
@@ -131,7 +146,8 @@ class SpaceOut(BaseModel):
     lng: float
     status: str
     reject_reason: str | None
-    carpark_id: str | None
+    carpark_id: str | None = Field(description="the car park this space names (others see it only once the link is accepted)")
+    carpark_link: CarParkLinkOut | None = None
     lot: str | None
     timezone: str
     currency: str
@@ -156,6 +172,10 @@ class UploadTicketOut(BaseModel):
     method: str
     headers: dict[str, str]
     expires_in: int
+
+
+class SpaceLinkQuery(Strict):
+    state: Literal["pending", "accepted", "refused"] = "pending"
 
 
 class ReviewRequest(Strict):
@@ -214,6 +234,7 @@ class SearchHitOut(BaseModel):
     rate_minor: int
     total_price_minor: int
     currency: str
+    timezone: str = Field(description="the space's IANA time zone, in which its times are shown")
     attributes: dict[str, object]
     navigation: dict[str, str]
 

@@ -8,9 +8,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConflictError, InvalidInputError, RuleViolationError
 from .pricing import Tariff
-from .timeutil import format_instant
+from .timeutil import check_day, format_instant
 
 MAX_ONCE_DAYS = 92
+MAX_BOOKINGS = 500  # live bookings per space: the calendar is one DynamoDB item (400 KB at most), and stays small
+MAX_WINDOWS = 50  # per space: bounds the work of every overlap check and every search hit
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 PAST_SLACK = timedelta(minutes=1)
 
 
@@ -79,6 +82,44 @@ class Window:
             return self.end <= now
         return self.valid_until is not None and self.valid_until < now.date()
 
+    def describe(self) -> str:
+        """The window as a sharer wrote it, for messages: "weekly Mon,Tue 07:00-23:00" or "once 2026-12-01T09:00:00Z to ..."."""
+        if self.kind == "once":
+            assert self.start is not None and self.end is not None
+            return f"once {format_instant(self.start)} to {format_instant(self.end)}"
+        days = ",".join(DAY_NAMES[d] for d in self.days)
+        valid = "".join(f" {label} {d.isoformat()}" for label, d in (("from", self.valid_from), ("until", self.valid_until)) if d)
+        return f"weekly {days} {format_clock(self.start_minute)}-{format_clock(self.end_minute)}{valid}"
+
+    def overlaps(self, other: Window, tz: ZoneInfo) -> bool:
+        """Whether some moment is offered by both windows (touching ends do not overlap)."""
+        if self.kind == "once" and other.kind == "once":
+            assert self.start and self.end and other.start and other.end
+            return Interval(self.start, self.end).overlaps(Interval(other.start, other.end))
+        if self.kind == "weekly" and other.kind == "weekly":
+            return _weekly_overlap(self, other)
+        once, weekly = (self, other) if self.kind == "once" else (other, self)
+        assert once.start is not None and once.end is not None
+        span = Interval(once.start, once.end)
+        day, last = once.start.astimezone(tz).date() - timedelta(days=1), once.end.astimezone(tz).date()
+        while day <= last:  # a one-off window lasts at most MAX_ONCE_DAYS: at most 94 days to look at
+            occ = weekly._occurrence_on(day, tz)
+            if occ is not None and occ.overlaps(span):
+                return True
+            day += timedelta(days=1)
+        return False
+
+
+def _weekly_overlap(a: Window, b: Window) -> bool:
+    shared = set(a.days) & set(b.days)
+    if not shared or not (a.start_minute < b.end_minute and b.start_minute < a.end_minute):
+        return False
+    first = max((d for d in (a.valid_from, b.valid_from) if d), default=None)
+    last = min((d for d in (a.valid_until, b.valid_until) if d), default=None)
+    if first is None or last is None:
+        return True  # open-ended on one side: every shared weekday comes round again
+    return any((first + timedelta(days=n)).weekday() in shared for n in range(min((last - first).days + 1, 7)))
+
 
 def _local(midnight: datetime, minutes: int, tz: ZoneInfo) -> datetime:
     wall = midnight.replace(tzinfo=None) + timedelta(minutes=minutes)
@@ -124,11 +165,19 @@ class Calendar:
         if not self.is_free(booking.interval, ignore=booking.reservation_id):
             raise ConflictError("the space is already booked for part of that time", field="start", code="slot_taken")
         others = tuple(b for b in self.bookings if b.reservation_id != booking.reservation_id)
+        if len(others) >= MAX_BOOKINGS:
+            raise RuleViolationError(f"this space has {MAX_BOOKINGS} bookings to come; it takes new ones as they pass", field="space_id",
+                                     code="calendar_full")
         return Calendar(self.timezone, self.windows, others + (booking,))
 
     def without_booking(self, reservation_id: str) -> Calendar:
         kept = tuple(b for b in self.bookings if b.reservation_id != reservation_id)
         return Calendar(self.timezone, self.windows, kept)
+
+    def clash(self, window: Window) -> Window | None:
+        """Another window of this calendar offering some of the same time. A space has one price at any moment, so
+        overlapping windows are refused rather than given a precedence a sharer would have to guess."""
+        return next((w for w in self.windows if w.window_id != window.window_id and w.overlaps(window, self.tz)), None)
 
     def with_windows(self, windows: tuple[Window, ...]) -> Calendar:
         """Replace the windows; every live booking must stay inside one of them."""
@@ -212,6 +261,9 @@ def make_window(spec: WindowSpec, window_id: str, now: datetime, increment_min: 
         check_once(spec.start, spec.end, now)
         return Window(window_id, "once", tariff, start=spec.start, end=spec.end)
     if spec.kind == "weekly":
+        for name in ("valid_from", "valid_until"):
+            if (day := getattr(spec, name)) is not None:
+                check_day(day, field=name)
         start_minute = parse_clock(spec.start_time or "", field="start_time")
         end_minute = parse_clock(spec.end_time or "", field="end_time")
         check_weekly(spec.days, start_minute, end_minute, spec.valid_until, now)

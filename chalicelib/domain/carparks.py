@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .errors import InvalidInputError, RuleViolationError
+from .timeutil import check_day
 
 RESIDENTIAL, PUBLIC = "residential", "public"
 KINDS = (RESIDENTIAL, PUBLIC)
@@ -110,6 +111,7 @@ def membership_end(plan: str, valid_from: date) -> date:
     """The last day of a plan started on valid_from (a month from 31 Jan ends on 28/29 Feb)."""
     if plan not in PLANS:
         raise InvalidInputError(f"plan must be one of {sorted(PLANS)}", field="plan")
+    check_day(valid_from, field="valid_from")
     months = valid_from.month - 1 + PLANS[plan]
     year, month = valid_from.year + months // 12, months % 12 + 1
     day = min(valid_from.day, calendar.monthrange(year, month)[1])
@@ -121,5 +123,6 @@ def local_day(moment: datetime, timezone: str) -> date:
 
 
 def day_bounds(day: date, timezone: str) -> tuple[datetime, datetime]:
+    check_day(day, field="date")
     tz = ZoneInfo(timezone)
     return datetime.combine(day, time(0), tzinfo=tz), datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from .accounts import ERASED
 from .errors import InvalidInputError, RuleViolationError
 
 ARRIVAL, DEPARTURE = "arrival", "departure"
@@ -142,12 +143,35 @@ class Claim:
     def is_open(self, now: datetime) -> bool:
         return self.status == OPEN and now < self.expires_at
 
-    def role_of(self, user_id: str, carpark_id: str | None, is_staff: bool) -> str | None:
-        """How the caller may see this claim's evidence, if at all."""
+    def parker_closed(self, now: datetime) -> Claim:
+        """The parker closed their account: the evidence cannot be opened any more (it was sealed to them), so the claim
+        closes; its free-text description (their words) is erased; who saw the evidence, and when, stays."""
+        return replace(self, status=CLOSED, closed_at=self.closed_at or now, description=ERASED, version=self.version + 1)
+
+    def role_of(self, user_id: str, *, works_at_carpark: bool) -> str | None:
+        """How the caller may see this claim's evidence, if at all (works_at_carpark: an active owner or staff
+        membership of this claim's car park)."""
         if user_id == self.parker_id:
             return "parker"
         if "sharer" in self.share_with and user_id == self.sharer_id:
             return "sharer"
-        if "carpark" in self.share_with and is_staff and carpark_id is not None and carpark_id == self.carpark_id:
+        if "carpark" in self.share_with and works_at_carpark and self.carpark_id is not None:
             return "carpark"
         return None
+
+
+@dataclass(frozen=True)
+class EvidenceExport:
+    """An evidence zip in the bucket: it holds decrypted photos and their salts, so it lives only for its download
+    window (a scheduled sweep deletes it) and goes at once when the parker or the viewer closes their account."""
+
+    export_id: str
+    object_key: str
+    parker_id: str  # whose photos it holds
+    viewer_id: str  # who asked for it (the parker, or a party of a claim)
+    order_id: str
+    created_at: datetime
+    expires_at: datetime
+
+    def is_due(self, now: datetime) -> bool:
+        return self.expires_at <= now

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from .accounts import ERASED
 from .availability import Interval
 from .billing import Bill
 from .errors import InvalidTransitionError
@@ -71,6 +72,10 @@ class Reservation:
     @property
     def interval(self) -> Interval:
         return Interval(self.start, self.end)
+
+    def plate_erased(self) -> Reservation:
+        """The reservation as kept after its parker closed their account: times, money and ids, no plate."""
+        return replace(self, plate=ERASED, request_hash=None, version=self.version + 1)
 
     def moved_to(self, new_state: str) -> Reservation:
         check_transition(self.state, new_state)

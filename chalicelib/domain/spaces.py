@@ -5,11 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from .accounts import ERASED
 from .availability import Calendar
 from .errors import InvalidTransitionError, RuleViolationError
 from .geo import Point
 
-PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
+PENDING, APPROVED, REJECTED, WITHDRAWN = "pending", "approved", "rejected", "withdrawn"
+# A space names a car park only with that car park's consent: the link is accepted at once when the space's owner
+# owns the car park, otherwise it waits for one of the car park's owners to accept or refuse it.
+LINK_PENDING, LINK_ACCEPTED, LINK_REFUSED = "pending", "accepted", "refused"
+LINK_STATES = (LINK_PENDING, LINK_ACCEPTED, LINK_REFUSED)
 VEHICLE_SIZES = ("small", "medium", "large")
 
 
@@ -68,6 +73,34 @@ class Space:
     lot: str | None = None
     reject_reason: str | None = None
     document: OwnershipDocument | None = None
+    link_state: str | None = None  # of the link to carpark_id: pending, accepted or refused (None without a car park)
+    link_decided_at: datetime | None = None
+    link_decided_by: str | None = None
+
+    @property
+    def gate_carpark(self) -> str | None:
+        """The car park whose gate admits this space's parkers and whose books its stays go in: only an accepted link."""
+        return self.carpark_id if self.link_state == LINK_ACCEPTED else None
+
+    def link_decided(self, accept: bool, by: str, now: datetime) -> Space:
+        """A car-park owner accepts a pending link, or refuses a pending one (or ends an accepted one)."""
+        if self.carpark_id is None or self.link_state not in ((LINK_PENDING,) if accept else (LINK_PENDING, LINK_ACCEPTED)):
+            raise InvalidTransitionError(f"this space's car park link is {self.link_state or 'absent'}", field="space_id")
+        return replace(self, link_state=LINK_ACCEPTED if accept else LINK_REFUSED, link_decided_at=now, link_decided_by=by,
+                       version=self.version + 1)
+
+    def withdrawn(self) -> Space:
+        """Its owner closed their account: never offered again; the title and address go, the location is kept only to
+        about a kilometre (where past paid stays happened), and no ownership document is referenced any more."""
+        coarse = Point(round(self.location.lat, 2), round(self.location.lng, 2))
+        return replace(self, status=WITHDRAWN, title=ERASED, address=ERASED, location=coarse, document=None,
+                       calendar=Calendar(self.calendar.timezone, (), self.calendar.bookings), version=self.version + 1)
+
+    def require_bookable(self) -> None:
+        self.require_offerable()
+        if self.link_state == LINK_PENDING:
+            raise RuleViolationError("this space waits for its car park to accept it; it can be booked once the car park decides",
+                                     field="space_id", code="carpark_link_pending")
 
     def reviewed(self, approve: bool, reason: str | None) -> Space:
         if self.status != PENDING:

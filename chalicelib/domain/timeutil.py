@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from .errors import InvalidInputError
+
+# The instants and days the API accepts. Far inside datetime's own range (years 1 to 9999), so converting an
+# offset or adding a stay, a grace period or a plan's length can never overflow; nothing we book lies outside.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+FIRST_DAY, LAST_DAY = EARLIEST.date(), date(2999, 12, 31)
 
 
 def parse_instant(value: object, *, field: str) -> datetime:
@@ -14,6 +20,8 @@ def parse_instant(value: object, *, field: str) -> datetime:
     text = value.strip()
     if text.endswith(("z", "Z")):
         text = text[:-1] + "+00:00"
+    if len(text) > 40:
+        raise InvalidInputError("is too long for an RFC 3339 timestamp", field=field)
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
@@ -22,7 +30,22 @@ def parse_instant(value: object, *, field: str) -> datetime:
         ) from None
     if parsed.tzinfo is None:
         raise InvalidInputError("timestamp needs a timezone offset (for example Z)", field=field)
-    return parsed.astimezone(UTC).replace(microsecond=0)
+    try:
+        utc = parsed.astimezone(UTC)  # year 1 at +01:00 or year 9999 at -01:00 leaves datetime's range
+    except (OverflowError, ValueError):
+        utc = None
+    if utc is None or not EARLIEST <= utc < LATEST:
+        raise InvalidInputError(f"must lie between {format_instant(EARLIEST)} and {format_instant(LATEST)}", field=field,
+                                code="out_of_range")
+    return utc.replace(microsecond=0)
+
+
+def check_day(day: date, *, field: str) -> date:
+    """A calendar day inside the range instants may take (see EARLIEST, LATEST)."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidInputError(f"must lie between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}", field=field,
+                                code="out_of_range")
+    return day
 
 
 def format_instant(moment: datetime) -> str:

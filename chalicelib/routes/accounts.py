@@ -11,7 +11,7 @@ from ..api import schemas as s
 from ..api.http import Api
 from ..api.present import user_out
 from ..domain.timeutil import format_instant
-from ..services import accounts
+from ..services import accounts, closure
 
 bp = Blueprint(__name__)
 api = Api(bp)
@@ -31,7 +31,7 @@ def sign_up() -> dict[str, Any]:
      request=s.ConfirmRequest, auth=False)
 def confirm() -> dict[str, str]:
     req = api.body(s.ConfirmRequest)
-    bootstrap.deps().idp.confirm(req.email, req.code)
+    accounts.confirm(req.email, req.code, idp=bootstrap.deps().idp)
     return {"status": "confirmed"}
 
 
@@ -60,10 +60,12 @@ def update_me() -> dict[str, Any]:
 
 
 @api.route("POST", "/me/close", "closeAccount",
-           "Close my account: my key is destroyed (nothing sealed to me opens again) and every session ends", "accounts",
-           response=s.ClosedOut)
+           "Close my account: open bookings cancelled, copies of my plate erased, my key destroyed, my sign-in deleted",
+           "accounts", response=s.ClosedOut, errors=(409,))
 def close_me() -> dict[str, Any]:
     d = bootstrap.deps()
-    user = accounts.close_account(api.principal(), users=d.users, keys=d.keys, idp=d.idp, clock=d.clock)
+    c = closure.Closure(users=d.users, keys=d.keys, idp=d.idp, orders=bootstrap.orders(), evidence=bootstrap.evidence_stores())
+    report = closure.close_account(api.principal(), c=c)
+    user = report.user
     return {"user_id": user.user_id, "status": user.status, "closed_at": format_instant(user.closed_at) if user.closed_at else None,
-            "data_erased": True}
+            "data_erased": True, "cancelled_reservations": list(report.cancelled), "email_reusable": True}

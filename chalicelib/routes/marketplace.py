@@ -15,29 +15,33 @@ from ..domain import errors as e
 from ..domain.geo import Point
 from ..domain.spaces import SpaceAttributes, SpaceFilter
 from ..domain.timeutil import parse_instant
-from ..services import orders, reservations, search, spaces
+from ..services import carparks, orders, reservations, search, spaces
 
 bp = Blueprint(__name__)
 api = Api(bp)
+LIST_LIMIT = 200  # the newest 200: what one listing reads is bounded, whatever the account's history
 
 
 
-@api.route("POST", "/spaces", "createSpace", "Register a space (pending until reviewed)", "spaces", request=s.SpaceIn,
-     response=s.SpaceOut, status=201)
+@api.route("POST", "/spaces", "createSpace",
+           "Register a space (pending until reviewed); naming a car park you do not own asks its owners to accept it", "spaces",
+           request=s.SpaceIn, response=s.SpaceOut, status=201, errors=(404, 422))
 def create_space() -> dict[str, Any]:
     req = api.body(s.SpaceIn)
     d = bootstrap.deps()
+    who = api.principal()
     space = spaces.register_space(
-        api.principal(), title=req.title, address=req.address, location=Point(req.lat, req.lng),
+        who, title=req.title, address=req.address, location=Point(req.lat, req.lng),
         attributes=SpaceAttributes(**req.attributes.model_dump()), timezone=req.timezone, currency=config.currency(),
-        carpark_id=req.carpark_id, lot=req.lot, spaces=d.spaces, clock=d.clock, new_id=d.new_id)
+        carpark_id=req.carpark_id, lot=req.lot, spaces=d.spaces, clock=d.clock, new_id=d.new_id,
+        link_for=carparks.link_for(who, bootstrap.orders()))
     return space_out(space, owner_view=True)
 
 
 @api.route("GET", "/spaces", "listMySpaces", "The spaces I registered", "spaces", response=s.SpaceList)
 def list_spaces() -> dict[str, Any]:
     who = api.principal()
-    return {"spaces": [space_out(sp, owner_view=True) for sp in bootstrap.deps().spaces.by_owner(who.user_id)]}
+    return {"spaces": [space_out(sp, owner_view=True) for sp in bootstrap.deps().spaces.by_owner(who.user_id, LIST_LIMIT)]}
 
 
 @api.route("GET", "/spaces/{space_id}", "getSpace", "A space (full detail for its owner, public detail if approved)", "spaces",
@@ -102,7 +106,7 @@ def withdraw_window(space_id: str, window_id: str) -> dict[str, Any]:
 def space_reservations(space_id: str) -> dict[str, Any]:
     d = bootstrap.deps()
     space = spaces.own_space(api.principal(), space_id, d.spaces)
-    return {"reservations": [reservation_out(r) for r in d.reservations.by_space(space.space_id)]}
+    return {"reservations": [reservation_out(r) for r in d.reservations.by_space(space.space_id, LIST_LIMIT)]}
 
 
 # ---------------------------------------------------------------- search
@@ -110,7 +114,7 @@ def space_reservations(space_id: str) -> dict[str, Any]:
 
 
 @api.route("GET", "/search", "searchSpaces", "Free spaces near a point or a named place for a whole window", "search",
-     query=s.SearchQuery, response=s.SearchOut)
+     query=s.SearchQuery, response=s.SearchOut, errors=(422,))
 def search_spaces() -> dict[str, Any]:
     q = api.query(s.SearchQuery)
     api.principal()
@@ -143,13 +147,13 @@ def create_reservation() -> Response:
 @api.route("GET", "/reservations", "listMyReservations", "My reservations as a parker, newest first", "reservations",
      response=s.ReservationList)
 def my_reservations() -> dict[str, Any]:
-    return {"reservations": [reservation_out(r) for r in bootstrap.deps().reservations.by_parker(api.principal().user_id)]}
+    return {"reservations": [reservation_out(r) for r in bootstrap.deps().reservations.by_parker(api.principal().user_id, LIST_LIMIT)]}
 
 
 @api.route("GET", "/sharer/reservations", "listSharerReservations", "Reservations on all my spaces", "reservations",
      response=s.ReservationList)
 def sharer_reservations() -> dict[str, Any]:
-    return {"reservations": [reservation_out(r) for r in bootstrap.deps().reservations.by_sharer(api.principal().user_id)]}
+    return {"reservations": [reservation_out(r) for r in bootstrap.deps().reservations.by_sharer(api.principal().user_id, LIST_LIMIT)]}
 
 
 @api.route("GET", "/reservations/{reservation_id}", "getReservation", "One reservation (its parker or sharer)", "reservations",

@@ -9,12 +9,15 @@ from chalice import Blueprint, Response
 from .. import bootstrap, config
 from ..api import device_schemas as ds
 from ..api import order_schemas as s
+from ..api import schemas as ms
 from ..api.http import Api, json_response
-from ..api.present import reservation_out
+from ..api.present import reservation_out, space_out
+from ..domain.accounts import User
 from ..domain.availability import parse_clock
 from ..domain.carparks import CarPark, Device, Membership, OpeningRule
 from ..domain.errors import NotFoundError
 from ..domain.gate_devices import topics
+from ..domain.staff import StaffMembership
 from ..domain.timeutil import format_instant
 from ..services import carparks, gate, gate_devices, payments
 from ..services.device_ports import IssuedCertificate
@@ -29,6 +32,17 @@ def carpark_out(cp: CarPark) -> dict[str, Any]:
             "lots": list(cp.lots), "timezone": cp.timezone, "created_at": format_instant(cp.created_at),
             "opening": [{"days": list(r.days), "open": f"{r.start_minute // 60:02d}:{r.start_minute % 60:02d}",
                          "close": f"{r.end_minute // 60:02d}:{r.end_minute % 60:02d}"} for r in cp.opening]}
+
+
+def staff_out(m: StaffMembership, person: User | None = None) -> dict[str, Any]:
+    return {"carpark_id": m.carpark_id, "user_id": m.user_id, "role": m.role, "state": m.state, "invited_by": m.invited_by,
+            "invited_at": format_instant(m.invited_at), "decided_at": format_instant(m.decided_at) if m.decided_at else None,
+            "ended_by": m.ended_by, "person": {"display_name": person.display_name, "email": person.email} if person else None}
+
+
+def invitation_out(m: StaffMembership, cp: CarPark) -> dict[str, Any]:
+    return {"carpark_id": cp.carpark_id, "carpark_name": cp.name, "carpark_address": cp.address, "role": m.role, "state": m.state,
+            "invited_at": format_instant(m.invited_at)}
 
 
 def device_out(d: Device, secret: str | None = None, certificate: IssuedCertificate | None = None,
@@ -81,13 +95,85 @@ def get_carpark(carpark_id: str) -> dict[str, Any]:
     return carpark_out(carparks.viewed(api.principal(), carpark_id, bootstrap.orders()))
 
 
-@api.route("POST", "/carparks/{carpark_id}/staff", "addCarParkStaff", "Link a user to the car park as staff", "carparks",
-           request=s.StaffIn, response=s.StaffOut, status=201)
-def add_staff(carpark_id: str) -> dict[str, Any]:
+@api.route("POST", "/carparks/{carpark_id}/staff", "inviteCarParkStaff",
+           "Invite an existing account (by email or user id) as staff or co-owner; it counts only once they accept (owners)",
+           "staff", request=s.StaffIn, response=s.StaffOut, status=201, errors=(404, 409, 422))
+def invite_staff(carpark_id: str) -> dict[str, Any]:
     req = api.body(s.StaffIn)
     d = bootstrap.deps()
-    carparks.add_staff(api.principal(), carpark_id, req.user_id, o=bootstrap.orders(), users=d.users, idp=d.idp)
-    return {"carpark_id": carpark_id, "user_id": req.user_id, "group": "staff"}
+    m = carparks.invite_staff(api.principal(), carpark_id, user_id=req.user_id, email=req.email, role=req.role, o=bootstrap.orders(),
+                              users=d.users, idp=d.idp)
+    return staff_out(m)
+
+
+@api.route("GET", "/carparks/{carpark_id}/staff", "listCarParkStaff", "Everyone invited to or working at the car park (owners)",
+           "staff", response=s.StaffList)
+def list_staff(carpark_id: str) -> dict[str, Any]:
+    listed = carparks.staff(api.principal(), carpark_id, o=bootstrap.orders(), users=bootstrap.deps().users)
+    return {"staff": [staff_out(m, person) for m, person in listed]}
+
+
+@api.route("POST", "/carparks/{carpark_id}/staff/{user_id}/remove", "removeCarParkStaff",
+           "End a membership or withdraw an open invitation (owners); the founding owner stays", "staff", response=s.StaffOut,
+           errors=(409, 422))
+def remove_staff(carpark_id: str, user_id: str) -> dict[str, Any]:
+    return staff_out(carparks.remove_staff(api.principal(), carpark_id, user_id, o=bootstrap.orders()))
+
+
+@api.route("GET", "/me/staff-invitations", "listMyStaffInvitations", "Open invitations to work at a car park", "staff",
+           response=s.InvitationList)
+def my_invitations() -> dict[str, Any]:
+    return {"invitations": [invitation_out(m, cp) for m, cp in carparks.my_invitations(api.principal(), o=bootstrap.orders())]}
+
+
+@api.route("POST", "/me/staff-invitations/{carpark_id}/accept", "acceptStaffInvitation", "Accept an invitation: I work here from now on",
+           "staff", response=s.StaffOut, errors=(409,))
+def accept_invitation(carpark_id: str) -> dict[str, Any]:
+    return staff_out(carparks.answer_invitation(api.principal(), carpark_id, True, o=bootstrap.orders()))
+
+
+@api.route("POST", "/me/staff-invitations/{carpark_id}/decline", "declineStaffInvitation", "Decline an invitation", "staff",
+           response=s.StaffOut, errors=(409,))
+def decline_invitation(carpark_id: str) -> dict[str, Any]:
+    return staff_out(carparks.answer_invitation(api.principal(), carpark_id, False, o=bootstrap.orders()))
+
+
+@api.route("GET", "/me/carparks", "listMyCarParks", "The car parks I own or work at, with my role at each", "staff",
+           response=s.MyCarParkList)
+def my_carparks() -> dict[str, Any]:
+    return {"carparks": [{"role": m.role, "since": format_instant(m.decided_at) if m.decided_at else None, "carpark": carpark_out(cp)}
+                         for m, cp in carparks.my_carparks(api.principal(), o=bootstrap.orders())]}
+
+
+@api.route("POST", "/me/carparks/{carpark_id}/leave", "leaveCarPark", "Stop working at a car park (the founding owner cannot)",
+           "staff", response=s.StaffOut, errors=(409, 422))
+def leave_carpark(carpark_id: str) -> dict[str, Any]:
+    return staff_out(carparks.leave(api.principal(), carpark_id, o=bootstrap.orders()))
+
+
+@api.route("GET", "/carparks/{carpark_id}/space-links", "listSpaceLinks",
+           "Spaces that name this car park, by link state; pending ones wait for an owner's decision (owners)", "carparks",
+           query=ms.SpaceLinkQuery, response=ms.SpaceList)
+def list_space_links(carpark_id: str) -> dict[str, Any]:
+    q = api.query(ms.SpaceLinkQuery)
+    found = carparks.space_links(api.principal(), carpark_id, q.state, o=bootstrap.orders())
+    return {"spaces": [space_out(sp, owner_view=False, link_view=True) for sp in found]}
+
+
+@api.route("POST", "/carparks/{carpark_id}/space-links/{space_id}/accept", "acceptSpaceLink",
+           "Accept a space into the car park: its bookings are admitted by the gate and counted here (owners)", "carparks",
+           response=ms.SpaceOut, errors=(409,))
+def accept_space_link(carpark_id: str, space_id: str) -> dict[str, Any]:
+    space = carparks.decide_link(api.principal(), carpark_id, space_id, True, o=bootstrap.orders())
+    return space_out(space, owner_view=False, link_view=True)
+
+
+@api.route("POST", "/carparks/{carpark_id}/space-links/{space_id}/refuse", "refuseSpaceLink",
+           "Refuse a space's request to join the car park, or end an accepted link (owners)", "carparks", response=ms.SpaceOut,
+           errors=(409,))
+def refuse_space_link(carpark_id: str, space_id: str) -> dict[str, Any]:
+    space = carparks.decide_link(api.principal(), carpark_id, space_id, False, o=bootstrap.orders())
+    return space_out(space, owner_view=False, link_view=True)
 
 
 @api.route("POST", "/carparks/{carpark_id}/devices", "registerGateDevice", "Register a gate device; its secret is shown once",

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..domain.accounts import ACTIVE, CLOSED, SELF_SERVICE_ROLES, Principal, User
+from ..domain.accounts import ACTIVE, CLOSED, SELF_SERVICE_ROLES, Principal, User, normalise_email
 from ..domain.errors import InvalidInputError, NotFoundError, UnauthenticatedError
-from .ports import Clock, IdentityProvider, KeyEraser, Tokens, UserRepository
-from .retry import on_conflict
+from .ports import Clock, IdentityProvider, Tokens, UserRepository
 
 
 def _check_roles(roles: tuple[str, ...]) -> tuple[str, ...]:
@@ -20,13 +19,19 @@ def sign_up(
     email: str, password: str, display_name: str, roles: tuple[str, ...], *, idp: IdentityProvider, users: UserRepository, clock: Clock
 ) -> User:
     roles = _check_roles(roles)
+    email = normalise_email(email)
     user_id = idp.sign_up(email, password)
-    user = User(user_id, email.lower(), display_name, roles, ACTIVE, clock.now())
+    user = User(user_id, email, display_name, roles, ACTIVE, clock.now())
     users.add(user)
     return user
 
 
+def confirm(email: str, code: str, *, idp: IdentityProvider) -> None:
+    idp.confirm(normalise_email(email), code)
+
+
 def sign_in(email: str, password: str, *, idp: IdentityProvider, users: UserRepository, clock: Clock) -> Tokens:
+    email = normalise_email(email)
     tokens = idp.sign_in(email, password)
     claims = idp.verify(tokens.id_token)
     user_id = str(claims["sub"])
@@ -34,7 +39,7 @@ def sign_in(email: str, password: str, *, idp: IdentityProvider, users: UserRepo
         user = users.get(user_id)
     except NotFoundError:
         # Sign-up reached the user pool but not our table (a crash in between): finish it now.
-        user = User(user_id, email.lower(), email.split("@")[0], ("parker", "sharer"), ACTIVE, clock.now())
+        user = User(user_id, email, email.split("@")[0], ("parker", "sharer"), ACTIVE, clock.now())
         users.add(user)
     if user.status == CLOSED:
         raise UnauthenticatedError("this account is closed", field="email", code="account_closed")
@@ -56,7 +61,6 @@ def principal_for(claims: dict[str, object], *, users: UserRepository) -> Princi
         email=user.email,
         groups=frozenset(str(g) for g in groups) if isinstance(groups, list) else frozenset(),
         roles=frozenset(user.roles),
-        carpark_id=user.carpark_id,
     )
 
 
@@ -72,21 +76,3 @@ def update_profile(
     )
     users.save(changed, user.version)
     return changed
-
-
-def close_account(principal: Principal, *, users: UserRepository, keys: KeyEraser, idp: IdentityProvider, clock: Clock) -> User:
-    """Close for good: destroy the user's key first (crypto-shredding), then end every session, then mark
-    the account closed. Each step is idempotent, so a failure part-way leaves an account that can retry;
-    marking it closed first could strand a key that no one may erase any more."""
-    keys.erase_user(principal.user_id)
-    idp.sign_out_everywhere(principal.user_id)
-
-    def attempt() -> User:
-        user = users.get(principal.user_id)
-        if user.status == CLOSED:
-            return user
-        closed = replace(user, status=CLOSED, closed_at=clock.now(), version=user.version + 1)
-        users.save(closed, user.version)
-        return closed
-
-    return on_conflict(attempt)

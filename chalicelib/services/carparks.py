@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import secrets as pysecrets
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ..domain.accounts import SHARER, STAFF, Principal
+from ..domain.accounts import ACTIVE as USER_ACTIVE
+from ..domain.accounts import SHARER, Principal, User, normalise_email
 from ..domain.availability import zone
 from ..domain.carparks import ACTIVE, CarPark, Device, Membership, OpeningRule, day_bounds, local_day, membership_end
 from ..domain.errors import ForbiddenError, InvalidInputError, NotFoundError
 from ..domain.plates import normalise_plate
 from ..domain.reservations import Reservation
+from ..domain.spaces import LINK_ACCEPTED, LINK_PENDING, LINK_STATES, Space
+from ..domain.staff import INVITED, OWNER, STAFF, StaffMembership, founding_membership, invitation
 from .device_ports import Identities, IssuedCertificate
 from .order_ports import GateEventRecord, Notification
 from .orders import Orders
@@ -21,6 +25,9 @@ from .retry import on_conflict
 
 SECRET_BYTES = 32
 MAX_REPORT_DAYS = 92
+MAX_LISTED = 1000  # a day's movements, a car park's members: the newest this many (the console pages beyond)
+MAX_LINKS = 200  # space links listed per request
+MAX_STAFF = 200  # memberships listed per car park or per person: bounds the reads of one request
 
 
 @dataclass(frozen=True)
@@ -36,36 +43,190 @@ def create_carpark(principal: Principal, *, name: str, kind: str, address: str, 
         raise ForbiddenError("only admins and sharers (car park owners) can create car parks", field="roles")
     zone(timezone)
     carpark = CarPark(o.new_id(), principal.user_id, name, kind, address, lots, timezone, opening, o.clock.now())
+    # The owner's membership first: a crash in between leaves a membership of no car park (skipped when listed),
+    # never a car park its owner cannot find among theirs.
+    o.staff.add(founding_membership(carpark.carpark_id, principal.user_id, carpark.created_at))
     o.carparks.add(carpark)
     return carpark
 
 
-def managed(principal: Principal, carpark_id: str, o: Orders) -> CarPark:
-    """A car park the caller owns (or any, for admins); others are told it does not exist."""
-    carpark = o.carparks.get(carpark_id)
-    if carpark.owner_id != principal.user_id and not principal.is_admin:
-        raise NotFoundError("no such car park", field="carpark_id")
-    return carpark
+def role_at(principal: Principal, carpark: CarPark, o: Orders) -> str | None:
+    """The caller's standing at this car park: admin, owner or staff (active memberships only), or None."""
+    if principal.is_admin:
+        return "admin"
+    if carpark.owner_id == principal.user_id:
+        return OWNER
+    membership = o.staff.find(carpark.carpark_id, principal.user_id)
+    return membership.role if membership is not None and membership.is_active else None
 
 
 def viewed(principal: Principal, carpark_id: str, o: Orders) -> CarPark:
-    """A car park the caller owns, administers, or works at as staff."""
+    """A car park the caller owns, administers, or works at (an active membership); others are told it does not exist."""
     carpark = o.carparks.get(carpark_id)
-    staff_here = principal.has(STAFF) and principal.carpark_id == carpark_id
-    if not (staff_here or carpark.owner_id == principal.user_id or principal.is_admin):
+    if role_at(principal, carpark, o) is None:
         raise NotFoundError("no such car park", field="carpark_id")
     return carpark
 
 
-def add_staff(principal: Principal, carpark_id: str, user_id: str, *, o: Orders, users: UserRepository, idp: IdentityProvider) -> None:
+def managed(principal: Principal, carpark_id: str, o: Orders) -> CarPark:
+    """A car park the caller owns (or any, for admins). Its staff are refused (403); others are told it does not exist."""
+    carpark = o.carparks.get(carpark_id)
+    role = role_at(principal, carpark, o)
+    if role is None:
+        raise NotFoundError("no such car park", field="carpark_id")
+    if role == STAFF:
+        raise ForbiddenError("only the car park's owners manage its staff, devices and space links", field="carpark_id",
+                             code="owner_only")
+    return carpark
+
+
+def works_at(o: Orders, carpark_id: str, user_id: str) -> bool:
+    """Whether the user holds an active membership (owner or staff) of the car park."""
+    membership = o.staff.find(carpark_id, user_id)
+    return membership is not None and membership.is_active
+
+
+# ---------------------------------------------------------------- spaces in the car park: links with consent
+
+
+def link_for(principal: Principal, o: Orders) -> Callable[[str, str | None], str]:
+    """What registering a space that names a car park checks: the car park and its lot exist; the link is accepted
+    at once if the caller is one of its owners, and otherwise waits for them (a space never joins someone else's
+    car park, nor takes its gate or its payouts, on its own say-so)."""
+
+    def decide(carpark_id: str, lot: str | None) -> str:
+        carpark = o.carparks.get(carpark_id)
+        carpark.check_lot(lot)
+        return LINK_ACCEPTED if role_at(principal, carpark, o) == OWNER else LINK_PENDING
+
+    return decide
+
+
+def space_links(principal: Principal, carpark_id: str, state: str, *, o: Orders) -> list[Space]:
+    """Spaces that name this car park, by the state of their link (owners only); pending ones are the requests."""
+    if state not in LINK_STATES:
+        raise InvalidInputError(f"state must be one of {LINK_STATES}", field="state")
+    return o.spaces.linked_to(managed(principal, carpark_id, o).carpark_id, state, MAX_LINKS)
+
+
+def decide_link(principal: Principal, carpark_id: str, space_id: str, accept: bool, *, o: Orders) -> Space:
+    """An owner accepts a space into the car park (its bookings then carry the car park: the gate admits them and the
+    stays count in its books; payouts go to the space's owner as for any space) or refuses it (or ends an accepted
+    link; bookings made while it was accepted keep their car park)."""
     carpark = managed(principal, carpark_id, o)
+    now = o.clock.now()
 
-    def attempt() -> None:
-        user = users.get(user_id)
-        users.save(replace(user, carpark_id=carpark.carpark_id, version=user.version + 1), user.version)
+    def attempt() -> Space:
+        space = o.spaces.get(space_id)
+        if space.carpark_id != carpark.carpark_id:
+            raise NotFoundError("no such space names this car park", field="space_id")
+        decided = space.link_decided(accept, principal.user_id, now)
+        o.spaces.save(decided, space.version)
+        return decided
 
-    on_conflict(attempt)
-    idp.add_to_group(user_id, STAFF)
+    decided = on_conflict(attempt)
+    verdict = "accepted into" if accept else "not accepted into"
+    o.notifications.add(Notification(decided.owner_id, f"link:{space_id}:{decided.version}", f"space_link_{decided.link_state}",
+                                     "Car park link", f"{decided.title} was {verdict} {carpark.name}", now, None))
+    return decided
+
+
+# ---------------------------------------------------------------- staff: invitations with consent
+
+
+def _invitee(user_id: str | None, email: str | None, users: UserRepository, idp: IdentityProvider) -> User:
+    if (user_id is None) == (email is None):
+        raise InvalidInputError("name the person by user_id or by email (one of them)", field="email" if user_id is None else "user_id")
+    found = user_id if user_id is not None else idp.find_user_id(normalise_email(email or ""))
+    try:
+        user = users.get(found) if found else None
+    except NotFoundError:
+        user = None
+    if user is None or user.status != USER_ACTIVE:
+        raise NotFoundError("no open account with this email or user id", field="email" if email else "user_id", code="no_account")
+    return user
+
+
+def invite_staff(principal: Principal, carpark_id: str, *, user_id: str | None, email: str | None, role: str, o: Orders,
+                 users: UserRepository, idp: IdentityProvider) -> StaffMembership:
+    """An owner invites an existing account; it becomes staff only when that person accepts."""
+    carpark = managed(principal, carpark_id, o)
+    person = _invitee(user_id, email, users, idp)
+    now = o.clock.now()
+
+    def attempt() -> StaffMembership:
+        existing = o.staff.find(carpark.carpark_id, person.user_id)
+        if existing is None:
+            made = invitation(carpark.carpark_id, person.user_id, role, principal.user_id, now)
+            o.staff.add(made)
+            return made
+        again = existing.reinvited(role, principal.user_id, now)
+        o.staff.save(again, existing.version)
+        return again
+
+    made = on_conflict(attempt)
+    o.notifications.add(Notification(person.user_id, f"staff:{carpark.carpark_id}:{made.version}", "staff_invitation",
+                                     "Invitation to a car park", f"You are invited to work at {carpark.name} as {role}; accept or "
+                                     "decline under your invitations", now, None))
+    return made
+
+
+def staff(principal: Principal, carpark_id: str, *, o: Orders, users: UserRepository) -> list[tuple[StaffMembership, User | None]]:
+    """Everyone invited to or working at the car park, in every state (owners only), with the account of each active
+    member: a name and an address are shown once the person accepted, never before."""
+    found = o.staff.by_carpark(managed(principal, carpark_id, o).carpark_id, MAX_STAFF)
+    return [(m, users.get(m.user_id) if m.is_active else None) for m in found]
+
+
+def _change_membership(carpark_id: str, user_id: str, o: Orders, change: Callable[[StaffMembership], StaffMembership]) -> StaffMembership:
+    def attempt() -> StaffMembership:
+        current = o.staff.find(carpark_id, user_id)
+        if current is None:
+            raise NotFoundError("no such membership", field="user_id" if carpark_id else "carpark_id")
+        changed = change(current)
+        o.staff.save(changed, current.version)
+        return changed
+
+    return on_conflict(attempt)
+
+
+def remove_staff(principal: Principal, carpark_id: str, user_id: str, *, o: Orders) -> StaffMembership:
+    """An owner ends a membership (or withdraws an open invitation); the founding owner stays."""
+    carpark = managed(principal, carpark_id, o)
+    now = o.clock.now()
+    return _change_membership(carpark.carpark_id, user_id, o, lambda m: m.ended(principal.user_id, now, founding_owner=carpark.owner_id))
+
+
+def answer_invitation(principal: Principal, carpark_id: str, accept: bool, *, o: Orders) -> StaffMembership:
+    """Only the invited person turns an invitation into a membership, or declines it."""
+    now = o.clock.now()
+    return _change_membership(carpark_id, principal.user_id, o, lambda m: m.accepted(now) if accept else m.declined(now))
+
+
+def leave(principal: Principal, carpark_id: str, *, o: Orders) -> StaffMembership:
+    carpark = o.carparks.get(carpark_id)
+    now = o.clock.now()
+    return _change_membership(carpark.carpark_id, principal.user_id, o,
+                              lambda m: m.ended(principal.user_id, now, founding_owner=carpark.owner_id))
+
+
+def my_invitations(principal: Principal, *, o: Orders) -> list[tuple[StaffMembership, CarPark]]:
+    return _with_carparks([m for m in o.staff.by_user(principal.user_id, MAX_STAFF) if m.state == INVITED], o)
+
+
+def my_carparks(principal: Principal, *, o: Orders) -> list[tuple[StaffMembership, CarPark]]:
+    """The car parks the caller owns or works at (active memberships), with their role at each."""
+    return _with_carparks([m for m in o.staff.by_user(principal.user_id, MAX_STAFF) if m.is_active], o)
+
+
+def _with_carparks(found: list[StaffMembership], o: Orders) -> list[tuple[StaffMembership, CarPark]]:
+    out = []
+    for m in found:
+        try:
+            out.append((m, o.carparks.get(m.carpark_id)))
+        except NotFoundError:  # the founding membership of a car park whose creation did not finish
+            continue
+    return out
 
 
 def new_device_secret() -> str:
@@ -136,7 +297,8 @@ def revoke_device(principal: Principal, carpark_id: str, device_id: str, *, o: O
 
 def add_membership(principal: Principal, carpark_id: str, *, plate: str, holder: str, plan: str, valid_from: date | None,
                    o: Orders) -> Membership:
-    carpark = managed(principal, carpark_id, o)
+    """Members (monthly, quarterly, annual plans) are day-to-day work: owners and staff both add them."""
+    carpark = viewed(principal, carpark_id, o)
     start = valid_from or local_day(o.clock.now(), carpark.timezone)
     membership = Membership(o.new_id(), carpark.carpark_id, normalise_plate(plate), holder, plan, start, membership_end(plan, start),
                             o.clock.now())
@@ -151,7 +313,7 @@ def movements(principal: Principal, carpark_id: str, day: date | None, *, o: Ord
     """Car in / car out: the day's gate events, newest first."""
     carpark = viewed(principal, carpark_id, o)
     since, until = day_bounds(day or local_day(o.clock.now(), carpark.timezone), carpark.timezone)
-    return [e for e in o.gate_events.by_carpark(carpark.carpark_id, since, until) if e.state == "done"]
+    return [e for e in o.gate_events.by_carpark(carpark.carpark_id, since, until, MAX_LISTED) if e.state == "done"]
 
 
 def transactions(principal: Principal, carpark_id: str, since: date | None, until: date | None, *, o: Orders) -> dict[str, Any]:
@@ -183,7 +345,7 @@ def carpark_feed(principal: Principal, carpark_id: str, *, o: Orders) -> list[No
 
 
 def memberships(principal: Principal, carpark_id: str, *, o: Orders) -> list[Membership]:
-    return o.memberships.by_carpark(viewed(principal, carpark_id, o).carpark_id)
+    return o.memberships.by_carpark(viewed(principal, carpark_id, o).carpark_id, MAX_LISTED)
 
 
 def devices(principal: Principal, carpark_id: str, *, o: Orders) -> list[Device]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
-from ..domain.accounts import STAFF, Principal
+from ..domain.accounts import Principal
 from ..domain.errors import ForbiddenError, NotFoundError, RuleViolationError
 from ..domain.photos import (
     CLAIM_DAYS,
@@ -26,6 +26,7 @@ from ..domain.photos import (
     OPEN,
     SHARE_TARGETS,
     Claim,
+    EvidenceExport,
     Photo,
     PhotoSet,
     attachment_name,
@@ -41,6 +42,7 @@ from .ports import (
     Clock,
     Enclave,
     EvidenceSource,
+    ExportLog,
     ImageInspector,
     Ledger,
     ReservationRepository,
@@ -50,7 +52,9 @@ from .ports import (
 from .retry import on_conflict
 
 PHOTO_PURPOSE = "photo"
-EXPORT_TTL_S = 300
+EXPORT_TTL_S = 300  # the download URL's life; the sweep deletes the zip at its next run after that
+SWEEP_LIMIT = 500
+MAX_CLAIM_VIEWS = 200
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,8 @@ class EvidenceStores:
     clock: Clock
     random_bytes: Callable[[int], bytes]
     new_id: Callable[[], str]
+    exports: ExportLog
+    works_at: Callable[[str, str], bool] = lambda carpark_id, user_id: False  # (car park, user): an active membership?
 
 
 def _parked_order(principal: Principal, order_id: str, st: EvidenceStores) -> Reservation:
@@ -178,7 +184,10 @@ def _evidence_zip(r: Reservation, st: EvidenceStores) -> tuple[bytes, int]:
 
 def _export(r: Reservation, viewer: str, role: str, st: EvidenceStores) -> dict[str, Any]:
     data, count = _evidence_zip(r, st)
-    key = f"exports/{st.new_id()}.zip"
+    export_id, now = st.new_id(), st.clock.now()
+    key = f"exports/{export_id}.zip"
+    # Recorded before it is written: a zip can never be in the bucket without the record that gets it deleted.
+    st.exports.add(EvidenceExport(export_id, key, r.parker_id, viewer, r.reservation_id, now, now + timedelta(seconds=EXPORT_TTL_S)))
     st.blobs.put(key, data, "application/zip")
     receipt = st.ledger.record(log="side", action="retrieve", user_id=r.parker_id, order_id=r.reservation_id,
                                sealed={"Viewer": viewer, "Role": role, "What": "photo evidence", "At": format_instant(st.clock.now())})
@@ -210,7 +219,8 @@ def open_claim(principal: Principal, order_id: str, share_with: tuple[str, ...],
 
 def visible_claim(principal: Principal, claim_id: str, st: EvidenceStores) -> tuple[Claim, str]:
     claim = st.claims.get(claim_id)
-    role = claim.role_of(principal.user_id, principal.carpark_id, principal.has(STAFF))
+    at_carpark = claim.carpark_id is not None and st.works_at(claim.carpark_id, principal.user_id)
+    role = claim.role_of(principal.user_id, works_at_carpark=at_carpark)
     if role is None and not principal.is_admin:
         raise NotFoundError("no such claim", field="claim_id")
     return claim, role or "admin"
@@ -221,6 +231,9 @@ def claim_evidence(principal: Principal, claim_id: str, st: EvidenceStores) -> d
         claim, role = visible_claim(principal, claim_id, st)
         if role != "parker" and not claim.is_open(st.clock.now()):
             raise ForbiddenError("the claim is closed or expired; its evidence is no longer shared", field="claim_id")
+        if len(claim.access_log) >= MAX_CLAIM_VIEWS:  # the log lives in the claim's item, which must stay writable
+            raise RuleViolationError(f"this claim's evidence was fetched {MAX_CLAIM_VIEWS} times; open a new claim",
+                                     field="claim_id", code="view_limit")
         seen = replace(claim, access_log=claim.access_log + ((principal.user_id, role, format_instant(st.clock.now())),),
                        version=claim.version + 1)
         st.claims.save(seen, claim.version)  # who saw what is recorded before the evidence is released
@@ -241,3 +254,26 @@ def close_claim(principal: Principal, claim_id: str, st: EvidenceStores) -> Clai
         return closed
 
     return on_conflict(attempt)
+
+
+def _delete(export: EvidenceExport, st: EvidenceStores) -> None:
+    st.blobs.delete(export.object_key)  # the object first: a record is only removed once its zip is gone
+    st.exports.remove(export.export_id)
+
+
+def expire_exports(st: EvidenceStores, *, limit: int = SWEEP_LIMIT) -> list[str]:
+    """The scheduled sweep: every evidence zip past its download window is deleted from the bucket, for real."""
+    due = st.exports.due(st.clock.now(), limit)
+    for export in due:
+        _delete(export, st)
+    return [e.export_id for e in due]
+
+
+def erase_exports_of(user_id: str, st: EvidenceStores) -> int:
+    """Account closure: every zip holding this user's photos, or fetched by them, is deleted at once."""
+    erased = 0
+    while found := st.exports.of_user(user_id, SWEEP_LIMIT):
+        for export in found:
+            _delete(export, st)
+        erased += len(found)
+    return erased

@@ -10,12 +10,11 @@ again and has no second effect.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from ..domain import signing
+from ..domain import jsontext, signing
 from ..domain.carparks import ACTIVE, Device
 from ..domain.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError
 from ..domain.gate import ENTRY, EXIT, OPEN, Decision, decide_entry, decide_exit
@@ -23,6 +22,8 @@ from ..domain.plates import normalise_plate
 from ..domain.timeutil import format_instant, parse_instant
 from .order_ports import GateEventRecord
 from .orders import Orders, finish_stay, start_stay
+
+MAX_EVENT_BYTES = 64 * 1024  # a plate read and a small snapshot reference
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,7 @@ class GateReply:
 
 
 def parse_event(raw: bytes, signed_at: datetime, max_skew_s: int) -> GateEvent:
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInputError("event body must be JSON", field="body") from None
+    data = jsontext.loads(raw, max_bytes=MAX_EVENT_BYTES, what="event body")
     if not isinstance(data, dict):
         raise InvalidInputError("event body must be a JSON object", field="body")
     event_id = data.get("event_id")
@@ -77,6 +75,8 @@ def parse_event(raw: bytes, signed_at: datetime, max_skew_s: int) -> GateEvent:
 def _device(o: Orders, device_id: str | None) -> Device:
     if not device_id:
         raise UnauthenticatedError("request is not signed: device header missing", code="unsigned")
+    if len(device_id) > 64 or not device_id.isprintable():  # never a key DynamoDB would refuse (a 500)
+        raise UnauthenticatedError("unknown device", code="unknown_device")
     try:
         device = o.devices.get(device_id)
     except NotFoundError:

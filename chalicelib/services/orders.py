@@ -30,6 +30,7 @@ from .order_ports import (
     PaymentProvider,
     Payout,
     SecretBox,
+    StaffRepository,
 )
 from .ports import Clock, Ledger, LedgerReceipt, SpaceRepository
 from .retry import on_conflict
@@ -51,6 +52,7 @@ class Orders:
     notifications: NotificationFeed
     balances: Balances
     payments: PaymentProvider
+    staff: StaffRepository
     clock: Clock
     new_id: Callable[[], str]
     policy: BillingPolicy

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from ..domain import signing
+from ..domain import jsontext, signing
 from ..domain.accounts import PARKER, Principal
 from ..domain.errors import ForbiddenError, InvalidInputError
 from ..domain.reservations import Reservation
 from .order_ports import PaymentMethod
 from .orders import Orders, payment_settled, retry_failed_payments
 
+MAX_WEBHOOK_BYTES = 64 * 1024
 EVENT_TYPES = {"charge.succeeded", "charge.failed", "refund.succeeded", "refund.failed"}
 
 
@@ -25,16 +25,14 @@ def save_method(principal: Principal, token: str, *, o: Orders) -> PaymentMethod
 
 
 def _event(raw: bytes) -> dict[str, Any]:
-    try:
-        event = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInputError("webhook body must be JSON", field="body") from None
+    event = jsontext.loads(raw, max_bytes=MAX_WEBHOOK_BYTES, what="webhook body")
     data = event.get("data") if isinstance(event, dict) else None
     if not isinstance(data, dict) or event.get("type") not in EVENT_TYPES:
         raise InvalidInputError(f"webhook type must be one of {sorted(EVENT_TYPES)} with a data object", field="type")
     for name in ("charge_id", "reference", "currency"):
-        if not isinstance(data.get(name), str):
-            raise InvalidInputError(f"data.{name} must be a string", field=f"data.{name}")
+        value = data.get(name)
+        if not isinstance(value, str) or not 1 <= len(value) <= 128:
+            raise InvalidInputError(f"data.{name} must be a string of 1 to 128 characters", field=f"data.{name}")
     if not isinstance(data.get("amount_minor"), int):
         raise InvalidInputError("data.amount_minor must be an integer", field="data.amount_minor")
     return event
@@ -48,4 +46,4 @@ def receive_webhook(timestamp: str | None, signature: str | None, raw: bytes, *,
     kind, status = str(event["type"]).split(".")
     d = event["data"]
     return payment_settled(o, kind=kind, status=status, charge_id=d["charge_id"], reference=d["reference"],
-                           amount_minor=d["amount_minor"], currency=d["currency"], failure=d.get("failure"))
+                           amount_minor=d["amount_minor"], currency=d["currency"], failure=str(d.get("failure") or "")[:80] or None)

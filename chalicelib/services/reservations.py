@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..domain.accounts import PARKER, Principal
 from ..domain.availability import Booking, Interval
@@ -20,6 +20,7 @@ from .retry import on_conflict
 
 MIN_MINUTES = 15
 MAX_DAYS = 31
+MAX_AHEAD_DAYS = 366
 
 
 def reservation_id_for(parker_id: str, idempotency_key: str | None, new_id: Callable[[], str]) -> str:
@@ -45,6 +46,8 @@ def _check_request(principal: Principal, raw_plate: str, start: datetime, end: d
         raise InvalidInputError(f"a reservation lasts at least {MIN_MINUTES} minutes", field="end")
     if (end - start).days >= MAX_DAYS:
         raise InvalidInputError(f"a reservation lasts at most {MAX_DAYS} days", field="end")
+    if start - now > timedelta(days=MAX_AHEAD_DAYS):
+        raise InvalidInputError(f"a reservation starts at most {MAX_AHEAD_DAYS} days ahead", field="start")
     return plate
 
 
@@ -78,7 +81,7 @@ def reserve(
 
     def attempt() -> tuple[Reservation, bool]:
         space = spaces.get(space_id)
-        space.require_offerable()
+        space.require_bookable()
         if space.owner_id == principal.user_id:
             raise RuleViolationError("you cannot reserve your own space", field="space_id")
         wanted = Interval(start, end)
@@ -88,7 +91,7 @@ def reserve(
             reservation_id=reservation_id, space_id=space.space_id, parker_id=principal.user_id, sharer_id=space.owner_id,
             plate=plate, start=start, end=end, price_minor=price_for_minutes(minutes_between(start, end), window.tariff),
             currency=space.currency, state=RESERVED, version=1, created_at=now, window_id=window.window_id,
-            carpark_id=space.carpark_id, lot=space.lot, request_hash=fingerprint,
+            carpark_id=space.gate_carpark, lot=space.lot, request_hash=fingerprint,
         )
         reservations.book(reservation, replace(space, calendar=calendar, version=space.version + 1), space.version)
         return reservation, True

@@ -10,7 +10,7 @@ from ..domain.availability import Interval
 from ..domain.errors import InvalidInputError, NotFoundError
 from ..domain.geo import Point
 from ..domain.pricing import price_for_minutes
-from ..domain.spaces import APPROVED, Space, SpaceFilter
+from ..domain.spaces import APPROVED, LINK_PENDING, Space, SpaceFilter
 from ..domain.timeutil import minutes_between
 from .ports import Geocoder, SpaceRepository
 
@@ -50,7 +50,7 @@ def resolve_center(lat: float | None, lng: float | None, query: str | None, geoc
 
 def _hit(space: Space, center: Point, wanted: Interval, radius_m: float) -> Hit | None:
     distance = geo.distance_m(center, space.location)
-    if distance > radius_m or space.status != APPROVED or not space.calendar.is_free(wanted):
+    if distance > radius_m or space.status != APPROVED or space.link_state == LINK_PENDING or not space.calendar.is_free(wanted):
         return None
     for window in space.calendar.windows:
         if window.occurrence_containing(wanted, space.calendar.tz):

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from ..domain.accounts import SHARER, Principal
-from ..domain.availability import Calendar, WindowSpec, make_window, zone
-from ..domain.errors import ForbiddenError, NotFoundError, RuleViolationError
+from ..domain.availability import MAX_WINDOWS, Calendar, Window, WindowSpec, make_window, zone
+from ..domain.errors import ConflictError, ForbiddenError, NotFoundError, RuleViolationError
 from ..domain.geo import Point
-from ..domain.spaces import PENDING, OwnershipDocument, Space, SpaceAttributes
+from ..domain.spaces import LINK_ACCEPTED, PENDING, OwnershipDocument, Space, SpaceAttributes
 from .ports import BlobStore, Clock, SpaceRepository, UploadTicket
 from .retry import on_conflict
 
@@ -31,10 +31,19 @@ def register_space(
     spaces: SpaceRepository,
     clock: Clock,
     new_id: Callable[[], str],
+    link_for: Callable[[str, str | None], str] | None = None,
 ) -> Space:
+    """`link_for(carpark_id, lot)` checks the named car park and lot and tells the link's first state: accepted when
+    the caller owns the car park, pending (its owners decide) otherwise."""
     if not principal.has(SHARER):
         raise ForbiddenError("only sharers can register spaces; add the sharer role to your profile", field="roles")
     zone(timezone)
+    link_state = None
+    if carpark_id is not None:
+        if link_for is None:
+            raise RuleViolationError("spaces cannot name a car park here", field="carpark_id")
+        link_state = link_for(carpark_id, lot)
+    now = clock.now()
     space = Space(
         space_id=new_id(),
         owner_id=principal.user_id,
@@ -45,10 +54,13 @@ def register_space(
         status=PENDING,
         calendar=Calendar(timezone),
         version=1,
-        created_at=clock.now(),
+        created_at=now,
         currency=currency,
         carpark_id=carpark_id,
         lot=lot,
+        link_state=link_state,
+        link_decided_at=now if link_state == LINK_ACCEPTED else None,
+        link_decided_by=principal.user_id if link_state == LINK_ACCEPTED else None,
     )
     spaces.add(space)
     return space
@@ -133,11 +145,24 @@ def add_window(
     def attempt() -> Space:
         space = own_space(principal, space_id, spaces)
         space.require_offerable()
+        if len(space.calendar.windows) >= MAX_WINDOWS:
+            raise RuleViolationError(f"a space has at most {MAX_WINDOWS} windows; withdraw one first", field="space_id",
+                                     code="too_many_windows")
+        _refuse_clash(space, window)
         changed = replace(space, calendar=space.calendar.with_windows(space.calendar.windows + (window,)), version=space.version + 1)
         spaces.save(changed, space.version)
         return changed
 
     return on_conflict(attempt)
+
+
+def _refuse_clash(space: Space, window: Window) -> None:
+    other = space.calendar.clash(window)
+    if other is not None:
+        raise ConflictError(
+            f"this window ({window.describe()}) overlaps window {other.window_id} ({other.describe()} at {other.tariff.rate_minor}/h); "
+            "a space has one price at a time: edit or withdraw that window, or offer only the time it does not cover",
+            field="start" if window.kind == "once" else "start_time", code="window_overlap")
 
 
 def replace_window(
@@ -150,6 +175,8 @@ def replace_window(
         space = own_space(principal, space_id, spaces)
         if not any(w.window_id == window_id for w in space.calendar.windows):
             raise NotFoundError("no such window on this space", field="window_id")
+        if replacement is not None:
+            _refuse_clash(space, replacement)
         kept = tuple(
             replacement if w.window_id == window_id else w
             for w in space.calendar.windows

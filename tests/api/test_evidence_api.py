@@ -46,7 +46,8 @@ def parked(api: ApiClient) -> dict[str, Any]:
     body, headers = gate_request(device["device_id"], device["secret"].encode(), event, int(time.time()))
     opened = api.client.http.post("/gate/events", headers=headers, body=body)
     assert opened.status_code == 200 and json.loads(opened.body)["decision"] == "open", opened.body
-    return {"sharer": sharer, "parker": parker, "order": booking.body["reservation_id"], "carpark": carpark}
+    return {"sharer": sharer, "parker": parker, "order": booking.body["reservation_id"], "carpark": carpark, "device": device,
+            "plate": plate}
 
 
 def take_set(api: ApiClient, parker: User, order: str, phase: str, *, views: tuple[str, ...] = VIEWS,
@@ -125,3 +126,83 @@ def test_claim_shares_evidence_with_the_sharer_only_while_open(api: ApiClient, p
     assert api.post(f"/claims/{cid}/close", sharer).status == 403
     assert api.post(f"/claims/{cid}/close", parker).status == 200
     assert api.post(f"/claims/{cid}/evidence", sharer).status == 403
+
+
+def _export_key(url: str) -> str:
+    from urllib.parse import urlparse
+
+    return "exports/" + urlparse(url).path.split("/exports/", 1)[1]
+
+
+def _in_bucket(key: str) -> bool:
+    import boto3
+    from botocore.exceptions import ClientError
+
+    from chalicelib import config
+
+    try:
+        boto3.client("s3").head_object(Bucket=config.blob_bucket(), Key=key)
+    except ClientError:
+        return False
+    return True
+
+
+def test_the_scheduled_sweep_deletes_evidence_zips_after_their_window(api: ApiClient, parked: dict[str, Any]) -> None:
+    from dataclasses import replace
+
+    from chalice.test import Client
+
+    import app as app_module
+    from chalicelib import bootstrap
+    from tests.fakes import FakeClock
+
+    parker, order = parked["parker"], parked["order"]
+    assert take_set(api, parker, order, "arrival").status == 200
+    export = api.post(f"/orders/{order}/evidence", parker)
+    key = _export_key(export.body["url"])
+    assert _in_bucket(key) and requests.get(export.body["url"], timeout=10).status_code == 200
+
+    def sweep() -> Any:
+        with Client(app_module.app, stage_name="local") as client:
+            return client.lambda_.invoke("expire_evidence_exports", client.events.generate_cw_event(
+                source="aws.events", detail_type="Scheduled Event", detail={}, resources=[])).payload
+
+    sweep()
+    assert _in_bucket(key)  # still inside its download window
+    later = FakeClock(datetime.now(UTC) + timedelta(seconds=export.body["expires_in"] + 1))
+    bootstrap.override(replace(bootstrap.build(), clock=later))
+    try:
+        assert len(sweep()["deleted"]) >= 1
+        assert not _in_bucket(key)
+    finally:
+        bootstrap.override(None)
+
+
+def test_closing_the_account_deletes_every_evidence_zip_and_sealed_photo_at_once(api: ApiClient, parked: dict[str, Any]) -> None:
+    parker, sharer, order = parked["parker"], parked["sharer"], parked["order"]
+    assert take_set(api, parker, order, "arrival").status == 200
+    sealed = [p for s in api.get(f"/orders/{order}/photos", parker).body["sets"] for p in s["photos"]]
+    assert len(sealed) == 4
+    keys = [_export_key(api.post(f"/orders/{order}/evidence", parker).body["url"]) for _ in range(3)]
+    claim = api.post(f"/orders/{order}/claims", parker, {"share_with": ["sharer"], "description": "scratch"}).body
+    keys.append(_export_key(api.post(f"/claims/{claim['claim_id']}/evidence", sharer).body["url"]))
+    assert all(_in_bucket(k) for k in keys)
+    parked_now = api.post("/me/close", parker)
+    assert (parked_now.status, parked_now.body["code"]) == (409, "stay_in_progress")  # the car is still in
+    api.call("PUT", "/me/payment-method", parker, {"token": "tok_visa"})
+    device = parked["device"]
+    event = {"event_id": uuid.uuid4().hex, "carpark_id": parked["carpark"]["carpark_id"], "direction": "exit", "plate": parked["plate"]}
+    body, headers = gate_request(device["device_id"], device["secret"].encode(), event, int(time.time()))
+    assert json.loads(api.client.http.post("/gate/events", headers=headers, body=body).body)["decision"] == "open"
+    from chalicelib import bootstrap
+
+    def deliver(raw: bytes, signed: dict[str, str]) -> int:
+        return int(api.client.http.post("/payments/webhook", headers=signed, body=raw).status_code)
+
+    bootstrap.orders().payments.settle_due(deliver)  # type: ignore[attr-defined]
+    assert api.get(f"/reservations/{order}", parker).body["state"] == "completed"
+    closed = api.post("/me/close", parker)
+    assert closed.status == 200, closed.body
+    assert [k for k in keys if _in_bucket(k)] == []
+    assert not any(_in_bucket(f"photos/{order}/arrival/{v}.sealed") for v in VIEWS)
+    assert api.post(f"/claims/{claim['claim_id']}/evidence", sharer).status in (403, 404)

@@ -145,7 +145,12 @@ def test_heartbeat_bodies_are_bounded(scene: Scene) -> None:
 def test_staff_of_the_car_park_may_order_the_gate_and_a_revoked_device_takes_no_command(scene: Scene) -> None:
     api = scene.world.api
     staff = api.sign_up(roles=("parker",))
-    assert api.post(f"/carparks/{scene.gate.carpark_id}/staff", scene.owner, {"user_id": staff.user_id}).status == 201
+    invited = api.post(f"/carparks/{scene.gate.carpark_id}/staff", scene.owner, {"user_id": staff.user_id})
+    assert invited.status == 201, invited.body
+    refused = api.post(f"/carparks/{scene.gate.carpark_id}/devices/{scene.gate.device_id}/commands", staff,
+                       {"action": "open", "reason": "not yet staff"})
+    assert refused.status == 404, refused.body  # an invitation is not a membership until accepted
+    assert api.post(f"/me/staff-invitations/{scene.gate.carpark_id}/accept", staff).status == 200
     staff = _signed_in_again(api, staff)
     r = api.post(f"/carparks/{scene.gate.carpark_id}/devices/{scene.gate.device_id}/commands", staff, {"action": "open", "reason": "let in"})
     assert r.status == 201, r.body

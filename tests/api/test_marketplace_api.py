@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -186,3 +187,36 @@ def test_coordinates_dynamodb_cannot_store_are_normalised_not_500(api: ApiClient
     # Found by the schema fuzzer: 1e-200 underflowed DynamoDB's number range and gave a 500.
     r = api.post("/spaces", people["sharer"], {"title": "x", "address": "abc", "lat": 1e-200, "lng": -1e-150})
     assert r.status == 201 and r.body["lat"] == 0.0 and r.body["lng"] == 0.0
+
+
+def test_search_across_the_antimeridian_and_beside_a_pole_is_bounded(api: ApiClient, people: dict[str, User]) -> None:
+    west = api.approved_space(people["sharer"], people["admin"], lat=-17.0, lng=-179.995)
+    window = f"&start={at(40)}&end={at(42)}"
+    found = api.get("/search?lat=-17.0&lng=179.995&radius_m=2000" + window, people["parker"])
+    assert found.status == 200 and west["space_id"] in [h["space_id"] for h in found.body["results"]], found.body
+    for lat, lng in ((90, 0), (-90, 180), (89.99, -180), (-89.99, 180)):
+        r = api.get(f"/search?lat={lat}&lng={lng}&radius_m=10000" + window, people["parker"])
+        assert (r.status, r.body["code"], r.body["field"]) == (422, "search_area_too_large", "radius_m"), r.body
+    assert api.get("/search?lat=89.99&lng=180&radius_m=20" + window, people["parker"]).status == 200
+
+
+def test_an_overlapping_window_is_refused_naming_the_one_it_clashes_with(api: ApiClient, people: dict[str, User]) -> None:
+    day = {"kind": "weekly", "rate_minor": 300, "days": [0, 1, 2, 3, 4, 5, 6], "start_time": "07:00", "end_time": "23:00"}
+    space = api.approved_space(people["sharer"], people["admin"], windows=[day])
+    sid, sharer, first = space["space_id"], people["sharer"], space["windows"][0]["window_id"]
+    pricier = api.post(f"/spaces/{sid}/windows", sharer, {**day, "rate_minor": 900, "start_time": "10:00", "end_time": "12:00"})
+    assert (pricier.status, pricier.body["code"], pricier.body["field"]) == (409, "window_overlap", "start_time"), pricier.body
+    assert first in pricier.body["message"] and "07:00-23:00" in pricier.body["message"]
+    noon = (datetime.now(UTC) + timedelta(days=2)).replace(hour=11, minute=0, second=0, microsecond=0)  # 12:00 or 13:00 local
+    one_off = api.post(f"/spaces/{sid}/windows", sharer, {"kind": "once", "rate_minor": 900, "start": noon.isoformat(),
+                                                          "end": (noon + timedelta(hours=2)).isoformat()})
+    assert (one_off.status, one_off.body["field"]) == (409, "start")
+    night = api.post(f"/spaces/{sid}/windows", sharer, {**day, "rate_minor": 100, "start_time": "23:00", "end_time": "24:00"})
+    assert night.status == 201, night.body
+    second = [w["window_id"] for w in night.body["windows"] if w["window_id"] != first][0]
+    stretched = api.call("PUT", f"/spaces/{sid}/windows/{second}", sharer, body={**day, "start_time": "22:00", "end_time": "24:00"})
+    assert stretched.status == 409 and first in stretched.body["message"]
+    same = api.call("PUT", f"/spaces/{sid}/windows/{first}", sharer, body={**day, "rate_minor": 350})
+    assert same.status == 200  # editing a window never clashes with its own old version
+    shown = api.get(f"/spaces/{sid}", people["parker"]).body["windows"]
+    assert sorted((w["start_time"], w["end_time"], w["rate_minor"]) for w in shown) == [("07:00", "23:00", 350), ("23:00", "24:00", 100)]

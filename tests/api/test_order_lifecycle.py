@@ -23,9 +23,10 @@ def world(api: ApiClient) -> Iterator[World]:
 def test_the_whole_order_from_posted_space_to_paid_entry_in_the_ledger(world: World) -> None:
     api = world.api
     sharer, parker = api.sign_up(), api.sign_up(roles=("parker",))
-    staff = api.sign_up(roles=("parker",), group="staff")
+    staff = api.sign_up(roles=("parker",))
     cp = world.carpark(sharer)
-    assert api.post(f"/carparks/{cp['carpark_id']}/staff", sharer, {"user_id": staff.user_id}).status == 201
+    assert api.post(f"/carparks/{cp['carpark_id']}/staff", sharer, {"email": staff.email}).status == 201
+    assert api.post(f"/me/staff-invitations/{cp['carpark_id']}/accept", staff).status == 200
     gate = world.gate(sharer, cp["carpark_id"])
     # 1-2: the sharer posts the space in the car park; it is published and found
     space = api.approved_space(sharer, world.admin, lat=52.3702, lng=4.8952, carpark_id=cp["carpark_id"], lot="A1")

@@ -20,7 +20,7 @@ BODIES: dict[str, Any] = {
     "replaceWindow": ALWAYS,
     "extendReservation": {"end": at(30)},
     "rejectSpace": {"reason": "not yours"},
-    "addCarParkStaff": {"user_id": "someone"},
+    "inviteCarParkStaff": {"user_id": "someone"},
     "registerGateDevice": {"name": "intruder gate"},
     "sendGateCommand": {"action": "open", "reason": "intruder"},
     "addMembership": {"plate": "AB12", "holder": "Intruder", "plan": "monthly"},
@@ -84,7 +84,19 @@ def _params(op_id: str, w: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def test_every_route_naming_another_users_thing_refuses_a_second_user(api: ApiClient, world: dict[str, Any]) -> None:
+def works_elsewhere(api: ApiClient, other: User) -> None:
+    """Make `other` the owner of a car park of their own and active staff of a third person's car park."""
+    api.post("/carparks", other, {"name": "Theirs", "kind": "residential", "address": "Dam 9"})
+    third = api.sign_up()
+    elsewhere = api.post("/carparks", third, {"name": "Elsewhere", "kind": "public", "address": "Dam 10"}).body["carpark_id"]
+    assert api.post(f"/carparks/{elsewhere}/staff", third, {"user_id": other.user_id}).status == 201
+    assert api.post(f"/me/staff-invitations/{elsewhere}/accept", other).status == 200
+
+
+@pytest.mark.parametrize("elsewhere", [False, True], ids=["a-stranger", "staff-and-owner-of-other-car-parks"])
+def test_every_route_naming_another_users_thing_refuses_a_second_user(api: ApiClient, world: dict[str, Any], elsewhere: bool) -> None:
+    if elsewhere:
+        works_elsewhere(api, world["other"])
     checked = []
     for op in REGISTRY.operations:
         names = re.findall(r"{(\w+)}", op.path)

@@ -9,6 +9,7 @@ def test_sharer_posts_parker_finds_reserves_and_cancels(api: ApiClient) -> None:
     assert found.status == 200, found.body
     hit = next(h for h in found.body["results"] if h["space_id"] == space["space_id"])
     assert hit["total_price_minor"] == 400 and hit["navigation"]["geo"].startswith("geo:52.36")
+    assert hit["timezone"] == "Europe/Amsterdam"  # the app shows the window in the space's zone
     r = api.post("/reservations", parker, {"space_id": space["space_id"], "plate": "ab-123 c", "start": at(24), "end": at(26)})
     assert r.status == 201, r.body
     assert r.body["plate"] == "AB123C" and r.body["price_minor"] == 400 and r.body["state"] == "reserved"

@@ -30,9 +30,11 @@ def test_openapi_document_is_valid_3_1_and_served(server: str) -> None:
 
 
 def test_every_chalice_route_is_documented() -> None:
-    routes = {(path, method) for path, entries in app_module.app.routes.items() for method in entries}
+    routes = {(path, method) for path, entries in app_module.app.routes.items() for method in entries if method != "OPTIONS"}
     documented = {(op.path, op.method) for op in REGISTRY.operations}
     assert routes == documented
+    # CORS preflights (chalicelib/api/cors.py) are the only undocumented routes: one per path
+    assert {path for path, entries in app_module.app.routes.items() if "OPTIONS" in entries} == {op.path for op in REGISTRY.operations}
 
 
 @pytest.fixture(scope="module")

@@ -144,3 +144,20 @@ def test_change_with_stale_reservation_version_is_refused(repos: tuple[Any, Any]
     with pytest.raises(ConcurrentUpdateError):
         reservations.change(replace(r, state="entered", version=2), 1)
     assert reservations.get(r.reservation_id).state == "cancelled"
+
+
+def test_a_car_parks_link_queue_lists_its_spaces_by_link_state_oldest_first(repos: tuple[Any, Any]) -> None:
+    spaces, _ = repos
+    carpark = uuid.uuid4().hex
+    older = replace(a_space(), carpark_id=carpark, lot="A1", link_state="pending", created_at=NOW - timedelta(hours=1))
+    newer = replace(a_space(), carpark_id=carpark, link_state="pending")
+    accepted = replace(a_space(), carpark_id=carpark, link_state="accepted", link_decided_at=NOW, link_decided_by="cp-owner")
+    elsewhere = replace(a_space(), carpark_id=uuid.uuid4().hex, link_state="pending")
+    for s in (newer, older, accepted, elsewhere, a_space()):
+        spaces.add(s)
+    assert [s.space_id for s in spaces.linked_to(carpark, "pending", 10)] == [older.space_id, newer.space_id]
+    assert spaces.linked_to(carpark, "accepted", 10) == [accepted]
+    decided = older.link_decided(False, "cp-owner", NOW)
+    spaces.save(decided, older.version)
+    assert [s.space_id for s in spaces.linked_to(carpark, "pending", 10)] == [newer.space_id]
+    assert spaces.linked_to(carpark, "refused", 10) == [decided] and spaces.get(older.space_id).gate_carpark is None

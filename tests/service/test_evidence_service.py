@@ -24,6 +24,7 @@ from tests.fakes import (
     FakeClaimRepository,
     FakeEnclave,
     FakeEvidenceSource,
+    FakeExportLog,
     FakeLedger,
     FakePhotoSetRepository,
     FakeReservationRepository,
@@ -51,7 +52,8 @@ def st() -> svc.EvidenceStores:
     reservations.items[r.reservation_id] = r
     ledger = FakeLedger()
     return svc.EvidenceStores(reservations, spaces, FakePhotoSetRepository(), FakeClaimRepository(), FakeBlobStore(), FakeEnclave(),
-                              ledger, FakeEvidenceSource(ledger), inspect, FixedClock(NOW), os.urandom, lambda: f"id{next(counter)}")
+                              ledger, FakeEvidenceSource(ledger), inspect, FixedClock(NOW), os.urandom, lambda: f"id{next(counter)}",
+                              FakeExportLog())
 
 
 def order_id(st: svc.EvidenceStores) -> str:
@@ -149,3 +151,43 @@ def test_an_expired_claim_no_longer_shares(st: svc.EvidenceStores) -> None:
     st.clock.moment = NOW + timedelta(days=31)  # type: ignore[attr-defined]
     with pytest.raises(ForbiddenError):
         svc.claim_evidence(SHARER, claim.claim_id, st)
+
+
+def test_an_evidence_zip_is_deleted_after_its_download_window_and_not_before(st: svc.EvidenceStores) -> None:
+    take(st, "arrival", NOW - timedelta(minutes=1))
+    oid = order_id(st)
+    out = svc.export_for_parker(PARKER, oid, st)
+    claim = svc.open_claim(PARKER, oid, ("sharer",), "dent", st)
+    st.clock.moment = NOW + timedelta(minutes=2)  # type: ignore[attr-defined]
+    shared = svc.claim_evidence(SHARER, claim.claim_id, st)
+    zips = {k for k in st.blobs.objects if k.startswith("exports/")}  # type: ignore[attr-defined]
+    assert zips == {out["url"].removeprefix("memory://"), shared["url"].removeprefix("memory://")}
+    st.clock.moment = NOW + timedelta(seconds=svc.EXPORT_TTL_S - 1)  # type: ignore[attr-defined]
+    assert svc.expire_exports(st) == [] and zips <= set(st.blobs.objects)  # type: ignore[attr-defined]
+    st.clock.moment = NOW + timedelta(seconds=svc.EXPORT_TTL_S)  # type: ignore[attr-defined]
+    assert len(svc.expire_exports(st)) == 1  # the parker's; the sharer's, two minutes younger, still downloadable
+    st.clock.moment = NOW + timedelta(minutes=2, seconds=svc.EXPORT_TTL_S)  # type: ignore[attr-defined]
+    assert len(svc.expire_exports(st)) == 1
+    assert not any(k.startswith("exports/") for k in st.blobs.objects)  # type: ignore[attr-defined]
+    assert st.exports.items == {}  # type: ignore[attr-defined]
+
+
+def test_closing_an_account_deletes_the_zips_of_its_photos_and_those_it_fetched_at_once(st: svc.EvidenceStores) -> None:
+    take(st, "arrival", NOW - timedelta(minutes=1))
+    oid = order_id(st)
+    svc.export_for_parker(PARKER, oid, st)
+    claim = svc.open_claim(PARKER, oid, ("sharer",), "dent", st)
+    svc.claim_evidence(SHARER, claim.claim_id, st)
+    assert svc.erase_exports_of(SHARER.user_id, st) == 1  # what the sharer fetched
+    assert len([k for k in st.blobs.objects if k.startswith("exports/")]) == 1  # type: ignore[attr-defined]
+    assert svc.erase_exports_of(PARKER.user_id, st) == 1
+    assert not any(k.startswith("exports/") for k in st.blobs.objects)  # type: ignore[attr-defined]
+
+
+def test_a_claims_access_log_is_bounded_so_the_claim_stays_writable(st: svc.EvidenceStores) -> None:
+    take(st, "arrival", NOW - timedelta(minutes=1))
+    claim = svc.open_claim(PARKER, order_id(st), ("sharer",), "dent", st)
+    st.claims.items[claim.claim_id] = replace(claim, access_log=(("owner-1", "sharer", "t"),) * svc.MAX_CLAIM_VIEWS)  # type: ignore[attr-defined]
+    with pytest.raises(RuleViolationError) as refused:
+        svc.claim_evidence(SHARER, claim.claim_id, st)
+    assert refused.value.code == "view_limit" and not any(k.startswith("exports/") for k in st.blobs.objects)  # type: ignore[attr-defined]

@@ -16,6 +16,7 @@ from chalicelib.domain.geo import Point
 from chalicelib.domain.pricing import Tariff
 from chalicelib.domain.signing import gate_request
 from chalicelib.domain.spaces import APPROVED, Space, SpaceAttributes
+from chalicelib.domain.staff import founding_membership, invitation
 from chalicelib.services import carparks, gate
 from chalicelib.services.orders import (
     Orders,
@@ -40,6 +41,7 @@ from tests.fakes import (
     FakeReservations,
     FakeSecretBox,
     FakeSpaces,
+    FakeStaff,
     fake_reservation,
 )
 
@@ -54,13 +56,14 @@ def make_orders(rate: int = 200, ledger: FakeLedger | None = None) -> Orders:
     r = fake_reservation(price_minor=2 * rate)
     spaces.add(Space("s1", "sharer", "Lot A1", "Dam 2", Point(52.37, 4.89), SpaceAttributes(), APPROVED,
                      Calendar("Europe/Amsterdam", (window,), (Booking("r1", Interval(r.start, r.end)),)), 1, START, "EUR",
-                     carpark_id="cp1", lot="A1"))
+                     carpark_id="cp1", lot="A1", link_state="accepted"))
     reservations = FakeReservations(spaces)
     reservations.items["r1"] = r
     o = Orders(reservations, spaces, FakeCarParks(), FakeDevices(), FakeMemberships(), FakeGateEvents(), FakeSecretBox(),
-               FakeNotifications(), FakeBalances(), FakePayments(), FakeClock(START), lambda: "id" + str(len(reservations.items)),
-               BillingPolicy(), 1500, ledger if ledger is not None else FakeLedger())
+               FakeNotifications(), FakeBalances(), FakePayments(), FakeStaff(), FakeClock(START),
+               lambda: "id" + str(len(reservations.items)), BillingPolicy(), 1500, ledger if ledger is not None else FakeLedger())
     o.carparks.add(CarPark("cp1", "sharer", "Central", "public", "Dam 2", ("A1",), "Europe/Amsterdam", (), START))
+    o.staff.add(founding_membership("cp1", "sharer", START))
     return o
 
 
@@ -182,10 +185,16 @@ def test_gate_refusals_leave_no_trace() -> None:
 
 def test_staff_of_another_car_park_cannot_see_this_one() -> None:
     o = make_orders()
-    stranger = Principal("x", "x@example.com", frozenset({"staff"}), frozenset(), carpark_id="cp2")
+    o.carparks.add(CarPark("cp2", "other-owner", "Elsewhere", "public", "Dam 9", (), "Europe/Amsterdam", (), START))
+    o.staff.add(replace(invitation("cp2", "x", "staff", "other-owner", START), state="active"))
+    stranger = Principal("x", "x@example.com", frozenset({"staff"}), frozenset())  # the old Cognito group grants nothing
     with pytest.raises(NotFoundError):
         carparks.devices(stranger, "cp1", o=o)
-    mine = replace(stranger, carpark_id="cp1")
+    o.staff.add(invitation("cp1", "x", "staff", "sharer", START))
+    with pytest.raises(NotFoundError):  # invited is not yet staff
+        carparks.devices(stranger, "cp1", o=o)
+    carparks.answer_invitation(stranger, "cp1", True, o=o)
+    mine = stranger
     drive_to_billed(o)
     settle(o)
     report = carparks.transactions(mine, "cp1", START.date(), START.date(), o=o)

@@ -1,0 +1,4 @@
+import { boot } from "../boot";
+import { App } from "./App";
+
+void boot(App);

@@ -1,0 +1,18 @@
+// The accounts feature's calls.
+import { api, type Schemas, unwrap } from "../api/client";
+import { startSession } from "./session";
+
+export type Role = "parker" | "sharer";
+
+export async function signIn(email: string, password: string): Promise<void> {
+  const tokens = await unwrap(api().POST("/auth/signin", { body: { email, password } }));
+  startSession(tokens.id_token, tokens.expires_in, email);
+}
+
+export async function signUp(form: { email: string; password: string; display_name: string; roles: Role[] }): Promise<Schemas["UserOut"]> {
+  return unwrap(api().POST("/auth/signup", { body: form }));
+}
+
+export async function me(signal: AbortSignal): Promise<Schemas["UserOut"]> {
+  return unwrap(api().GET("/me", { signal }));
+}

@@ -1,0 +1,4 @@
+import { boot } from "../boot";
+import { ConsoleApp } from "./ConsoleApp";
+
+void boot(ConsoleApp);
