@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ..domain import jsontext
 from ..domain.accounts import Principal
 from ..domain.carparks import ACTIVE, Device
 from ..domain.errors import (
@@ -49,7 +49,7 @@ from .device_ports import DeviceRuntime, IssuedCertificate
 from .orders import Orders
 
 log = logging.getLogger(__name__)
-MAX_PAYLOAD = 16 * 1024  # an event or heartbeat is a few hundred bytes; the rule's payload is bounded before decoding
+MAX_PAYLOAD = gate.MAX_EVENT_BYTES  # the same bound on both paths; the rule's payload is bounded before decoding
 
 
 class ThingIdentities:
@@ -74,10 +74,8 @@ def identities_for(device: Device | None, want_mqtt: bool, rt: DeviceRuntime) ->
 
 
 def _loads(raw: bytes) -> Any:
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInputError("body must be JSON", field="body") from None
+    """Bounded before parsing (size and nesting), as every body is: a refusal is a 400 on `body`, never a 500."""
+    return jsontext.loads(raw, max_bytes=MAX_PAYLOAD, what="device message")
 
 
 # ---------------------------------------------------------------- acknowledgements and heartbeats
@@ -192,7 +190,7 @@ def parse_rule_event(event: Any) -> RuleEvent:
         raise InvalidInputError("the rule's event must be an object", field="event")
     encoded = event.get("payload")
     if not isinstance(encoded, str) or len(encoded) > MAX_PAYLOAD * 4 // 3 + 4:
-        raise InvalidInputError("payload must be the base64 message, at most 16 KiB", field="payload")
+        raise InvalidInputError(f"payload must be the base64 message, at most {MAX_PAYLOAD} bytes", field="payload")
     try:
         payload = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
