@@ -9,11 +9,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from . import config
 from .adapters import images
 from .adapters.cognito import CognitoIdentityProvider
+from .adapters.devices import DynamoDeviceState, IotCertificates, IotDataChannel, LocalCaIssuer, MqttChannel, iot_issuer
 from .adapters.enclave import KmsEnclave
 from .adapters.enclave_ca import EnclaveCA
 from .adapters.enclave_tables import (
@@ -42,7 +44,7 @@ from .adapters.repositories import DynamoSpaceRepository, DynamoUserRepository
 from .adapters.s3blobs import S3BlobStore
 from .adapters.sealed_fields import SealingEnclave
 from .adapters.staff import DynamoStaffRepository
-from .adapters.tables import models, order_models
+from .adapters.tables import device_state_model, models, order_models
 from .adapters.validators import (
     InProcessValidators,
     KmsKeyDirectory,
@@ -53,6 +55,7 @@ from .adapters.validators import (
 )
 from .domain.billing import BillingPolicy
 from .services import carparks
+from .services.device_ports import CommandChannel, DeviceCertificates, DeviceRuntime
 from .services.evidence import EvidenceStores
 from .services.idempotency import IdempotencyStore
 from .services.ledger import LedgerService, LedgerSettings, validator_set_of
@@ -211,11 +214,12 @@ def validator_nodes() -> ValidatorNodes:
 
 def override(value: Deps | None) -> None:
     """Tests swap the whole graph (for example, to a fixed clock); None rebuilds on next use."""
-    global _deps, _orders, _validators
+    global _deps, _orders, _validators, _devices
     with _lock:
         _deps = value
         _orders = None
         _validators = None
+        _devices = None
 
 
 # ---------------------------------------------------------------- the order lifecycle
@@ -284,3 +288,46 @@ def evidence_stores() -> EvidenceStores:
         blobs=d.blobs, enclave=d.enclave, ledger=d.ledger, evidence=LedgerEvidence(d.ledger), inspect=images.inspect,
         clock=d.clock, random_bytes=os.urandom, new_id=d.new_id, exports=DynamoExportLog(em), works_at=functools.partial(carparks.works_at, orders()),
     )
+
+
+# ---------------------------------------------------------------- gate devices: heartbeats, commands, MQTT identities
+
+
+def device_certificates() -> DeviceCertificates | None:
+    kind = config.device_certificates()
+    if kind == "none":
+        return None
+    if kind == "iot":
+        return IotCertificates(config.gate_device_policy(), config.region(), iot_issuer, config.mqtt_endpoint())
+    issuer = LocalCaIssuer(Path(config.local_ca_dir()))
+    return IotCertificates(config.gate_device_policy(), config.region(), issuer, config.mqtt_endpoint(), issuer.trust())
+
+
+def command_channel() -> CommandChannel:
+    if config.gate_commands() == "iot-data":
+        return IotDataChannel(config.region(), config.mqtt_endpoint())
+    client_cert, client_key = config.mqtt_client_identity()
+    return MqttChannel(config.mqtt_endpoint() or "", Path(config.local_ca_dir()) / "ca.pem", Path(client_cert), Path(client_key),
+                       f"{config.resource_prefix()}-platform-{os.getpid()}")
+
+
+def build_devices() -> DeviceRuntime:
+    return DeviceRuntime(DynamoDeviceState(device_state_model()), device_certificates(), command_channel(), config.resource_prefix(),
+                         config.device_quiet_s(), config.gate_command_ttl_s())
+
+
+_devices: DeviceRuntime | None = None
+
+
+def devices() -> DeviceRuntime:
+    global _devices
+    with _lock:
+        if _devices is None:
+            _devices = build_devices()
+        return _devices
+
+
+def override_devices(value: DeviceRuntime | None) -> None:
+    global _devices
+    with _lock:
+        _devices = value

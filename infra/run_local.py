@@ -22,7 +22,7 @@ from typing import IO, Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from infra import hosted_fields, localstack, seed, web  # noqa: E402
+from infra import hosted_fields, localstack, mqtt_local, seed, web  # noqa: E402
 from infra.children import Children  # noqa: E402
 from infra.local_state import Snapshotter, StateFile  # noqa: E402
 
@@ -92,6 +92,17 @@ def card_fields(site: web.WebServer, stack: localstack.LocalStack) -> hosted_fie
     return fields
 
 
+def start_broker(settings: Settings, stack: localstack.LocalStack) -> mqtt_local.LocalBroker:
+    """Gate devices on MQTT: the broker and the bridge that plays the IoT rule, invoking gate_events in this process.
+    Its CA is kept in RUN_DIR/mqtt, so a restored stack's devices keep their certificates."""
+    os.environ["CP_PAYMENT_WEBHOOK_URL"] = f"http://127.0.0.1:{settings.port}/payments/webhook"  # the bridge's charges settle too
+    broker = mqtt_local.start(stack.env["CP_RESOURCE_PREFIX"], localstack.REGION, settings.run_dir / "mqtt", mqtt_local.gate_events,
+                              errors_queue=stack.env.get("CP_OUT_GateIngestErrorsUrl"))
+    os.environ.update(broker.env)
+    stack.env.update(broker.env)
+    return broker
+
+
 def demo_data(stack: localstack.LocalStack) -> dict[str, str]:
     """The demo city, seeded once: a restored stack already has it (and the gate device's secret, shown once)."""
     if "demo" in stack.extra:
@@ -101,7 +112,8 @@ def demo_data(stack: localstack.LocalStack) -> dict[str, str]:
 
     gate = seed.seed_carpark(bootstrap.deps(), users["sam.sharer@carparker.test"])
     stack.extra["demo"] = {"CP_DEMO_CARPARK": gate["carpark_id"], "CP_DEMO_GATE_DEVICE": gate["device_id"],
-                           "CP_DEMO_GATE_SECRET": gate["device_secret"]}
+                           "CP_DEMO_GATE_SECRET": gate["device_secret"],
+                           **{f"CP_DEMO_{k.upper()}": v for k, v in gate.items() if k.startswith("mqtt_")}}
     return dict(stack.extra["demo"])
 
 
@@ -130,8 +142,16 @@ Demo logins (password {seed.PASSWORD}):
   parker  pat.parker@carparker.test
 Demo car park {demo["CP_DEMO_CARPARK"]} (spaces demo-cp-A1..A3) and its gate device:
   python -m chalicelib.cli gate --url {base} --device-id {demo["CP_DEMO_GATE_DEVICE"]} --secret {demo["CP_DEMO_GATE_SECRET"]} entry AB-123-C
-The README's tour works against this instance. Ctrl-C stops everything.
+{mqtt_lines(demo, os.environ.get("CP_MQTT_ENDPOINT"))}The README's tour works against this instance. Ctrl-C stops everything.
 """
+
+
+def mqtt_lines(demo: dict[str, str], endpoint: str | None) -> str:
+    if not endpoint or "CP_DEMO_MQTT_THING" not in demo:
+        return ""
+    return (f"and its gate on MQTT (mutual TLS; CA {demo['CP_DEMO_MQTT_CA']}):\n"
+            f"  python -m chalicelib.cli gate --mqtt {endpoint} --thing {demo['CP_DEMO_MQTT_THING']} --cert {demo['CP_DEMO_MQTT_CERT']} \\\n"
+            f"      --key {demo['CP_DEMO_MQTT_KEY']} --ca {demo['CP_DEMO_MQTT_CA']} exit AB-123-C\n")
 
 
 def serve(settings: Settings, stack: localstack.LocalStack, children: Children, site: web.WebServer,
@@ -160,7 +180,7 @@ def run_until_stopped(settings: Settings, stack: localstack.LocalStack, children
     site.serve_when_built(web_build)
     urls = {"App": site.app_url, "Console": site.console_url, "API": base,
             "Card fields": f"{fields_url}  the local payment provider's (test cards such as 4242 4242 4242 4242)",
-            "OpenAPI": f"{base}/openapi.json"}
+            "OpenAPI": f"{base}/openapi.json", "MQTT broker": f"mqtts://{os.environ.get('CP_MQTT_ENDPOINT')}  (mutual TLS, gate devices)"}
     print(banner(settings, stack, demo, urls, time.monotonic() - started), flush=True)
     while True:
         time.sleep(0.5)
@@ -183,12 +203,14 @@ def main() -> None:
     state = StateFile(settings.run_dir / STATE_FILE) if settings.persist else None
     stack: localstack.LocalStack | None = None
     snapshots: Snapshotter | None = None
+    broker: mqtt_local.LocalBroker | None = None
     children = Children()
     web_build = web.build_in_background()  # npm ci / vite build only if web/ changed, beside the stack's start
     site = web.WebServer(int(os.environ.get("WEB_PORT", "8001")), web.site_config(f"http://127.0.0.1:{settings.port}"))
     try:
         stack = localstack.start(port=settings.moto_port, state=state)
         use_local_stage()
+        broker = start_broker(settings, stack)
         if state is not None:
             demo_data(stack)
             snapshots = Snapshotter(state, stack.snapshot, lambda: stack.server.changes, settings.snapshot_s)
@@ -202,6 +224,8 @@ def main() -> None:
             signal.signal(sig, signal.SIG_IGN)  # a second Ctrl-C must not cut the last snapshot short
         children.stop()
         site.stop()
+        if broker is not None:
+            broker.stop()
         if snapshots is not None:
             saved = "saved to" if snapshots.stop() else "up to date in"
             print(f"Local state {saved} {settings.run_dir / STATE_FILE}", flush=True)

@@ -22,6 +22,7 @@ BODIES: dict[str, Any] = {
     "rejectSpace": {"reason": "not yours"},
     "inviteCarParkStaff": {"user_id": "someone"},
     "registerGateDevice": {"name": "intruder gate"},
+    "sendGateCommand": {"action": "open", "reason": "intruder"},
     "addMembership": {"plate": "AB12", "holder": "Intruder", "plan": "monthly"},
     "rejectIdentity": {"reason": "not yours"},
     "registerValidator": {"node_id": "intruder-node", "public_key_pem": ec.generate_private_key(ec.SECP256R1()).public_key()

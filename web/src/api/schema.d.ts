@@ -1220,6 +1220,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/carparks/{carpark_id}/devices/{device_id}/commands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Order a gate to open or refuse, with a reason (owner, admin, the car park's staff); bills nothing */
+        post: operations["sendGateCommand"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/carparks/{carpark_id}/memberships": {
         parameters: {
             query?: never;
@@ -1317,6 +1334,23 @@ export interface paths {
         put?: never;
         /** A plate read from a gate device (HMAC-signed); answers open or deny */
         post: operations["gateEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/gate/heartbeat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A gate device's heartbeat (HMAC-signed like events); answers its pending commands */
+        post: operations["gateHeartbeat"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2892,6 +2926,61 @@ export interface components {
              */
             state: "pending" | "accepted" | "refused";
         };
+        /** DeviceCertificateOut */
+        DeviceCertificateOut: {
+            /**
+             * Thing Name
+             * @description the Thing, which is also the MQTT client id the device must connect with
+             */
+            thing_name: string;
+            /** Certificate Id */
+            certificate_id: string;
+            /** Certificate Pem */
+            certificate_pem: string;
+            /**
+             * Private Key Pem
+             * @description returned once, at registration or rotation; never stored
+             */
+            private_key_pem: string;
+            endpoint: components["schemas"]["MqttEndpointOut"];
+            /**
+             * Topics
+             * @description events and heartbeat (Basic Ingest, publish QoS 1), commands (subscribe QoS 1)
+             */
+            topics: {
+                [key: string]: string;
+            };
+        };
+        /** DeviceHealthOut */
+        DeviceHealthOut: {
+            /** Last Heartbeat At */
+            last_heartbeat_at: string | null;
+            /** Firmware */
+            firmware: string | null;
+            /** Status */
+            status: {
+                [key: string]: string | number | boolean;
+            };
+            /** Via */
+            via: ("https" | "mqtt") | null;
+            /**
+             * Quiet
+             * @description active and silent for longer than CP_DEVICE_QUIET_S (300 s)
+             */
+            quiet: boolean;
+        };
+        /** MqttEndpointOut */
+        MqttEndpointOut: {
+            /** Host */
+            host: string;
+            /** Port */
+            port: number;
+            /**
+             * Ca Pem
+             * @description the CA the device's TLS client trusts for the broker; null on AWS: Amazon Root CA 1
+             */
+            ca_pem: string | null;
+        };
         /** DeviceOut */
         DeviceOut: {
             /** Device Id */
@@ -2912,16 +3001,80 @@ export interface components {
              * @default null
              */
             secret: string | null;
+            /**
+             * Thing Name
+             * @default null
+             */
+            thing_name: string | null;
+            /**
+             * Certificate Id
+             * @default null
+             */
+            certificate_id: string | null;
+            /**
+             * @description an MQTT device's: once, at creation or rotation
+             * @default null
+             */
+            certificate: components["schemas"]["DeviceCertificateOut"] | null;
+            /**
+             * @description in the device list: the last heartbeat
+             * @default null
+             */
+            health: components["schemas"]["DeviceHealthOut"] | null;
         };
         /** DeviceIn */
         DeviceIn: {
             /** Name */
             name: string;
+            /**
+             * Mqtt
+             * @description also a Thing and an X.509 certificate, to connect to AWS IoT Core over MQTT
+             * @default false
+             */
+            mqtt: boolean;
         };
         /** DeviceList */
         DeviceList: {
             /** Devices */
             devices: components["schemas"]["DeviceOut"][];
+        };
+        /** CommandOut */
+        CommandOut: {
+            /** Command Id */
+            command_id: string;
+            /** Device Id */
+            device_id: string;
+            /** Action */
+            action: string;
+            /** Reason */
+            reason: string;
+            /** Issued By */
+            issued_by: string;
+            /** Issued At */
+            issued_at: string;
+            /** Expires At */
+            expires_at: string;
+            /** State */
+            state: string;
+        };
+        /** CommandIn */
+        CommandIn: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "open" | "refuse";
+            /**
+             * Reason
+             * @description why: kept with who issued it
+             */
+            reason: string;
+            /**
+             * Ttl S
+             * @description default CP_GATE_COMMAND_TTL_S (120)
+             * @default null
+             */
+            ttl_s: number | null;
         };
         /** MembershipOut */
         MembershipOut: {
@@ -3104,6 +3257,64 @@ export interface components {
              * @default null
              */
             snapshot: string | null;
+        };
+        /** CommandMessage */
+        CommandMessage: {
+            /**
+             * Type
+             * @constant
+             */
+            type: "command";
+            /** Command Id */
+            command_id: string;
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "open" | "refuse";
+            /** Reason */
+            reason: string;
+            /** Issued At */
+            issued_at: string;
+            /** Expires At */
+            expires_at: string;
+            /** Reservation Id */
+            reservation_id: string | null;
+        };
+        /** HeartbeatOut */
+        HeartbeatOut: {
+            /** Device Id */
+            device_id: string;
+            /** Received At */
+            received_at: string;
+            /** Acked */
+            acked: string[];
+            /**
+             * Commands
+             * @description pending, unexpired commands, oldest first; resent until acknowledged
+             */
+            commands: components["schemas"]["CommandMessage"][];
+        };
+        /**
+         * HeartbeatIn
+         * @description Signed like gate events: headers X-Gate-Device, X-Gate-Timestamp, X-Gate-Signature.
+         */
+        HeartbeatIn: {
+            /** Firmware */
+            firmware: string;
+            /**
+             * Status
+             * @default {}
+             */
+            status: {
+                [key: string]: string | number | boolean;
+            };
+            /**
+             * Acks
+             * @description ids of commands carried out (or dropped)
+             * @default []
+             */
+            acks: string[];
         };
         /** WebhookAck */
         WebhookAck: {
@@ -8209,6 +8420,89 @@ export interface operations {
             };
         };
     };
+    sendGateCommand: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                carpark_id: string;
+                device_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommandIn"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused by a business rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listMemberships: {
         parameters: {
             query?: never;
@@ -8632,6 +8926,61 @@ export interface operations {
             };
             /** @description Refused by a business rule */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    gateHeartbeat: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Gate-Device"?: string;
+                "X-Gate-Timestamp"?: string;
+                "X-Gate-Signature"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HeartbeatIn"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeartbeatOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
