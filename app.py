@@ -11,7 +11,7 @@ from typing import Any
 
 from chalice import Chalice, Rate
 
-from chalicelib import bootstrap
+from chalicelib import bootstrap, observability
 from chalicelib.api.http import auth
 from chalicelib.routes import accounts, enclave, evidence, identity, ledger, marketplace, orders, system
 from chalicelib.services import evidence as evidence_service
@@ -20,6 +20,7 @@ from chalicelib.services import orders as orders_service
 
 app = Chalice(app_name="carparker")
 app.debug = os.environ.get("CP_STAGE") == "local"
+observability.install(app)  # JSON logs with correlation ids, EMF metrics, traces when on (docs/observability.md)
 
 app.register_blueprint(auth)
 app.register_blueprint(system.bp)

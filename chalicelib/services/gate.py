@@ -10,10 +10,12 @@ again and has no second effect.
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from .. import observability
 from ..domain import jsontext, signing
 from ..domain.carparks import ACTIVE, Device
 from ..domain.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError
@@ -24,6 +26,7 @@ from .order_ports import GateEventRecord
 from .orders import Orders, finish_stay, start_stay
 
 MAX_EVENT_BYTES = 64 * 1024  # a plate read and a small snapshot reference
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -89,10 +92,14 @@ def _device(o: Orders, device_id: str | None) -> Device:
 def authenticate(device_id: str | None, timestamp: str | None, signature: str | None, raw: bytes, *, o: Orders,
                  settings: GateSettings) -> tuple[Device, datetime]:
     """An HTTPS request of an active device, signed with its secret within the allowed skew; the signed time."""
-    device = _device(o, device_id)
-    ts = signing.parse_timestamp(timestamp)
-    secret = o.secrets.open(device.device_id, device.secret_version, device.sealed_secret)
-    signing.verify(secret, ts, raw, signature, now=o.clock.now(), max_skew_s=settings.max_skew_s)
+    try:
+        device = _device(o, device_id)
+        ts = signing.parse_timestamp(timestamp)
+        secret = o.secrets.open(device.device_id, device.secret_version, device.sealed_secret)
+        signing.verify(secret, ts, raw, signature, now=o.clock.now(), max_skew_s=settings.max_skew_s)
+    except UnauthenticatedError as exc:
+        observability.count("GateMessagesRejected", path="https", reason=exc.code)
+        raise
     return device, datetime.fromtimestamp(ts, o.clock.now().tzinfo)
 
 
@@ -115,7 +122,7 @@ def apply_event(o: Orders, device: Device, raw: bytes, signed_at: datetime, sett
     if previous is not None:
         return _replay(previous, record)
     try:
-        body = _reply(_apply(o, event, settings), event)
+        body = _reply(_observed(_apply(o, event, settings), event, record.event_key), event)
     except Exception:
         o.gate_events.release(record.event_key)  # nothing happened: the device may send it again
         raise
@@ -146,6 +153,16 @@ def _apply(o: Orders, event: GateEvent, settings: GateSettings) -> Decision:
     decision = decide_exit(event.plate, event.occurred_at, carpark=carpark, reservations=reservations, members=members)
     if decision.action == OPEN and decision.reservation_id:
         finish_stay(o, decision.reservation_id, event.occurred_at)
+    return decision
+
+
+def _observed(decision: Decision, event: GateEvent, event_key: str) -> Decision:
+    """One log line and one GateDecisions metric per new decision (a redelivery is answered, not decided again). The
+    plate is never logged: the reservation or membership id says whose car it was."""
+    log.info("gate decision", extra={"gate_event": event_key, "carpark_id": event.carpark_id, "direction": event.direction,
+                                     "decision": decision.action, "reason": decision.reason,
+                                     "reservation_id": decision.reservation_id, "membership_id": decision.membership_id})
+    observability.count("GateDecisions", direction=event.direction, outcome=decision.action, reason=decision.reason)
     return decision
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from .. import observability
 from ..domain.billing import BillingPolicy, bill_stay, missed, no_show_fee, payout_split
 from ..domain.errors import NotFoundError, RuleViolationError, UnavailableError
 from ..domain.pricing import Tariff
@@ -104,8 +105,9 @@ def finish_stay(o: Orders, reservation_id: str, exited_at: datetime) -> Reservat
     billed = on_conflict(attempt)
     try:
         return collect_payment(o, billed)
-    except Exception:  # the car has left and the bill stands; the scheduled sweep charges it later
+    except Exception as exc:  # the car has left and the bill stands; the scheduled sweep charges it later
         log.exception("order %s billed but not charged yet", reservation_id)
+        observability.count("PaymentFailures", kind="unavailable" if isinstance(exc, UnavailableError) else "error")
         return billed
 
 
@@ -191,6 +193,9 @@ def _payment_failed(o: Orders, r: Reservation, failure: str) -> Reservation:
         return failed
 
     failed = on_conflict(attempt)
+    if r.payment_status != "failed":  # the provider's redelivery of one verdict is one failure
+        log.warning("order %s: charge declined (%s)", r.reservation_id, failure)
+        observability.count("PaymentFailures", kind="declined")
     _notify(o, r.parker_id, f"{r.charge_id}:failed", "payment_failed", "Payment failed",
             f"We could not charge {r.amount_due_minor} {r.currency} minor units ({failure}); update your payment method",
             o.clock.now(), r.reservation_id)
@@ -339,4 +344,5 @@ def charge_uncharged(o: Orders, *, limit: int = 100) -> list[Reservation]:
             charged.append(collect_payment(o, o.reservations.get(r.reservation_id)))
         except UnavailableError:
             log.warning("payment provider unavailable; order %s stays uncharged until the next sweep", r.reservation_id)
+            observability.count("PaymentFailures", kind="unavailable")
     return charged

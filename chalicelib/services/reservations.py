@@ -3,14 +3,17 @@ condition on its version in the same transaction that creates or changes the res
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import ParamSpec
 
+from .. import observability
 from ..domain.accounts import PARKER, Principal
 from ..domain.availability import Booking, Calendar, Interval, Window
-from ..domain.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, RuleViolationError
+from ..domain.errors import ConflictError, DomainError, ForbiddenError, InvalidInputError, NotFoundError, RuleViolationError
 from ..domain.plates import normalise_plate
 from ..domain.pricing import price_for_minutes
 from ..domain.reservations import CANCELLED, HOLDS_SPACE, RESERVED, Reservation, cancellation_terms
@@ -62,6 +65,27 @@ def _check_identity(principal: Principal, identity: IdentityGate | None) -> None
                                  code="identity_not_verified")
 
 
+P = ParamSpec("P")
+
+
+def _counted(reserve: Callable[P, tuple[Reservation, bool]]) -> Callable[P, tuple[Reservation, bool]]:
+    """ReservationsMade for each new reservation (a replay is none), ReservationsRefused by the refusal's code."""
+
+    @functools.wraps(reserve)
+    def counted(*args: P.args, **kwargs: P.kwargs) -> tuple[Reservation, bool]:
+        try:
+            reservation, created = reserve(*args, **kwargs)
+        except DomainError as exc:
+            observability.count("ReservationsRefused", reason=exc.code)
+            raise
+        if created:
+            observability.count("ReservationsMade")
+        return reservation, created
+
+    return counted
+
+
+@_counted
 def reserve(
     principal: Principal,
     space_id: str,
