@@ -40,6 +40,9 @@ CORRELATION_HEADER = "X-Correlation-Id"
 # A caller's id is taken only if it is a short plain token (a UUID, a ULID, "web-1a2b"): never a place to smuggle data.
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:#-]{0,127}")
 _OUR_LOGGERS = ("chalicelib",)  # the stdlib loggers of our modules (carparker.* are the Logger's children already)
+# Libraries whose INFO lines are noise on every call (credential lookups, each data key's encryption context, which
+# names a user): WARNING and above only, unless someone set their level on purpose.
+_CHATTY = ("botocore", "boto3", "aws_encryption_sdk", "pynamodb", "urllib3")
 # Keys a record repeats on every line; the text format leaves them out.
 _BOILERPLATE = {"level", "location", "message", "timestamp", "service", "name", "correlation_id", "sampling_rate",
                 "function_name", "function_memory_size", "function_arn", "function_request_id", "cold_start",
@@ -84,6 +87,9 @@ class Stdout(logging.StreamHandler):  # type: ignore[type-arg]
 
 logger = Logger(service=SERVICE, logger_handler=Stdout(), logger_formatter=Formatter(utc=True, use_rfc3339=True))
 copy_config_to_registered_loggers(source_logger=logger, include={logging.getLogger(name).name for name in _OUR_LOGGERS})
+for _name in _CHATTY:
+    if logging.getLogger(_name).level == logging.NOTSET:
+        logging.getLogger(_name).setLevel(logging.WARNING)
 
 _cold = threading.Event()  # set once the first invocation of this process has started
 

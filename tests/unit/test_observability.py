@@ -78,3 +78,10 @@ def test_the_xray_sdk_is_imported_only_when_tracing_is_on(tracing: str) -> None:
     out = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True)
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result == {"status": 200, "xray": tracing == "1"}
+
+
+@pytest.mark.parametrize("library", ["botocore.credentials", "aws_encryption_sdk.streaming_client", "pynamodb.connection"])
+def test_chatty_libraries_log_warnings_only(library: str) -> None:
+    # aws_encryption_sdk logs each data key's encryption context, which names a user, at INFO
+    assert not logging.getLogger(library).isEnabledFor(logging.INFO)
+    assert logging.getLogger(library).isEnabledFor(logging.WARNING)
