@@ -32,6 +32,7 @@ NOT_LOCAL = {
     "AWS::CloudFront::Distribution": "make run serves the web build locally",
     "AWS::CloudFront::OriginAccessControl": "only the CloudFront distribution uses it",
     "AWS::CloudFront::ResponseHeadersPolicy": "only the CloudFront distribution uses it",
+    "AWS::CloudFront::Function": "only the CloudFront distribution uses it (directory indices)",
 }
 
 
