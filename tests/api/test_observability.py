@@ -150,3 +150,20 @@ def test_a_whole_journey_logs_no_plate_email_token_password_or_device_secret(wor
     for what, values in secrets.items():
         for value in values:
             assert value.lower() not in lines.text.lower(), f"the {what} {value!r} is in the logs"
+
+
+def test_scheduled_and_validator_functions_log_under_their_own_request_id(api: ApiClient, stdout: Read) -> None:
+    client = api.client
+    event = client.events.generate_cw_event("aws.events", "Scheduled Event", {}, ["arn:aws:events:::rule/ledger_cutter"])
+    assert "blocks" in client.lambda_.invoke("ledger_cutter", event).payload
+    reply = client.lambda_.invoke("validator_0", {"log": "parent", "height": 0, "header": "not a header"}).payload
+    assert reply["validator_id"] == "validator-0" and "error" in reply
+    lines = stdout()
+    done = {x["function_name"]: x for x in lines.logs if x["message"] == "function done"}
+    assert set(done) == {"ledger_cutter", "validator_0"}
+    for line in done.values():
+        assert line["correlation_id"] == line["function_request_id"] and line["level"] == "INFO"
+    [(value, dims)] = lines.metric("ValidatorRefusals")
+    assert value == 1.0 and dims["validator"] == "validator-0"
+    [refusal] = [m for m in lines.metrics if "ValidatorRefusals" in m]
+    assert refusal["correlation_id"] == done["validator_0"]["correlation_id"]
