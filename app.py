@@ -32,7 +32,7 @@ app.register_blueprint(orders.bp)
 @app.schedule(Rate(15, unit=Rate.MINUTES), name="expire_no_shows")
 def expire_no_shows(event: object) -> dict[str, list[str]]:
     """Reservations nobody drove into become no-shows (policy fee charged, space released); bills left uncharged are charged."""
-    o = bootstrap.orders()
+    o = bootstrap.deps().orders
     expired = [r.reservation_id for r in orders_service.expire_no_shows(o)]
     return {"expired": expired, "charged": [r.reservation_id for r in orders_service.charge_uncharged(o)]}
 
@@ -44,7 +44,7 @@ app.register_blueprint(evidence.bp)
 @app.schedule(Rate(5, unit=Rate.MINUTES), name="expire_evidence_exports")
 def expire_evidence_exports(event: object) -> dict[str, list[str]]:
     """Evidence zips (decrypted photos and their salts) are deleted once their download window is over."""
-    return {"deleted": evidence_service.expire_exports(bootstrap.evidence_stores())}
+    return {"deleted": evidence_service.expire_exports(bootstrap.deps().evidence)}
 
 VALIDATORS = 4  # N = 3f+1 with f = 1: one Lambda function, and one KMS key, per validator
 

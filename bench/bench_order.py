@@ -94,7 +94,7 @@ def run() -> dict[str, Any]:
 
         with Client(app_module.app, stage_name="local") as client:
             world = make_world(ApiClient(client), real_ledger=True)
-            counter.register(world.orders.secrets.client.meta.events)  # type: ignore[attr-defined]
+            counter.register(world.deps.carparks.secrets.client.meta.events)  # type: ignore[attr-defined]
             for service in ("idp", "blobs"):
                 counter.register(getattr(bootstrap.deps(), service).client.meta.events)
             api = world.api

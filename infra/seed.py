@@ -80,7 +80,7 @@ def seed_carpark(d: bootstrap.Deps, owner: User) -> dict[str, str]:
     from chalicelib.domain.accounts import Principal
     from chalicelib.services import carparks
 
-    orders = bootstrap.orders()
+    orders = d.carparks
     sam = Principal(owner.user_id, owner.email, frozenset(), frozenset(owner.roles))
     cp = carparks.create_carpark(sam, name="Central Garage", kind="public", address="Damrak 1, Amsterdam", lots=("A1", "A2", "A3"),
                                  timezone="Europe/Amsterdam", opening=(), o=orders)

@@ -63,9 +63,7 @@ def update_me() -> dict[str, Any]:
            "Close my account: open bookings cancelled, copies of my plate erased, my key destroyed, my sign-in deleted",
            "accounts", response=s.ClosedOut, errors=(409,))
 def close_me() -> dict[str, Any]:
-    d = bootstrap.deps()
-    c = closure.Closure(users=d.users, keys=d.keys, idp=d.idp, orders=bootstrap.orders(), evidence=bootstrap.evidence_stores())
-    report = closure.close_account(api.principal(), c=c)
+    report = closure.close_account(api.principal(), c=bootstrap.deps().closure)
     user = report.user
     return {"user_id": user.user_id, "status": user.status, "closed_at": format_instant(user.closed_at) if user.closed_at else None,
             "data_erased": True, "cancelled_reservations": list(report.cancelled), "email_reusable": True}

@@ -103,7 +103,7 @@ def claim_out(c: Claim) -> dict[str, Any]:
 def request_photos(order_id: str, phase: str) -> dict[str, Any]:
     req = api.body(PhotoSetIn)
     declared = [evidence.DeclaredPhoto(p.view, p.sha256, p.size, p.content_type) for p in req.photos]
-    tickets = evidence.request_uploads(api.principal(), order_id, phase, declared, bootstrap.evidence_stores())
+    tickets = evidence.request_uploads(api.principal(), order_id, phase, declared, bootstrap.deps().evidence)
     return {"phase": phase, "uploads": [{"view": v, "url": t.url, "method": t.method, "headers": t.headers,
                                          "expires_in": t.expires_in} for v, t in tickets]}
 
@@ -112,34 +112,34 @@ def request_photos(order_id: str, phase: str) -> dict[str, Any]:
            "Check the uploaded photos (digest, JPEG, live EXIF time) and record them on the ledger", "evidence",
            response=PhotoSetOut, errors=(409, 422))
 def complete_photos(order_id: str, phase: str) -> dict[str, Any]:
-    return set_out(evidence.complete_set(api.principal(), order_id, phase, bootstrap.evidence_stores()))
+    return set_out(evidence.complete_set(api.principal(), order_id, phase, bootstrap.deps().evidence))
 
 
 @api.route("GET", "/orders/{order_id}/photos", "listPhotoSets", "My photo sets for an order", "evidence",
            response=PhotoSetList)
 def list_photos(order_id: str) -> dict[str, Any]:
-    return {"sets": [set_out(s) for s in evidence.list_sets(api.principal(), order_id, bootstrap.evidence_stores())]}
+    return {"sets": [set_out(s) for s in evidence.list_sets(api.principal(), order_id, bootstrap.deps().evidence)]}
 
 
 @api.route("POST", "/orders/{order_id}/evidence", "exportEvidence",
            "Build the evidence bundle (zip of photos + proofs) and get a short-lived download URL; logged as a retrieve",
            "evidence", response=ExportOut, status=201, errors=(409, 422))
 def export_evidence(order_id: str) -> dict[str, Any]:
-    return evidence.export_for_parker(api.principal(), order_id, bootstrap.evidence_stores())
+    return evidence.export_for_parker(api.principal(), order_id, bootstrap.deps().evidence)
 
 
 @api.route("POST", "/orders/{order_id}/claims", "openClaim", "Open a claim and share the order's evidence", "evidence",
            request=ClaimIn, response=ClaimOut, status=201, errors=(422,))
 def open_claim(order_id: str) -> dict[str, Any]:
     req = api.body(ClaimIn)
-    claim = evidence.open_claim(api.principal(), order_id, tuple(req.share_with), req.description, bootstrap.evidence_stores())
+    claim = evidence.open_claim(api.principal(), order_id, tuple(req.share_with), req.description, bootstrap.deps().evidence)
     return claim_out(claim)
 
 
 @api.route("GET", "/claims/{claim_id}", "getClaim", "A claim (its parker, the parties it is shared with, admins)",
            "evidence", response=ClaimOut)
 def get_claim(claim_id: str) -> dict[str, Any]:
-    claim, _ = evidence.visible_claim(api.principal(), claim_id, bootstrap.evidence_stores())
+    claim, _ = evidence.visible_claim(api.principal(), claim_id, bootstrap.deps().evidence)
     return claim_out(claim)
 
 
@@ -147,10 +147,10 @@ def get_claim(claim_id: str) -> dict[str, Any]:
            "Download a claim's evidence while it is open (recorded in the claim and on the ledger)", "evidence",
            response=ExportOut, status=201, errors=(422,))
 def claim_evidence(claim_id: str) -> dict[str, Any]:
-    return evidence.claim_evidence(api.principal(), claim_id, bootstrap.evidence_stores())
+    return evidence.claim_evidence(api.principal(), claim_id, bootstrap.deps().evidence)
 
 
 @api.route("POST", "/claims/{claim_id}/close", "closeClaim", "Close a claim; sharing ends", "evidence",
            response=ClaimOut, errors=(422,))
 def close_claim(claim_id: str) -> dict[str, Any]:
-    return claim_out(evidence.close_claim(api.principal(), claim_id, bootstrap.evidence_stores()))
+    return claim_out(evidence.close_claim(api.principal(), claim_id, bootstrap.deps().evidence))

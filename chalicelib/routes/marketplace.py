@@ -34,7 +34,7 @@ def create_space() -> dict[str, Any]:
         who, title=req.title, address=req.address, location=Point(req.lat, req.lng),
         attributes=SpaceAttributes(**req.attributes.model_dump()), timezone=req.timezone, currency=config.currency(),
         carpark_id=req.carpark_id, lot=req.lot, spaces=d.spaces, clock=d.clock, new_id=d.new_id,
-        link_for=carparks.link_for(who, bootstrap.orders()))
+        link_for=carparks.link_for(who, d.carparks))
     return space_out(space, owner_view=True)
 
 
@@ -167,7 +167,7 @@ def get_reservation(reservation_id: str) -> dict[str, Any]:
      errors=(409,))
 def cancel_reservation(reservation_id: str) -> dict[str, Any]:
     d = bootstrap.deps()
-    settle = functools.partial(orders.settle_cancellation, bootstrap.orders())
+    settle = functools.partial(orders.settle_cancellation, d.orders)
     return reservation_out(reservations.cancel(api.principal(), reservation_id, spaces=d.spaces, reservations=d.reservations,
                                                clock=d.clock, settle=settle))
 

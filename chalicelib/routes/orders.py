@@ -71,13 +71,13 @@ def create_carpark() -> dict[str, Any]:
     req = api.body(s.CarParkIn)
     opening = tuple(OpeningRule(tuple(o.days), parse_clock(o.open, field="open"), parse_clock(o.close, field="close")) for o in req.opening)
     cp = carparks.create_carpark(api.principal(), name=req.name, kind=req.kind, address=req.address, lots=tuple(req.lots),
-                                 timezone=req.timezone, opening=opening, o=bootstrap.orders())
+                                 timezone=req.timezone, opening=opening, o=bootstrap.deps().carparks)
     return carpark_out(cp)
 
 
 @api.route("GET", "/carparks/{carpark_id}", "getCarPark", "A car park (owner, admin, its staff)", "carparks", response=s.CarParkOut)
 def get_carpark(carpark_id: str) -> dict[str, Any]:
-    return carpark_out(carparks.viewed(api.principal(), carpark_id, bootstrap.orders()))
+    return carpark_out(carparks.viewed(api.principal(), carpark_id, bootstrap.deps().carparks))
 
 
 @api.route("POST", "/carparks/{carpark_id}/staff", "inviteCarParkStaff",
@@ -86,7 +86,7 @@ def get_carpark(carpark_id: str) -> dict[str, Any]:
 def invite_staff(carpark_id: str) -> dict[str, Any]:
     req = api.body(s.StaffIn)
     d = bootstrap.deps()
-    m = carparks.invite_staff(api.principal(), carpark_id, user_id=req.user_id, email=req.email, role=req.role, o=bootstrap.orders(),
+    m = carparks.invite_staff(api.principal(), carpark_id, user_id=req.user_id, email=req.email, role=req.role, o=d.carparks,
                               users=d.users, idp=d.idp)
     return staff_out(m)
 
@@ -94,7 +94,7 @@ def invite_staff(carpark_id: str) -> dict[str, Any]:
 @api.route("GET", "/carparks/{carpark_id}/staff", "listCarParkStaff", "Everyone invited to or working at the car park (owners)",
            "staff", response=s.StaffList)
 def list_staff(carpark_id: str) -> dict[str, Any]:
-    listed = carparks.staff(api.principal(), carpark_id, o=bootstrap.orders(), users=bootstrap.deps().users)
+    listed = carparks.staff(api.principal(), carpark_id, o=bootstrap.deps().carparks, users=bootstrap.deps().users)
     return {"staff": [staff_out(m, person) for m, person in listed]}
 
 
@@ -102,38 +102,38 @@ def list_staff(carpark_id: str) -> dict[str, Any]:
            "End a membership or withdraw an open invitation (owners); the founding owner stays", "staff", response=s.StaffOut,
            errors=(409, 422))
 def remove_staff(carpark_id: str, user_id: str) -> dict[str, Any]:
-    return staff_out(carparks.remove_staff(api.principal(), carpark_id, user_id, o=bootstrap.orders()))
+    return staff_out(carparks.remove_staff(api.principal(), carpark_id, user_id, o=bootstrap.deps().carparks))
 
 
 @api.route("GET", "/me/staff-invitations", "listMyStaffInvitations", "Open invitations to work at a car park", "staff",
            response=s.InvitationList)
 def my_invitations() -> dict[str, Any]:
-    return {"invitations": [invitation_out(m, cp) for m, cp in carparks.my_invitations(api.principal(), o=bootstrap.orders())]}
+    return {"invitations": [invitation_out(m, cp) for m, cp in carparks.my_invitations(api.principal(), o=bootstrap.deps().carparks)]}
 
 
 @api.route("POST", "/me/staff-invitations/{carpark_id}/accept", "acceptStaffInvitation", "Accept an invitation: I work here from now on",
            "staff", response=s.StaffOut, errors=(409,))
 def accept_invitation(carpark_id: str) -> dict[str, Any]:
-    return staff_out(carparks.answer_invitation(api.principal(), carpark_id, True, o=bootstrap.orders()))
+    return staff_out(carparks.answer_invitation(api.principal(), carpark_id, True, o=bootstrap.deps().carparks))
 
 
 @api.route("POST", "/me/staff-invitations/{carpark_id}/decline", "declineStaffInvitation", "Decline an invitation", "staff",
            response=s.StaffOut, errors=(409,))
 def decline_invitation(carpark_id: str) -> dict[str, Any]:
-    return staff_out(carparks.answer_invitation(api.principal(), carpark_id, False, o=bootstrap.orders()))
+    return staff_out(carparks.answer_invitation(api.principal(), carpark_id, False, o=bootstrap.deps().carparks))
 
 
 @api.route("GET", "/me/carparks", "listMyCarParks", "The car parks I own or work at, with my role at each", "staff",
            response=s.MyCarParkList)
 def my_carparks() -> dict[str, Any]:
     return {"carparks": [{"role": m.role, "since": format_instant(m.decided_at) if m.decided_at else None, "carpark": carpark_out(cp)}
-                         for m, cp in carparks.my_carparks(api.principal(), o=bootstrap.orders())]}
+                         for m, cp in carparks.my_carparks(api.principal(), o=bootstrap.deps().carparks)]}
 
 
 @api.route("POST", "/me/carparks/{carpark_id}/leave", "leaveCarPark", "Stop working at a car park (the founding owner cannot)",
            "staff", response=s.StaffOut, errors=(409, 422))
 def leave_carpark(carpark_id: str) -> dict[str, Any]:
-    return staff_out(carparks.leave(api.principal(), carpark_id, o=bootstrap.orders()))
+    return staff_out(carparks.leave(api.principal(), carpark_id, o=bootstrap.deps().carparks))
 
 
 @api.route("GET", "/carparks/{carpark_id}/space-links", "listSpaceLinks",
@@ -141,7 +141,7 @@ def leave_carpark(carpark_id: str) -> dict[str, Any]:
            query=ms.SpaceLinkQuery, response=ms.SpaceList)
 def list_space_links(carpark_id: str) -> dict[str, Any]:
     q = api.query(ms.SpaceLinkQuery)
-    found = carparks.space_links(api.principal(), carpark_id, q.state, o=bootstrap.orders())
+    found = carparks.space_links(api.principal(), carpark_id, q.state, o=bootstrap.deps().carparks)
     return {"spaces": [space_out(sp, owner_view=False, link_view=True) for sp in found]}
 
 
@@ -149,7 +149,7 @@ def list_space_links(carpark_id: str) -> dict[str, Any]:
            "Accept a space into the car park: its bookings are admitted by the gate and counted here (owners)", "carparks",
            response=ms.SpaceOut, errors=(409,))
 def accept_space_link(carpark_id: str, space_id: str) -> dict[str, Any]:
-    space = carparks.decide_link(api.principal(), carpark_id, space_id, True, o=bootstrap.orders())
+    space = carparks.decide_link(api.principal(), carpark_id, space_id, True, o=bootstrap.deps().carparks)
     return space_out(space, owner_view=False, link_view=True)
 
 
@@ -157,7 +157,7 @@ def accept_space_link(carpark_id: str, space_id: str) -> dict[str, Any]:
            "Refuse a space's request to join the car park, or end an accepted link (owners)", "carparks", response=ms.SpaceOut,
            errors=(409,))
 def refuse_space_link(carpark_id: str, space_id: str) -> dict[str, Any]:
-    space = carparks.decide_link(api.principal(), carpark_id, space_id, False, o=bootstrap.orders())
+    space = carparks.decide_link(api.principal(), carpark_id, space_id, False, o=bootstrap.deps().carparks)
     return space_out(space, owner_view=False, link_view=True)
 
 
@@ -165,27 +165,27 @@ def refuse_space_link(carpark_id: str, space_id: str) -> dict[str, Any]:
            "carparks", request=s.DeviceIn, response=s.DeviceOut, status=201)
 def register_device(carpark_id: str) -> dict[str, Any]:
     req = api.body(s.DeviceIn)
-    made = carparks.register_device(api.principal(), carpark_id, req.name, o=bootstrap.orders())
+    made = carparks.register_device(api.principal(), carpark_id, req.name, o=bootstrap.deps().carparks)
     return device_out(made.device, made.secret)
 
 
 @api.route("POST", "/carparks/{carpark_id}/devices/{device_id}/rotate", "rotateGateDeviceSecret",
            "Give a device a new secret (shown once); the old one stops working", "carparks", response=s.DeviceOut, errors=(409, 422))
 def rotate_device(carpark_id: str, device_id: str) -> dict[str, Any]:
-    made = carparks.rotate_device_secret(api.principal(), carpark_id, device_id, o=bootstrap.orders())
+    made = carparks.rotate_device_secret(api.principal(), carpark_id, device_id, o=bootstrap.deps().carparks)
     return device_out(made.device, made.secret)
 
 
 @api.route("POST", "/carparks/{carpark_id}/devices/{device_id}/revoke", "revokeGateDevice",
            "Revoke a device: its signed events are refused from now on", "carparks", response=s.DeviceOut, errors=(422,))
 def revoke_device(carpark_id: str, device_id: str) -> dict[str, Any]:
-    return device_out(carparks.revoke_device(api.principal(), carpark_id, device_id, o=bootstrap.orders()))
+    return device_out(carparks.revoke_device(api.principal(), carpark_id, device_id, o=bootstrap.deps().carparks))
 
 
 @api.route("GET", "/carparks/{carpark_id}/devices", "listGateDevices", "The car park's gate devices", "dashboard",
            response=s.DeviceList)
 def list_devices(carpark_id: str) -> dict[str, Any]:
-    return {"devices": [device_out(d) for d in carparks.devices(api.principal(), carpark_id, o=bootstrap.orders())]}
+    return {"devices": [device_out(d) for d in carparks.devices(api.principal(), carpark_id, o=bootstrap.deps().carparks)]}
 
 
 @api.route("POST", "/carparks/{carpark_id}/memberships", "addMembership", "A monthly, quarterly or annual member", "carparks",
@@ -193,41 +193,41 @@ def list_devices(carpark_id: str) -> dict[str, Any]:
 def add_membership(carpark_id: str) -> dict[str, Any]:
     req = api.body(s.MembershipIn)
     m = carparks.add_membership(api.principal(), carpark_id, plate=req.plate, holder=req.holder, plan=req.plan,
-                                valid_from=req.valid_from, o=bootstrap.orders())
+                                valid_from=req.valid_from, o=bootstrap.deps().carparks)
     return membership_out(m)
 
 
 @api.route("GET", "/carparks/{carpark_id}/memberships", "listMemberships", "The car park's members", "dashboard",
            response=s.MembershipList)
 def list_memberships(carpark_id: str) -> dict[str, Any]:
-    return {"memberships": [membership_out(m) for m in carparks.memberships(api.principal(), carpark_id, o=bootstrap.orders())]}
+    return {"memberships": [membership_out(m) for m in carparks.memberships(api.principal(), carpark_id, o=bootstrap.deps().carparks)]}
 
 
 @api.route("GET", "/carparks/{carpark_id}/movements", "listMovements", "Car in / car out for a day, newest first", "dashboard",
            query=s.DayQuery, response=s.MovementList)
 def list_movements(carpark_id: str) -> dict[str, Any]:
     q = api.query(s.DayQuery)
-    return {"movements": [movement_out(e) for e in carparks.movements(api.principal(), carpark_id, q.day, o=bootstrap.orders())]}
+    return {"movements": [movement_out(e) for e in carparks.movements(api.principal(), carpark_id, q.day, o=bootstrap.deps().carparks)]}
 
 
 @api.route("GET", "/carparks/{carpark_id}/transactions", "listTransactions", "Paid orders between two days, with daily totals",
            "dashboard", query=s.RangeQuery, response=s.TransactionsOut)
 def list_transactions(carpark_id: str) -> dict[str, Any]:
     q = api.query(s.RangeQuery)
-    report = carparks.transactions(api.principal(), carpark_id, q.since, q.until, o=bootstrap.orders())
+    report = carparks.transactions(api.principal(), carpark_id, q.since, q.until, o=bootstrap.deps().carparks)
     return {**report, "orders": [reservation_out(r) for r in report["orders"]]}
 
 
 @api.route("GET", "/carparks/{carpark_id}/reservations", "listCarParkReservations", "Reservations at the car park", "dashboard",
            response=s.ReservationList)
 def list_carpark_reservations(carpark_id: str) -> dict[str, Any]:
-    return {"reservations": [reservation_out(r) for r in carparks.carpark_reservations(api.principal(), carpark_id, o=bootstrap.orders())]}
+    return {"reservations": [reservation_out(r) for r in carparks.carpark_reservations(api.principal(), carpark_id, o=bootstrap.deps().carparks)]}
 
 
 @api.route("GET", "/carparks/{carpark_id}/notifications", "listCarParkNotifications", "The car park's feed, newest first",
            "dashboard", response=s.NotificationList)
 def carpark_notifications(carpark_id: str) -> dict[str, Any]:
-    return {"notifications": [notification_out(n) for n in carparks.carpark_feed(api.principal(), carpark_id, o=bootstrap.orders())]}
+    return {"notifications": [notification_out(n) for n in carparks.carpark_feed(api.principal(), carpark_id, o=bootstrap.deps().carparks)]}
 
 
 # ---------------------------------------------------------------- webhooks (authenticated by HMAC, not by the authorizer)
@@ -239,7 +239,7 @@ def carpark_notifications(carpark_id: str) -> dict[str, Any]:
 def gate_event() -> Response:
     settings = gate.GateSettings(config.gate_max_skew_s(), config.gate_grace_min(), config.plate_min_confidence_pct())
     reply = gate.receive(api.header("X-Gate-Device"), api.header("X-Gate-Timestamp"), api.header("X-Gate-Signature"),
-                         api.request.raw_body or b"", o=bootstrap.orders(), settings=settings)
+                         api.request.raw_body or b"", o=bootstrap.deps().gate, settings=settings)
     return json_response(200, reply.body, {"Idempotent-Replayed": str(reply.replayed).lower()})
 
 
@@ -248,7 +248,7 @@ def gate_event() -> Response:
            headers=("X-Payment-Timestamp", "X-Payment-Signature"))
 def payment_webhook() -> dict[str, Any]:
     r = payments.receive_webhook(api.header("X-Payment-Timestamp"), api.header("X-Payment-Signature"), api.request.raw_body or b"",
-                                 o=bootstrap.orders(), secret=config.payment_webhook_secret(), max_skew_s=config.gate_max_skew_s())
+                                 o=bootstrap.deps().orders, secret=config.payment_webhook_secret(), max_skew_s=config.gate_max_skew_s())
     return {"received": True, "reservation_id": r.reservation_id, "state": r.state, "payment_status": r.payment_status}
 
 
@@ -259,17 +259,17 @@ def payment_webhook() -> dict[str, Any]:
            request=s.PaymentMethodIn, response=s.PaymentMethodOut)
 def save_payment_method() -> dict[str, Any]:
     req = api.body(s.PaymentMethodIn)
-    m = payments.save_method(api.principal(), req.token, o=bootstrap.orders())
+    m = payments.save_method(api.principal(), req.token, o=bootstrap.deps().orders)
     return {"method_id": m.method_id, "brand": m.brand, "last4": m.last4}
 
 
 @api.route("GET", "/me/balance", "getMyBalance", "My balance as a sharer (payouts credited)", "payments", response=s.BalanceOut)
 def my_balance() -> dict[str, Any]:
-    amount, currency = bootstrap.orders().balances.balance(api.principal().user_id)
+    amount, currency = bootstrap.deps().balances.balance(api.principal().user_id)
     return {"balance_minor": amount, "currency": currency}
 
 
 @api.route("GET", "/me/notifications", "listMyNotifications", "My notifications, newest first", "accounts",
            response=s.NotificationList)
 def my_notifications() -> dict[str, Any]:
-    return {"notifications": [notification_out(n) for n in bootstrap.orders().notifications.feed(api.principal().user_id, 50)]}
+    return {"notifications": [notification_out(n) for n in bootstrap.deps().notifications.feed(api.principal().user_id, 50)]}

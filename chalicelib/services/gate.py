@@ -20,8 +20,17 @@ from ..domain.errors import ConflictError, ForbiddenError, InvalidInputError, No
 from ..domain.gate import ENTRY, EXIT, OPEN, Decision, decide_entry, decide_exit
 from ..domain.plates import normalise_plate
 from ..domain.timeutil import format_instant, parse_instant
-from .order_ports import GateEventRecord
-from .orders import Orders, finish_stay, start_stay
+from .order_ports import (
+    CarParkRepository,
+    DeviceRepository,
+    GateEventLog,
+    GateEventRecord,
+    MembershipRepository,
+    OrderReservations,
+    SecretBox,
+)
+from .orders import OrderLifecycle, finish_stay, start_stay
+from .ports import Clock
 
 MAX_EVENT_BYTES = 64 * 1024  # a plate read and a small snapshot reference
 
@@ -31,6 +40,21 @@ class GateSettings:
     max_skew_s: int
     grace_min: int
     min_confidence_pct: int
+
+
+@dataclass(frozen=True)
+class Gate:
+    """What the gate webhook depends on: devices and their secrets, the event log, what a decision reads, and the
+    order lifecycle it starts and ends stays in (the composition root builds it; tests build it from fakes)."""
+
+    devices: DeviceRepository
+    secrets: SecretBox
+    gate_events: GateEventLog
+    carparks: CarParkRepository
+    reservations: OrderReservations
+    memberships: MembershipRepository
+    clock: Clock
+    orders: OrderLifecycle
 
 
 @dataclass(frozen=True)
@@ -72,7 +96,7 @@ def parse_event(raw: bytes, signed_at: datetime, max_skew_s: int) -> GateEvent:
                      round(confidence * 100), occurred, data.get("snapshot") if isinstance(data.get("snapshot"), str) else None)
 
 
-def _device(o: Orders, device_id: str | None) -> Any:
+def _device(o: Gate, device_id: str | None) -> Any:
     if not device_id:
         raise UnauthenticatedError("request is not signed: device header missing", code="unsigned")
     if len(device_id) > 64 or not device_id.isprintable():  # never a key DynamoDB would refuse (a 500)
@@ -86,7 +110,7 @@ def _device(o: Orders, device_id: str | None) -> Any:
     return device
 
 
-def receive(device_id: str | None, timestamp: str | None, signature: str | None, raw: bytes, *, o: Orders, settings: GateSettings) -> GateReply:
+def receive(device_id: str | None, timestamp: str | None, signature: str | None, raw: bytes, *, o: Gate, settings: GateSettings) -> GateReply:
     """Authenticate and apply one plate read; the reply tells the device to open or deny, and why."""
     device = _device(o, device_id)
     ts = signing.parse_timestamp(timestamp)
@@ -119,7 +143,7 @@ def _replay(previous: GateEventRecord, record: GateEventRecord) -> GateReply:
     return GateReply(dict(previous.response), True)
 
 
-def _apply(o: Orders, event: GateEvent, settings: GateSettings) -> Decision:
+def _apply(o: Gate, event: GateEvent, settings: GateSettings) -> Decision:
     assert event.carpark_id is not None
     carpark = o.carparks.get(event.carpark_id)
     reservations = o.reservations.for_plate(carpark.carpark_id, event.plate)
@@ -128,11 +152,11 @@ def _apply(o: Orders, event: GateEvent, settings: GateSettings) -> Decision:
         decision = decide_entry(event.plate, event.confidence_pct, event.occurred_at, carpark=carpark, reservations=reservations,
                                 members=members, grace_min=settings.grace_min, min_confidence_pct=settings.min_confidence_pct)
         if decision.action == OPEN and decision.reservation_id:
-            start_stay(o, decision.reservation_id, event.occurred_at)
+            start_stay(o.orders, decision.reservation_id, event.occurred_at)
         return decision
     decision = decide_exit(event.plate, event.occurred_at, carpark=carpark, reservations=reservations, members=members)
     if decision.action == OPEN and decision.reservation_id:
-        finish_stay(o, decision.reservation_id, event.occurred_at)
+        finish_stay(o.orders, decision.reservation_id, event.occurred_at)
     return decision
 
 

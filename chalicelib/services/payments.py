@@ -9,13 +9,13 @@ from ..domain.accounts import PARKER, Principal
 from ..domain.errors import ForbiddenError, InvalidInputError
 from ..domain.reservations import Reservation
 from .order_ports import PaymentMethod
-from .orders import Orders, payment_settled, retry_failed_payments
+from .orders import OrderLifecycle, payment_settled, retry_failed_payments
 
 MAX_WEBHOOK_BYTES = 64 * 1024
 EVENT_TYPES = {"charge.succeeded", "charge.failed", "refund.succeeded", "refund.failed"}
 
 
-def save_method(principal: Principal, token: str, *, o: Orders) -> PaymentMethod:
+def save_method(principal: Principal, token: str, *, o: OrderLifecycle) -> PaymentMethod:
     """Save the card; orders whose payment failed are charged again on it."""
     if not principal.has(PARKER):
         raise ForbiddenError("only parkers save a payment method", field="roles")
@@ -38,7 +38,7 @@ def _event(raw: bytes) -> dict[str, Any]:
     return event
 
 
-def receive_webhook(timestamp: str | None, signature: str | None, raw: bytes, *, o: Orders, secret: bytes, max_skew_s: int) -> Reservation:
+def receive_webhook(timestamp: str | None, signature: str | None, raw: bytes, *, o: OrderLifecycle, secret: bytes, max_skew_s: int) -> Reservation:
     """Verify the provider's signature and freshness, then apply its verdict (idempotent per charge)."""
     ts = signing.parse_timestamp(timestamp)
     signing.verify(secret, ts, raw, signature, now=o.clock.now(), max_skew_s=max_skew_s)
