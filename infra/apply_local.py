@@ -10,9 +10,11 @@ are left out, and nothing else is.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -217,8 +219,42 @@ def not_local(template: dict[str, Any]) -> set[str]:
         skipped |= more
 
 
+@dataclass
+class Applied:
+    """What applying the template made: each resource's Ref and attributes, a digest of each resource's definition,
+    and the Outputs. A stack restored from a snapshot (infra/local_state.py) is applied again from this record: only
+    resources it lacks are created, so nothing is re-created over data that is already there."""
+
+    prefix: str
+    refs: dict[str, str]
+    attrs: dict[str, str]  # "Logical.Attribute" -> value
+    digests: dict[str, str]
+    outputs: dict[str, str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Applied:
+        return cls(**data)
+
+
+class StackChanged(TemplateError):
+    """The template changed a resource that a restored stack already has: it cannot be updated in place locally."""
+
+
+def _digest(resource: dict[str, Any], params: dict[str, str]) -> str:
+    return hashlib.sha256(json.dumps([resource, params], sort_keys=True).encode()).hexdigest()
+
+
 def apply(prefix: str, region: str, template: dict[str, Any] | None = None) -> dict[str, str]:
     """Create every resource of the template on the current endpoint; return the template's Outputs."""
+    return apply_stack(prefix, region, template).outputs
+
+
+def apply_stack(prefix: str, region: str, template: dict[str, Any] | None = None, previous: Applied | None = None) -> Applied:
+    """Create the template's resources that `previous` (a stack applied before) does not have; refuse, with
+    StackChanged, if a resource it has was changed or removed since."""
     template = template or load_template()
     defaults = {name: str(p["Default"]) for name, p in template.get("Parameters", {}).items() if "Default" in p}
     # AppRoleName names an IAM role, global to the account: locally each prefix gets its own.
@@ -226,6 +262,14 @@ def apply(prefix: str, region: str, template: dict[str, Any] | None = None) -> d
     stack = _Stack(template, {**defaults, "Prefix": prefix, "AppRoleName": f"{prefix}-app", "AWS::StackName": prefix}, region)
     skipped = not_local(template)
     pending = {name: r for name, r in template["Resources"].items() if name not in skipped}
+    digests = {name: _digest(r, stack.params) for name, r in pending.items()}
+    if previous is not None:
+        changed = sorted(name for name, d in previous.digests.items() if digests.get(name) != d)
+        if changed or previous.prefix != prefix:
+            raise StackChanged(f"infra/template.json changed {', '.join(changed) or 'the prefix'} since this stack was applied")
+        stack.refs.update(previous.refs)
+        stack.attrs.update({tuple(key.split(".", 1)): v for key, v in previous.attrs.items()})  # type: ignore[misc]
+        pending = {name: r for name, r in pending.items() if name not in previous.digests}
     unknown = {r["Type"] for r in pending.values()} - set(CREATORS)
     if unknown:
         raise TemplateError(f"apply_local cannot create {sorted(unknown)}; add a creator for it")
@@ -236,8 +280,9 @@ def apply(prefix: str, region: str, template: dict[str, Any] | None = None) -> d
         for name in ready:
             resource = pending.pop(name)
             CREATORS[resource["Type"]](stack, name, stack.resolve(resource.get("Properties", {})))
-    return {name: str(stack.resolve(out["Value"])) for name, out in template.get("Outputs", {}).items()
-            if not _names(out["Value"]) & skipped}
+    outputs = {name: str(stack.resolve(out["Value"])) for name, out in template.get("Outputs", {}).items()
+               if not _names(out["Value"]) & skipped}
+    return Applied(prefix, dict(stack.refs), {f"{k[0]}.{k[1]}": v for k, v in stack.attrs.items()}, digests, outputs)
 
 
 def settings(prefix: str, outputs: dict[str, str]) -> dict[str, str]:

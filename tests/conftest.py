@@ -15,6 +15,7 @@ settings.load_profile("carparker")
 
 os.environ.setdefault("CP_STAGE", "local")
 os.environ.setdefault("CP_PAYMENT_WEBHOOK_SECRET", "local-only-payment-webhook-secret")  # as .chalice/config.json (local)
+os.environ.setdefault("PERSIST", "0")  # a `make run` that a test starts keeps no state unless the test asks (tests/e2e)
 
 
 @pytest.fixture(scope="session")

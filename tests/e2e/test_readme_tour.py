@@ -25,8 +25,9 @@ def test_readme_tour_works_as_printed(tmp_path: Path) -> None:
 
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CP_", "AWS_"))}
+    log = (tmp_path / "launcher.log").open("wb")  # a pipe nobody reads fills up and blocks the launcher's processes
     launcher = subprocess.Popen([sys.executable, "infra/run_local.py"], cwd=ROOT, env={**env, "PORT": str(port)},
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                                stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 90
         while True:
@@ -36,7 +37,9 @@ def test_readme_tour_works_as_printed(tmp_path: Path) -> None:
             except OSError:
                 assert launcher.poll() is None and time.monotonic() < deadline, "make run did not start"
                 time.sleep(0.3)
-        script = tour_script().replace("API=http://127.0.0.1:8000", f"API=http://127.0.0.1:{port}")
+        # The tour's scratch files go to this test's own directory: another checkout's tour on the same machine writes
+        # /tmp/evidence.zip too (and changes a byte of it), which made this one fail now and then.
+        script = tour_script().replace("API=http://127.0.0.1:8000", f"API=http://127.0.0.1:{port}").replace("/tmp/", f"{tmp_path}/")
         done = subprocess.run(["bash", "-e", "-c", script], cwd=ROOT, capture_output=True, text=True,
                               timeout=240, check=False, env={**env, "PATH": os.environ["PATH"]})
         out = done.stdout + done.stderr
@@ -47,7 +50,9 @@ def test_readme_tour_works_as_printed(tmp_path: Path) -> None:
     finally:
         launcher.send_signal(signal.SIGTERM)
         try:
-            launcher.wait(timeout=20)
+            launcher.wait(timeout=60)
         except subprocess.TimeoutExpired:
             launcher.kill()
             raise
+        finally:
+            log.close()
