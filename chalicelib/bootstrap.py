@@ -61,7 +61,7 @@ from .services.carparks import CarParks
 from .services.closure import Closure
 from .services.evidence import EvidenceStores
 from .services.gate import Gate
-from .services.idempotency import IdempotencyStore
+from .services.idempotency import Claims, KeyedRequest, Reply
 from .services.ledger import LedgerService, LedgerSettings
 from .services.ledger_ports import ValidatorTransport
 from .services.ledger_reads import LedgerEvidence
@@ -98,7 +98,7 @@ class Deps:
     users: UserRepository
     spaces: SpaceRepository
     reservations: OrderReservationRepository
-    idempotency: IdempotencyStore
+    idempotency: Claims[KeyedRequest, Reply]
     idp: IdentityProvider
     blobs: BlobStore
     geocoder: Geocoder

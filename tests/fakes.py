@@ -34,6 +34,7 @@ from chalicelib.domain.photos import Claim, EvidenceExport, PhotoSet
 from chalicelib.domain.reservations import RESERVED, Reservation
 from chalicelib.domain.spaces import Space
 from chalicelib.domain.staff import StaffMembership
+from chalicelib.services.idempotency import Claimed
 from chalicelib.services.order_ports import Charge, GateEventRecord, Notification, PaymentMethod, Payout
 from chalicelib.services.ports import LedgerReceipt, StoredObject, Tokens, UploadTicket
 
@@ -444,19 +445,20 @@ class FakeGateEvents:
     def __init__(self) -> None:
         self.items: dict[str, GateEventRecord] = {}
 
-    def claim(self, record: GateEventRecord) -> GateEventRecord | None:
+    def claim(self, record: GateEventRecord) -> Claimed[dict[str, object]] | None:
         if record.event_key in self.items:
-            return self.items[record.event_key]
-        self.items[record.event_key] = record
+            found = self.items[record.event_key]
+            return Claimed(found.request_hash, dict(found.response) if found.state == "done" and found.response else None)
+        self.items[record.event_key] = replace(record, state="in_progress", direction=None, plate=None, response=None)
         return None
 
-    def finish(self, record: GateEventRecord) -> None:
+    def finish(self, record: GateEventRecord, response: dict[str, object]) -> None:
         assert self.items[record.event_key].state == "in_progress"
-        self.items[record.event_key] = record
+        self.items[record.event_key] = replace(record, state="done", response=response)
 
-    def release(self, event_key: str) -> None:
-        if self.items.get(event_key) and self.items[event_key].state == "in_progress":
-            del self.items[event_key]
+    def release(self, record: GateEventRecord) -> None:
+        if self.items.get(record.event_key) and self.items[record.event_key].state == "in_progress":
+            del self.items[record.event_key]
 
     def by_carpark(self, carpark_id: str, since: datetime, until: datetime, limit: int | None = None) -> list[GateEventRecord]:
         found = [e for e in self.items.values() if e.carpark_id == carpark_id and since <= e.occurred_at < until]

@@ -16,6 +16,7 @@ from ..domain.carparks import CarPark, Device, Membership, OpeningRule
 from ..domain.errors import ConcurrentUpdateError, ConflictError, NotFoundError, UnavailableError
 from ..domain.reservations import RESERVED, Reservation
 from ..domain.timeutil import format_instant, parse_instant
+from ..services.idempotency import Claimed
 from ..services.order_ports import GateEventRecord, Notification, Payout
 from . import codec
 from .dynamo import condition_failed, conditional_save
@@ -187,15 +188,14 @@ class DynamoGateEventLog:
         self.model = models.gate_events
         self.sealer = FieldSealer(enclave)
 
-    def _record(self, i: Any, asked: str | None = None) -> GateEventRecord:
+    def _record(self, i: Any) -> GateEventRecord:
         fields = self.sealer.open(carpark_owner(i.carpark_id), self.PURPOSE, i.event_key, i.sealed)
         if fields is None and i.sealed is not None:
             fields = {"plate": ERASED, "response": None}
-        request_hash = self.sealer.fingerprint_as_stored(self.FINGERPRINT, asked, i.request_hash) if asked else i.request_hash
-        return GateEventRecord(i.event_key, i.device_id, i.carpark_id, request_hash, i.state, _when(i.occurred_at),
+        return GateEventRecord(i.event_key, i.device_id, i.carpark_id, i.request_hash, i.state, _when(i.occurred_at),
                                i.direction, (fields or {}).get("plate"), (fields or {}).get("response"))
 
-    def claim(self, record: GateEventRecord) -> GateEventRecord | None:
+    def claim(self, record: GateEventRecord) -> Claimed[dict[str, object]] | None:
         item = self.model(record.event_key, device_id=record.device_id, carpark_id=record.carpark_id,
                           request_hash=self.sealer.tag(self.FINGERPRINT, record.request_hash), state="in_progress",
                           occurred_at=format_instant(record.occurred_at))
@@ -205,11 +205,14 @@ class DynamoGateEventLog:
         except PutError as exc:
             if not condition_failed(exc):
                 raise
-        return self._record(self.model.get(record.event_key, consistent_read=True), record.request_hash)
+        stored = self.model.get(record.event_key, consistent_read=True)
+        found = self._record(stored)
+        fingerprint = self.sealer.fingerprint_as_stored(self.FINGERPRINT, record.request_hash, stored.request_hash)
+        return Claimed(fingerprint, dict(found.response) if found.state == "done" and found.response is not None else None)
 
-    def finish(self, record: GateEventRecord) -> None:
+    def finish(self, record: GateEventRecord, response: dict[str, object]) -> None:
         sealed = self.sealer.seal(carpark_owner(record.carpark_id), self.PURPOSE, record.event_key,
-                                  {"plate": record.plate, "response": record.response})
+                                  {"plate": record.plate, "response": response})
         actions = [self.model.state.set("done"), self.model.direction.set(record.direction)]
         if sealed is not None:  # None only if the car park's key were erased
             actions.append(self.model.sealed.set(sealed))
@@ -230,9 +233,9 @@ class DynamoGateEventLog:
         actions = [self.model.gate_key.remove()] + ([self.model.sealed.set(sealed)] if sealed is not None else [])
         self.model(record.event_key).update(actions=actions, condition=self.model.state == "done")
 
-    def release(self, event_key: str) -> None:
+    def release(self, record: GateEventRecord) -> None:
         try:
-            self.model(event_key).delete(condition=self.model.state == "in_progress")
+            self.model(record.event_key).delete(condition=self.model.state == "in_progress")
         except DeleteError as exc:
             if not condition_failed(exc):  # already done: a finished event is never released
                 raise

@@ -126,7 +126,7 @@ class DynamoReservationRepository:
 
     def _reservation(self, item: Any) -> Reservation:
         fields = self.sealer.open(item.parker_id, PLATE, item.reservation_id, item.sealed)
-        return codec.reservation_from_item(item, fields or {"plate": ERASED, "request_hash": None})
+        return codec.reservation_from_item(item, fields or {"plate": ERASED})
 
     def get(self, reservation_id: str) -> Reservation:
         try:

@@ -94,7 +94,7 @@ def _build(prefix: str, region: str) -> Models:
         sharer_id = UnicodeAttribute()
         start = UnicodeAttribute()
         end = UnicodeAttribute()
-        sealed = BinaryAttribute(null=True, legacy_encoding=False)  # plate and request_hash; absent once erased
+        sealed = BinaryAttribute(null=True, legacy_encoding=False)  # the plate; absent once erased
         price_minor = NumberAttribute()
         currency = UnicodeAttribute()
         state = UnicodeAttribute()

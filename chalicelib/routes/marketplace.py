@@ -5,11 +5,11 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from chalice import Blueprint, Response
+from chalice import Blueprint
 
 from .. import bootstrap, config
 from ..api import schemas as s
-from ..api.http import Api, json_response
+from ..api.http import Api
 from ..api.present import reservation_out, search_out, space_out, window_spec
 from ..domain import errors as e
 from ..domain.geo import Point
@@ -133,15 +133,14 @@ def search_spaces() -> dict[str, Any]:
 
 @api.route("POST", "/reservations", "createReservation", "Reserve a space for a plate and a window (price fixed now)",
      "reservations", request=s.ReservationIn, response=s.ReservationOut, status=201, errors=(409, 422))
-def create_reservation() -> Response:
+def create_reservation() -> dict[str, Any]:
     req = api.body(s.ReservationIn)
     d = bootstrap.deps()
-    key = api.header("Idempotency-Key")
-    r, created = reservations.reserve(
+    r = reservations.reserve(
         api.principal(), req.space_id, req.plate, parse_instant(req.start, field="start"), parse_instant(req.end, field="end"),
-        idempotency_key=key, spaces=d.spaces, reservations=d.reservations, clock=d.clock, new_id=d.new_id,
+        spaces=d.spaces, reservations=d.reservations, clock=d.clock, new_id=d.new_id,
         identity=d.identity_cases if config.require_verified_identity() else None)
-    return json_response(201 if created else 200, reservation_out(r))
+    return reservation_out(r)
 
 
 @api.route("GET", "/reservations", "listMyReservations", "My reservations as a parker, newest first", "reservations",

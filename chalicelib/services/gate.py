@@ -16,10 +16,11 @@ from typing import Any
 
 from ..domain import jsontext, signing
 from ..domain.carparks import ACTIVE
-from ..domain.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError
+from ..domain.errors import ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError
 from ..domain.gate import ENTRY, EXIT, OPEN, Decision, decide_entry, decide_exit
 from ..domain.plates import normalise_plate
 from ..domain.timeutil import format_instant, parse_instant
+from .idempotency import Refusals, run_once
 from .order_ports import (
     CarParkRepository,
     DeviceRepository,
@@ -33,6 +34,8 @@ from .orders import OrderLifecycle, finish_stay, start_stay
 from .ports import Clock
 
 MAX_EVENT_BYTES = 64 * 1024  # a plate read and a small snapshot reference
+EVENTS = Refusals("event_id", "event_replayed", "this event id was already used for a different event", "event_in_progress",
+                  "this event is being handled; retry shortly")
 
 
 @dataclass(frozen=True)
@@ -121,26 +124,10 @@ def receive(device_id: str | None, timestamp: str | None, signature: str | None,
         raise ForbiddenError("this device may only report for its own car park", field="carpark_id", code="wrong_carpark")
     event = replace(event, carpark_id=device.carpark_id)
     record = GateEventRecord(f"{device.device_id}#{event.event_id}", device.device_id, device.carpark_id,
-                             hashlib.sha256(raw).hexdigest(), "in_progress", event.occurred_at)
-    previous = o.gate_events.claim(record)
-    if previous is not None:
-        return _replay(previous, record)
-    try:
-        body = _reply(_apply(o, event, settings), event)
-    except Exception:
-        o.gate_events.release(record.event_key)  # nothing happened: the device may send it again
-        raise
-    o.gate_events.finish(GateEventRecord(**{**record.__dict__, "state": "done", "direction": event.direction, "plate": event.plate,
-                                            "response": body}))
-    return GateReply(body, False)
-
-
-def _replay(previous: GateEventRecord, record: GateEventRecord) -> GateReply:
-    if previous.request_hash != record.request_hash:
-        raise ConflictError("this event id was already used for a different event", field="event_id", code="event_replayed")
-    if previous.state != "done" or previous.response is None:
-        raise ConflictError("this event is being handled; retry shortly", field="event_id", code="event_in_progress")
-    return GateReply(dict(previous.response), True)
+                             hashlib.sha256(raw).hexdigest(), "in_progress", event.occurred_at, event.direction, event.plate)
+    body, replayed = run_once(record, record.request_hash, lambda: _reply(_apply(o, event, settings), event), store=o.gate_events,
+                              refusals=EVENTS)
+    return GateReply(dict(body), replayed)
 
 
 def _apply(o: Gate, event: GateEvent, settings: GateSettings) -> Decision:
@@ -160,7 +147,7 @@ def _apply(o: Gate, event: GateEvent, settings: GateSettings) -> Decision:
     return decision
 
 
-def _reply(decision: Decision, event: GateEvent) -> dict[str, Any]:
+def _reply(decision: Decision, event: GateEvent) -> dict[str, object]:
     return {
         "event_id": event.event_id, "decision": decision.action, "reason": decision.reason, "message": decision.message,
         "plate": decision.plate or event.plate, "reservation_id": decision.reservation_id, "membership_id": decision.membership_id,

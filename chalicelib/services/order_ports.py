@@ -12,6 +12,7 @@ from typing import Protocol
 from ..domain.carparks import CarPark, Device, Membership
 from ..domain.reservations import Reservation
 from ..domain.staff import StaffMembership
+from .idempotency import Claims
 from .ports import ReservationRepository
 
 
@@ -78,13 +79,10 @@ class GateEventRecord:
     response: dict[str, object] | None = None
 
 
-class GateEventLog(Protocol):
-    def claim(self, record: GateEventRecord) -> GateEventRecord | None:
-        """Store the event if its key is new (None); otherwise return what is stored."""
-        ...
+class GateEventLog(Claims[GateEventRecord, dict[str, object]], Protocol):
+    """The car park's movements, and the claims of their event ids (services/idempotency.py): an event is claimed
+    in_progress, then finished with its direction, plate and reply, or released."""
 
-    def finish(self, record: GateEventRecord) -> None: ...
-    def release(self, event_key: str) -> None: ...
     def by_carpark(self, carpark_id: str, since: datetime, until: datetime, limit: int | None = None) -> list[GateEventRecord]:
         """Events in [since, until), newest first."""
         ...
