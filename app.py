@@ -15,6 +15,7 @@ from chalicelib import bootstrap
 from chalicelib.api.http import auth
 from chalicelib.routes import accounts, enclave, evidence, identity, ledger, marketplace, orders, system
 from chalicelib.services import evidence as evidence_service
+from chalicelib.services import gate_devices
 from chalicelib.services import orders as orders_service
 
 app = Chalice(app_name="carparker")
@@ -65,3 +66,9 @@ def ledger_cutter(event: Any) -> dict[str, Any]:
     """Cuts blocks whose oldest entry waited longer than CP_LEDGER_BLOCK_TIMEOUT_S (and retries failed ones)."""
     blocks = bootstrap.deps().ledger.cut_due()
     return {"blocks": [f"{b.header.log}:{b.header.height}" for b in blocks]}
+
+
+@app.lambda_function(name="gate_events")
+def gate_events(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Gate devices on MQTT: the IoT topic rule (infra/iot.json) hands each event and heartbeat here (docs/gate.md)."""
+    return gate_devices.handle_rule_event(event, o=bootstrap.deps().gate, rt=bootstrap.devices(), settings=orders.gate_settings())

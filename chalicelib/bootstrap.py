@@ -15,10 +15,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from . import config
 from .adapters import images
 from .adapters.cognito import CognitoIdentityProvider
+from .adapters.devices import DynamoDeviceState, IotCertificates, IotDataChannel, LocalCaIssuer, MqttChannel, iot_issuer
 from .adapters.enclave import KmsEnclave
 from .adapters.enclave_ca import EnclaveCA
 from .adapters.enclave_tables import (
@@ -46,7 +48,7 @@ from .adapters.payments import LocalPaymentProvider
 from .adapters.repositories import DynamoSpaceRepository, DynamoUserRepository
 from .adapters.s3blobs import S3BlobStore
 from .adapters.staff import DynamoStaffRepository
-from .adapters.tables import models, order_models
+from .adapters.tables import device_state_model, models, order_models
 from .adapters.validators import (
     InProcessValidators,
     KmsKeyDirectory,
@@ -59,6 +61,7 @@ from .domain.billing import BillingPolicy
 from .services import carparks
 from .services.carparks import CarParks
 from .services.closure import Closure
+from .services.device_ports import CommandChannel, DeviceCertificates, DeviceRuntime
 from .services.evidence import EvidenceStores
 from .services.gate import Gate
 from .services.idempotency import Claims, KeyedRequest, Reply
@@ -223,7 +226,51 @@ def validator_nodes() -> ValidatorNodes:
 
 def override(value: Deps | None) -> None:
     """Serve with this graph from now on (a test's, built by build() with its fakes); None: build afresh on next use."""
-    global _deps, _validators
+    global _deps, _validators, _devices
     with _lock:
         _deps = value
         _validators = None
+        _devices = None
+
+
+# ---------------------------------------------------------------- gate devices: heartbeats, commands, MQTT identities
+
+
+def device_certificates() -> DeviceCertificates | None:
+    kind = config.device_certificates()
+    if kind == "none":
+        return None
+    if kind == "iot":
+        return IotCertificates(config.gate_device_policy(), config.region(), iot_issuer, config.mqtt_endpoint())
+    issuer = LocalCaIssuer(Path(config.local_ca_dir()))
+    return IotCertificates(config.gate_device_policy(), config.region(), issuer, config.mqtt_endpoint(), issuer.trust())
+
+
+def command_channel() -> CommandChannel:
+    if config.gate_commands() == "iot-data":
+        return IotDataChannel(config.region(), config.mqtt_endpoint())
+    client_cert, client_key = config.mqtt_client_identity()
+    return MqttChannel(config.mqtt_endpoint() or "", Path(config.local_ca_dir()) / "ca.pem", Path(client_cert), Path(client_key),
+                       f"{config.resource_prefix()}-platform-{os.getpid()}")
+
+
+def build_devices() -> DeviceRuntime:
+    return DeviceRuntime(DynamoDeviceState(device_state_model()), device_certificates(), command_channel(), config.resource_prefix(),
+                         config.device_quiet_s(), config.gate_command_ttl_s())
+
+
+_devices: DeviceRuntime | None = None
+
+
+def devices() -> DeviceRuntime:
+    global _devices
+    with _lock:
+        if _devices is None:
+            _devices = build_devices()
+        return _devices
+
+
+def override_devices(value: DeviceRuntime | None) -> None:
+    global _devices
+    with _lock:
+        _devices = value

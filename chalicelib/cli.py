@@ -21,32 +21,6 @@ class Subcommand:
     run: Callable[[argparse.Namespace], int]
 
 
-def _add_verify_bundle_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", help="evidence bundle: bundle.json, or a .zip holding "
-                                     "bundle.json and the attached files")
-    parser.add_argument("--validators", metavar="FILE",
-                        help="published validator set (JSON, same shape as the bundle's "
-                             "validator_set); the bundle's set must match it")
-
-
-def _run_verify_bundle(args: argparse.Namespace) -> int:
-    from chalicelib import verify
-
-    try:
-        trusted = None
-        if args.validators is not None:
-            trusted = verify.parse_json(_read(args.validators))
-        summary = verify.verify_evidence(_read(args.file), trusted_validator_set=trusted)
-    except (verify.VerificationError, OSError) as exc:
-        print(f"FAIL: {exc}", file=sys.stderr)
-        return 1
-    print(summary.line())
-    if not summary.validator_set_pinned:
-        print("note: validator keys were taken from the bundle itself; pass --validators FILE "
-              "to check them against the published set", file=sys.stderr)
-    return 0
-
-
 def _read(path: str) -> bytes:
     with open(path, "rb") as handle:
         return handle.read()
@@ -73,10 +47,16 @@ def _run_verify_ledger(args: argparse.Namespace) -> int:
     if args.env:
         _load_env(args.env)
     from chalicelib import audit, config, verify
+    from chalicelib.domain.quorum import Validator, ValidatorSet
     from chalicelib.services.ledger import validator_set_of
 
     if args.validators:
-        vset = verify._parse_validator_set(verify.parse_json(_read(args.validators))).vset
+        try:
+            published = verify.read_validators_file(args.validators)
+        except verify.VerificationError as exc:
+            print(f"FAIL: {exc}", file=sys.stderr)
+            return 1
+        vset = ValidatorSet(tuple(Validator(vid, der) for vid, der in published.keys.items()), published.f)
     else:
         from chalicelib.adapters.validators import KmsKeyDirectory
 
@@ -91,8 +71,9 @@ def _run_verify_ledger(args: argparse.Namespace) -> int:
     return 0
 
 
-def _simulator(module: str, help: str) -> Subcommand:
-    """A subcommand whose module (a device simulator) is imported only when it is used."""
+def _lazy(module: str, help: str) -> Subcommand:
+    """A subcommand whose module (the offline verifier, a device simulator) is imported only when it is used: its
+    add_arguments(parser) and run(args) are the subcommand."""
 
     def add_arguments(parser: argparse.ArgumentParser) -> None:
         importlib.import_module(f"chalicelib.{module}").add_arguments(parser)
@@ -109,13 +90,10 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         add_arguments=_add_verify_ledger_arguments,
         run=_run_verify_ledger,
     ),
-    "verify-bundle": Subcommand(
-        help="verify an evidence bundle offline (exit 0 if it verifies, 1 if not)",
-        add_arguments=_add_verify_bundle_arguments,
-        run=_run_verify_bundle,
-    ),
-    "camera": _simulator("camera_sim", "simulate the parker's phone: photograph the car from four sides now and record the set"),
-    "gate": _simulator("gate_sim", "simulate a gate device: sign a plate read and POST it (exit 0 open, 2 deny, 1 refused)"),
+    # The very file GET /verifier.py serves (python3 verifier.py ... runs the same code).
+    "verify-bundle": _lazy("verify", "verify an evidence bundle offline (exit 0 if it verifies, 1 if not)"),
+    "camera": _lazy("camera_sim", "simulate the parker's phone: photograph the car from four sides now and record the set"),
+    "gate": _lazy("gate_sim", "simulate a gate device: sign a plate read and POST it (exit 0 open, 2 deny, 1 refused)"),
 }
 
 

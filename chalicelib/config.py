@@ -225,6 +225,58 @@ def app_name() -> str:
     return os.environ.get("CP_APP_NAME", "carparker")
 
 
+# ---------------------------------------------------------------- gate devices on MQTT (AWS IoT Core; the local broker)
+
+
+def device_certificates() -> str:
+    """Who issues MQTT devices' certificates: "iot" (AWS IoT, the default on AWS stages), "local-ca" (make run's CA,
+    CP_LOCAL_CA_DIR) or "none" (this stage registers HTTPS devices only; the local default without a CA)."""
+    default = ("local-ca" if os.environ.get("CP_LOCAL_CA_DIR") else "none") if is_local() else "iot"
+    value = os.environ.get("CP_DEVICE_CERTIFICATES") or default
+    if value not in ("iot", "local-ca", "none"):
+        raise ConfigError("CP_DEVICE_CERTIFICATES must be iot, local-ca or none")
+    return value
+
+
+def local_ca_dir() -> str:
+    return _required("CP_LOCAL_CA_DIR")
+
+
+def gate_device_policy() -> str:
+    """The IoT policy every device certificate gets (infra/template.json GateDevicePolicy)."""
+    return f"{resource_prefix()}-gate-device"
+
+
+def mqtt_endpoint() -> str | None:
+    """host:port devices connect to; unset on AWS, where the account's iot:Data-ATS endpoint is asked for."""
+    return os.environ.get("CP_MQTT_ENDPOINT") or None
+
+
+def gate_commands() -> str:
+    """How commands reach MQTT devices: "iot-data" (Publish; on moto it is recorded) or "mqtt" (the local broker, as
+    the platform's TLS client CP_MQTT_CLIENT_CERT/KEY)."""
+    value = os.environ.get("CP_GATE_COMMANDS") or "iot-data"
+    if value not in ("iot-data", "mqtt"):
+        raise ConfigError("CP_GATE_COMMANDS must be iot-data or mqtt")
+    return value
+
+
+def mqtt_client_identity() -> tuple[str, str]:
+    """The platform's TLS client certificate and key on the local broker (make run writes them)."""
+    return _required("CP_MQTT_CLIENT_CERT"), _required("CP_MQTT_CLIENT_KEY")
+
+
+def device_quiet_s() -> int:
+    """A device silent for longer than this is marked quiet in the device list."""
+    return int_setting("CP_DEVICE_QUIET_S", 300)
+
+
+def gate_command_ttl_s() -> int:
+    """How long a gate command may wait for its device; an "open" must not lift a barrier long after it was meant to."""
+    value = int_setting("CP_GATE_COMMAND_TTL_S", 120)
+    if not 10 <= value <= 3600:
+        raise ConfigError("CP_GATE_COMMAND_TTL_S must be 10 to 3600 seconds")
+    return value
 def web_origins() -> tuple[str, ...]:
     """The browser origins the web apps are served from (CP_WEB_ORIGINS, comma separated, e.g.
     "https://app.example.com,http://127.0.0.1:5173"). Only these may call the API from a browser; unset: none may."""

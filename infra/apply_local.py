@@ -56,18 +56,28 @@ class _Stack:
             name = value["Ref"]
             return self.params[name] if name in self.params else self.refs[name]
         if set(value) == {"Fn::Sub"}:
-            text = value["Fn::Sub"]
-            for name, val in {**self.params, **self.refs}.items():
-                text = text.replace("${" + name + "}", val)
-            for (logical, attr), val in self.attrs.items():
-                text = text.replace("${" + logical + "." + attr + "}", val)
-            unresolved = re.search(r"\$\{([^}]+)\}", text)
-            if unresolved:
-                raise KeyError(unresolved.group(1))  # not created yet: ready() waits for it
-            return text
+            return self._sub(value["Fn::Sub"])
+        if set(value) == {"Fn::Join"}:
+            sep, parts = value["Fn::Join"]
+            return sep.join(self.resolve(parts))
+        if set(value) == {"Fn::Split"}:
+            sep, text = value["Fn::Split"]
+            return self.resolve(text).split(sep)
         if set(value) == {"Fn::GetAtt"}:
             return self.attrs[tuple(value["Fn::GetAtt"])]  # type: ignore[index]
         return {k: self.resolve(v) for k, v in value.items()}
+
+    def _sub(self, spec: str | list[Any]) -> str:
+        text, extra = (spec, {}) if isinstance(spec, str) else (spec[0], {k: self.resolve(v) for k, v in spec[1].items()})
+        text = text.replace("${!", "\0")  # ${!Literal} is the text ${Literal} (IoT policy variables)
+        for name, val in {**self.params, **self.refs, **extra}.items():
+            text = text.replace("${" + name + "}", val)
+        for (logical, attr), val in self.attrs.items():
+            text = text.replace("${" + logical + "." + attr + "}", val)
+        unresolved = re.search(r"\$\{([^}]+)\}", text)
+        if unresolved:
+            raise KeyError(unresolved.group(1))  # not created yet: ready() waits for it
+        return text.replace("\0", "${")
 
     def ready(self, value: Any) -> bool:
         try:
@@ -176,7 +186,26 @@ def _role(stack: _Stack, logical: str, p: dict[str, Any]) -> None:
     stack.attrs[(logical, "Arn")] = role["Arn"]
 
 
+def _iot_policy(stack: _Stack, logical: str, p: dict[str, Any]) -> None:
+    iot = boto3.client("iot", region_name=stack.region)
+    made = iot.create_policy(policyName=p["PolicyName"], policyDocument=json.dumps(p["PolicyDocument"]))
+    stack.refs[logical] = p["PolicyName"]
+    stack.attrs[(logical, "Arn")] = made["policyArn"]
+
+
+def _queue(stack: _Stack, logical: str, p: dict[str, Any]) -> None:
+    sqs = boto3.client("sqs", region_name=stack.region)
+    attributes = {k: str(p[k]).lower() if isinstance(p[k], bool) else str(p[k])
+                  for k in ("MessageRetentionPeriod", "SqsManagedSseEnabled", "VisibilityTimeout") if k in p}
+    url = sqs.create_queue(QueueName=p["QueueName"], Attributes=attributes)["QueueUrl"]
+    stack.refs[logical] = url
+    stack.attrs[(logical, "Arn")] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    stack.attrs[(logical, "QueueName")] = p["QueueName"]
+
+
 CREATORS: dict[str, Callable[[_Stack, str, dict[str, Any]], None]] = {
+    "AWS::IoT::Policy": _iot_policy,
+    "AWS::SQS::Queue": _queue,
     "AWS::DynamoDB::Table": _table,
     "AWS::KMS::Key": _kms_key,
     "AWS::KMS::Alias": _kms_alias,
@@ -203,8 +232,10 @@ def _names(value: Any) -> set[str]:
         return {value["Ref"]}
     if set(value) == {"Fn::GetAtt"}:
         return {value["Fn::GetAtt"][0]}
-    if set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str):
-        return {m.split(".")[0] for m in re.findall(r"\$\{([^}]+)\}", value["Fn::Sub"])}
+    if set(value) == {"Fn::Sub"}:
+        text, extra = (value["Fn::Sub"], {}) if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"]
+        named = {m.split(".")[0] for m in re.findall(r"\$\{([^!}][^}]*)\}", text)} - set(extra)
+        return named | _names(list(extra.values()))
     return _names(list(value.values()))
 
 

@@ -15,14 +15,14 @@ import sys
 import time
 import urllib.request
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from infra import localstack, seed, web  # noqa: E402
+from infra import hosted_fields, localstack, mqtt_local, seed, web  # noqa: E402
 from infra.children import Children  # noqa: E402
 from infra.local_state import Snapshotter, StateFile  # noqa: E402
 
@@ -74,19 +74,46 @@ def lock_run_dir(run_dir: Path) -> IO[str]:
     return handle
 
 
+def use_local_stage() -> None:
+    """The seeding and the local card fields build the app's adapters in this process, with the local stage's settings."""
+    local_env = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["local"]["environment_variables"]
+    for name, value in local_env.items():
+        os.environ.setdefault(name, value)
+
+
+def card_fields(site: web.WebServer, stack: localstack.LocalStack) -> hosted_fields.HostedFields:
+    """The local payment provider's card fields, on an origin of their own; the app frames them (docs/web.md)."""
+    from chalicelib import bootstrap
+
+    fields = hosted_fields.HostedFields(int(os.environ.get("PAY_PORT", "8002")), tuple(web.web_origins(site.port).split(",")),
+                                        bootstrap.deps().payments.tokenise)  # type: ignore[attr-defined]
+    fields.serve()
+    site.use(replace(site.handler.site, blob_origin=stack.endpoint, hosted_fields=fields.url))
+    return fields
+
+
+def start_broker(settings: Settings, stack: localstack.LocalStack) -> mqtt_local.LocalBroker:
+    """Gate devices on MQTT: the broker and the bridge that plays the IoT rule, invoking gate_events in this process.
+    Its CA is kept in RUN_DIR/mqtt, so a restored stack's devices keep their certificates."""
+    os.environ["CP_PAYMENT_WEBHOOK_URL"] = f"http://127.0.0.1:{settings.port}/payments/webhook"  # the bridge's charges settle too
+    broker = mqtt_local.start(stack.env["CP_RESOURCE_PREFIX"], localstack.REGION, settings.run_dir / "mqtt", mqtt_local.gate_events,
+                              errors_queue=stack.env.get("CP_OUT_GateIngestErrorsUrl"))
+    os.environ.update(broker.env)
+    stack.env.update(broker.env)
+    return broker
+
+
 def demo_data(stack: localstack.LocalStack) -> dict[str, str]:
     """The demo city, seeded once: a restored stack already has it (and the gate device's secret, shown once)."""
     if "demo" in stack.extra:
         return dict(stack.extra["demo"])
-    local_env = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["local"]["environment_variables"]
-    for name, value in local_env.items():
-        os.environ.setdefault(name, value)  # the seeding below builds the app's adapters in this process
     users = seed.seed()
     from chalicelib import bootstrap
 
     gate = seed.seed_carpark(bootstrap.deps(), users["sam.sharer@carparker.test"])
     stack.extra["demo"] = {"CP_DEMO_CARPARK": gate["carpark_id"], "CP_DEMO_GATE_DEVICE": gate["device_id"],
-                           "CP_DEMO_GATE_SECRET": gate["device_secret"]}
+                           "CP_DEMO_GATE_SECRET": gate["device_secret"],
+                           **{f"CP_DEMO_{k.upper()}": v for k, v in gate.items() if k.startswith("mqtt_")}}
     return dict(stack.extra["demo"])
 
 
@@ -115,14 +142,31 @@ Demo logins (password {seed.PASSWORD}):
   parker  pat.parker@carparker.test
 Demo car park {demo["CP_DEMO_CARPARK"]} (spaces demo-cp-A1..A3) and its gate device:
   python -m chalicelib.cli gate --url {base} --device-id {demo["CP_DEMO_GATE_DEVICE"]} --secret {demo["CP_DEMO_GATE_SECRET"]} entry AB-123-C
-The README's tour works against this instance. Ctrl-C stops everything.
+{mqtt_lines(demo, os.environ.get("CP_MQTT_ENDPOINT"))}The README's tour works against this instance. Ctrl-C stops everything.
 """
+
+
+def mqtt_lines(demo: dict[str, str], endpoint: str | None) -> str:
+    if not endpoint or "CP_DEMO_MQTT_THING" not in demo:
+        return ""
+    return (f"and its gate on MQTT (mutual TLS; CA {demo['CP_DEMO_MQTT_CA']}):\n"
+            f"  python -m chalicelib.cli gate --mqtt {endpoint} --thing {demo['CP_DEMO_MQTT_THING']} --cert {demo['CP_DEMO_MQTT_CERT']} \\\n"
+            f"      --key {demo['CP_DEMO_MQTT_KEY']} --ca {demo['CP_DEMO_MQTT_CA']} exit AB-123-C\n")
 
 
 def serve(settings: Settings, stack: localstack.LocalStack, children: Children, site: web.WebServer,
           web_build: Future[bool], started: float) -> None:
     """Seed (once), start the app's processes, print the banner, and run until a signal or until a child stops."""
     demo = demo_data(stack)
+    fields = card_fields(site, stack)
+    try:
+        run_until_stopped(settings, stack, children, site, web_build, started, demo, fields.url)
+    finally:
+        fields.stop()
+
+
+def run_until_stopped(settings: Settings, stack: localstack.LocalStack, children: Children, site: web.WebServer,
+                      web_build: Future[bool], started: float, demo: dict[str, str], fields_url: str) -> None:
     base = f"http://127.0.0.1:{settings.port}"
     # The local payment provider settles charges by itself a moment later and calls our webhook, like a real one.
     env = {**os.environ, **stack.env, "CP_PAYMENT_WEBHOOK_URL": f"{base}/payments/webhook",
@@ -134,7 +178,9 @@ def serve(settings: Settings, stack: localstack.LocalStack, children: Children, 
     children.start("scheduler", [sys.executable, "-m", "infra.scheduler", "--stage", "local"], env)
     wait_for(f"{base}/health", 60, children)
     site.serve_when_built(web_build)
-    urls = {"App": site.app_url, "Console": site.console_url, "API": base, "OpenAPI": f"{base}/openapi.json"}
+    urls = {"App": site.app_url, "Console": site.console_url, "API": base,
+            "Card fields": f"{fields_url}  the local payment provider's (test cards such as 4242 4242 4242 4242)",
+            "OpenAPI": f"{base}/openapi.json", "MQTT broker": f"mqtts://{os.environ.get('CP_MQTT_ENDPOINT')}  (mutual TLS, gate devices)"}
     print(banner(settings, stack, demo, urls, time.monotonic() - started), flush=True)
     while True:
         time.sleep(0.5)
@@ -157,11 +203,14 @@ def main() -> None:
     state = StateFile(settings.run_dir / STATE_FILE) if settings.persist else None
     stack: localstack.LocalStack | None = None
     snapshots: Snapshotter | None = None
+    broker: mqtt_local.LocalBroker | None = None
     children = Children()
     web_build = web.build_in_background()  # npm ci / vite build only if web/ changed, beside the stack's start
     site = web.WebServer(int(os.environ.get("WEB_PORT", "8001")), web.site_config(f"http://127.0.0.1:{settings.port}"))
     try:
         stack = localstack.start(port=settings.moto_port, state=state)
+        use_local_stage()
+        broker = start_broker(settings, stack)
         if state is not None:
             demo_data(stack)
             snapshots = Snapshotter(state, stack.snapshot, lambda: stack.server.changes, settings.snapshot_s)
@@ -175,6 +224,8 @@ def main() -> None:
             signal.signal(sig, signal.SIG_IGN)  # a second Ctrl-C must not cut the last snapshot short
         children.stop()
         site.stop()
+        if broker is not None:
+            broker.stop()
         if snapshots is not None:
             saved = "saved to" if snapshots.stop() else "up to date in"
             print(f"Local state {saved} {settings.run_dir / STATE_FILE}", flush=True)

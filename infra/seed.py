@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import random
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from chalicelib import bootstrap
 from chalicelib.adapters.gazetteer import AMSTERDAM
-from chalicelib.domain.accounts import ACTIVE, User
+from chalicelib.domain.accounts import ACTIVE, Principal, User
 from chalicelib.domain.availability import Calendar, WindowSpec, make_window
 from chalicelib.domain.errors import ConflictError
 from chalicelib.domain.geo import Point
@@ -76,8 +77,8 @@ def seed(spaces: int = 240) -> dict[str, User]:
 
 
 def seed_carpark(d: bootstrap.Deps, owner: User) -> dict[str, str]:
-    """A demo car park with three lots offered around the clock and one gate device (its secret printed once)."""
-    from chalicelib.domain.accounts import Principal
+    """A demo car park with three lots offered around the clock, a gate device on HTTPS (its secret printed once) and,
+    with the local broker, one on MQTT."""
     from chalicelib.services import carparks
 
     orders = d.carparks
@@ -91,4 +92,27 @@ def seed_carpark(d: bootstrap.Deps, owner: User) -> dict[str, str]:
                              link_decided_at=cp.created_at, link_decided_by=owner.user_id,  # Sam owns the car park
                              title=f"Central Garage lot {lot}", location=Point(52.3765, 4.8980)))
     device = carparks.register_device(sam, cp.carpark_id, "main gate", o=orders)
-    return {"carpark_id": cp.carpark_id, "device_id": device.device.device_id, "device_secret": device.secret}
+    return {"carpark_id": cp.carpark_id, "device_id": device.device.device_id, "device_secret": device.secret,
+            **_mqtt_gate(sam, cp.carpark_id)}
+
+
+def _mqtt_gate(owner: Principal, carpark_id: str) -> dict[str, str]:
+    """A second gate on MQTT (when make run's broker is up): its certificate and key written beside the local CA."""
+    from pathlib import Path
+
+    from chalicelib import config
+    from chalicelib.services import carparks, gate_devices
+
+    rt = bootstrap.devices()
+    if rt.certificates is None:
+        return {}
+    made = carparks.register_device(owner, carpark_id, "exit gate (MQTT)", o=bootstrap.deps().carparks, mqtt=gate_devices.ThingIdentities(rt))
+    assert made.certificate is not None
+    ca_dir = Path(config.local_ca_dir())
+    cert, key = ca_dir / "demo-gate.pem", ca_dir / "demo-gate.key"
+    cert.write_text(made.certificate.certificate_pem)
+    fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(made.certificate.private_key_pem)
+    return {"mqtt_device_id": made.device.device_id, "mqtt_thing": made.certificate.thing_name, "mqtt_cert": str(cert),
+            "mqtt_key": str(key), "mqtt_ca": str(ca_dir / "ca.pem"), "mqtt_endpoint": config.mqtt_endpoint() or ""}

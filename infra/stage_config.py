@@ -16,7 +16,8 @@ It writes two things.
 2. The template to give `chalice package --merge-template`: infra/template.json, plus what the packaged stack adds
    to what Chalice generates: API Gateway's own responses (infra/api_gateway.json: every refusal API Gateway makes
    itself answers {code, message, field} and echoes nothing of the request) and the validator functions' names,
-   which the API invokes them by (<app>-<stage>-validator_<i>; Chalice's SAM output would leave them unnamed).
+   which the API invokes them by (<app>-<stage>-validator_<i>; Chalice's SAM output would leave them unnamed), and the gate
+   devices' IoT topic rule with its invoke permission (infra/iot.json), which name the gate_events function.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from infra.apply_local import VALIDATORS, load_template, settings  # noqa: E402
 
 CONFIG = Path(__file__).resolve().parent.parent / ".chalice" / "config.json"
 API_GATEWAY = Path(__file__).with_name("api_gateway.json")
+IOT = Path(__file__).with_name("iot.json")  # the gate ingest rule: it invokes gate_events, which only the package has
 
 
 class StageError(ValueError):
@@ -70,7 +72,7 @@ def merge_template(app_name: str, stage: str) -> dict[str, Any]:
     names = lambda_function_names(app_name, stage, VALIDATORS)
     functions = {to_cfn_resource_name(f"validator_{i}"): {"Properties": {"FunctionName": names[validator_id(i)]}}
                  for i in range(VALIDATORS)}
-    overlay = _merged(json.loads(API_GATEWAY.read_text()), {"Resources": functions})
+    overlay = _merged(_merged(json.loads(API_GATEWAY.read_text()), json.loads(IOT.read_text())), {"Resources": functions})
     return _merged(load_template(), overlay)
 
 

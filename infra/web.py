@@ -163,18 +163,23 @@ class SiteConfig:
     tiles: str | None = None  # a tile URL template ({z}/{x}/{y}); None: the offline base map
     tiles_attribution: str = ""
     time_zone: str = DEFAULT_TIME_ZONE
+    blob_origin: str | None = None  # where presigned uploads and downloads go (S3; moto locally)
+    hosted_fields: str | None = None  # the payment provider's card fields page (infra/hosted_fields.py locally)
 
     def runtime_config(self) -> dict[str, Any]:
         return {"apiBaseUrl": self.api_base, "stage": self.stage, "timeZone": self.time_zone,
-                "map": {"tiles": self.tiles, "attribution": self.tiles_attribution, "center": list(DEMO_CENTER), "zoom": 14}}
+                "map": {"tiles": self.tiles, "attribution": self.tiles_attribution, "center": list(DEMO_CENTER), "zoom": 14},
+                "payments": {"hostedFieldsUrl": self.hosted_fields}}
 
     def content_security_policy(self) -> str:
         api = _origin(self.api_base)
         tiles = f" {_origin(self.tiles)}" if self.tiles else ""
+        blobs = f" {_origin(self.blob_origin)}" if self.blob_origin else ""
+        frames = _origin(self.hosted_fields) if self.hosted_fields else "'none'"
         return "; ".join((
             "default-src 'self'", "script-src 'self'", "style-src 'self'", f"img-src 'self' data: blob:{tiles}",
-            f"connect-src 'self' {api}", "worker-src 'self'", "manifest-src 'self'", "object-src 'none'",
-            "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'",
+            f"connect-src 'self' {api}{blobs}", f"frame-src {frames}", "worker-src 'self'", "manifest-src 'self'",
+            "object-src 'none'", "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'",
         ))
 
 
@@ -244,12 +249,16 @@ class WebServer:
     bound at once, so the API can be told the app's origin before the build is done; serving starts after."""
 
     def __init__(self, port: int, site: SiteConfig, root: Path = DIST) -> None:
-        handler = type("Handler", (_Handler,), {"site": site})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), partial(handler, directory=str(root)))
+        self.handler: type[_Handler] = type("Handler", (_Handler,), {"site": site})
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), partial(self.handler, directory=str(root)))
         self.port = int(self.httpd.server_address[1])
         self.url = f"http://127.0.0.1:{self.port}"
         self.app_url, self.console_url = f"{self.url}/", f"{self.url}/console/"
         self.thread: threading.Thread | None = None
+
+    def use(self, site: SiteConfig) -> None:
+        """What /config.json and the CSP say from now on (the stack's endpoints are known only once it runs)."""
+        self.handler.site = site
 
     def serve(self) -> None:
         self.thread = threading.Thread(target=self.httpd.serve_forever, name="web", daemon=True)

@@ -16,6 +16,10 @@ settings.load_profile("carparker")
 os.environ.setdefault("CP_STAGE", "local")
 os.environ.setdefault("CP_PAYMENT_WEBHOOK_SECRET", "local-only-payment-webhook-secret")  # as .chalice/config.json (local)
 os.environ.setdefault("PERSIST", "0")  # a `make run` that a test starts keeps no state unless the test asks (tests/e2e)
+# In-process validators sign within the proposer's deadline (5 s by default); on a loaded machine the moto-backed
+# ledger tests missed it and failed with "timed out". Tests judge what is signed, not how fast: a generous deadline.
+# (The fault tests set their own short one.)
+os.environ.setdefault("CP_VALIDATOR_DEADLINE_MS", "120000")
 
 
 @pytest.fixture(scope="session")

@@ -496,13 +496,13 @@ class FakeNotifications:
 
 class FakeBalances:
     def __init__(self) -> None:
-        self.payouts: dict[str, Payout] = {}
+        self.payouts_by_id: dict[str, Payout] = {}
         self.balances: dict[str, tuple[int, str]] = {}
 
     def credit(self, payout: Payout) -> bool:
-        if payout.payout_id in self.payouts:
+        if payout.payout_id in self.payouts_by_id:
             return False
-        self.payouts[payout.payout_id] = payout
+        self.payouts_by_id[payout.payout_id] = payout
         amount, _ = self.balances.get(payout.account_id, (0, payout.currency))
         self.balances[payout.account_id] = (amount + payout.amount_minor, payout.currency)
         return True
@@ -510,6 +510,9 @@ class FakeBalances:
     def balance(self, account_id: str) -> tuple[int, str | None]:
         amount, currency = self.balances.get(account_id, (0, None))
         return amount, currency
+
+    def payouts(self, payout_ids: list[str]) -> list[Payout]:
+        return [self.payouts_by_id[i] for i in dict.fromkeys(payout_ids) if i in self.payouts_by_id]
 
 
 class FakePayments:

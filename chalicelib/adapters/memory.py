@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from ..domain.ledger import BlockHeader, Entry, entry_leaf_hash, header_hash
 from ..domain.quorum import public_key_der
 from ..services.ledger_ports import DuplicateEntryError, EquivocationError, Head, HeadMovedError, StoredBlock, SubtreeRoot
+from ..verify import low_s_signature
 
 
 @dataclass
@@ -113,7 +114,7 @@ class LocalSigner:
         self.key = key or ec.generate_private_key(ec.SECP256R1())
 
     def sign(self, payload: bytes) -> bytes:
-        return self.key.sign(payload, ec.ECDSA(hashes.SHA256()))
+        return low_s_signature(self.key.sign(payload, ec.ECDSA(hashes.SHA256())))  # low S, as KmsSigner
 
     def public_key_der(self) -> bytes:
         return public_key_der(self.key.public_key())

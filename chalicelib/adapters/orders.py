@@ -71,11 +71,12 @@ class DynamoDeviceRepository:
 
     def _item(self, d: Device) -> Model:
         return self.model(d.device_id, carpark_id=d.carpark_id, name=d.name, sealed_secret=d.sealed_secret,
-                          secret_version=d.secret_version, status=d.status, created_at=format_instant(d.created_at), version=d.version)
+                          secret_version=d.secret_version, status=d.status, created_at=format_instant(d.created_at), version=d.version,
+                          thing_name=d.thing_name, certificate_id=d.certificate_id)
 
     def _device(self, i: Any) -> Device:
         return Device(i.device_id, i.carpark_id, i.name, bytes(i.sealed_secret), int(i.secret_version), i.status,
-                      _when(i.created_at), int(i.version))
+                      _when(i.created_at), int(i.version), i.thing_name, i.certificate_id)
 
     def add(self, device: Device) -> None:
         conditional_save(self._item(device), self.model.device_id.does_not_exist(), ConflictError("device already exists", field="device_id"))
@@ -314,4 +315,10 @@ class DynamoBalances:
         except DoesNotExist:
             return 0, None
         return int(item.balance_minor or 0), item.currency
+
+    def payouts(self, payout_ids: list[str]) -> list[Payout]:
+        keys = [f"payout#{i}" for i in dict.fromkeys(payout_ids)]
+        return [Payout(i.pk.split("#", 1)[1], i.account_id, int(i.amount_minor or 0), int(i.fee_minor or 0), i.currency,
+                       parse_instant(i.created_at, field="created_at"))
+                for i in self.model.batch_get(keys, consistent_read=True)]
 

@@ -1,7 +1,8 @@
 """A local payment provider that behaves like a real one, its state in its own DynamoDB table.
 
 - a saved payment method per customer (test tokens as card networks publish them: tok_visa succeeds,
-  tok_chargeDeclined is declined);
+  tok_chargeDeclined is declined), or a single-use token its hosted card fields minted from a test card
+  number (tokenise(); the page is infra/hosted_fields.py, so card numbers reach the provider, never our API);
 - charges and refunds are created `pending` and settle later (asynchronously), each settlement
   announced by a webhook signed with HMAC-SHA256 (chalicelib/domain/signing.py) to our
   POST /payments/webhook; undelivered webhooks stay in an outbox and are retried;
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 import urllib.request
 from collections.abc import Callable
@@ -34,7 +36,34 @@ from .tables import OrderModels
 DECLINING_TOKENS = {"tok_chargeDeclined": "card_declined", "tok_insufficientFunds": "insufficient_funds"}
 BRANDS = {"tok_visa": ("visa", "4242"), "tok_mastercard": ("mastercard", "4444"), "tok_chargeDeclined": ("visa", "0002"),
           "tok_insufficientFunds": ("visa", "9995")}
+# The test card numbers card networks publish, and the test token each behaves as.
+TEST_CARDS = {"4242424242424242": "tok_visa", "5555555555554444": "tok_mastercard", "4000000000000002": "tok_chargeDeclined",
+              "4000000000009995": "tok_insufficientFunds"}
 Deliver = Callable[[bytes, dict[str, str]], int]
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+def check_card(number: str, exp_month: int, exp_year: int, cvc: str, today: datetime) -> str:
+    """The card number's digits, or the first field a person must correct."""
+    digits = re.sub(r"[\s-]", "", number)
+    if not re.fullmatch(r"\d{12,19}", digits) or not luhn_ok(digits):
+        raise InvalidInputError("that is not a valid card number", field="number", code="invalid_card")
+    if not 1 <= exp_month <= 12 or (exp_year, exp_month) < (today.year, today.month) or exp_year > today.year + 20:
+        raise InvalidInputError("the card has expired, or the expiry date is not a month and year to come", field="expiry",
+                                code="invalid_card")
+    if not re.fullmatch(r"\d{3,4}", cvc):
+        raise InvalidInputError("the security code is the 3 or 4 digits on the card", field="cvc", code="invalid_card")
+    if digits not in TEST_CARDS:
+        raise InvalidInputError("the local payment provider takes test cards only, such as 4242 4242 4242 4242", field="number",
+                                code="card_not_accepted")
+    return digits
 
 
 def http_deliver(url: str) -> Deliver:
@@ -59,7 +88,29 @@ class LocalPaymentProvider:
 
     # ------------------------------------------------------------ payment methods
 
+    def tokenise(self, number: str, exp_month: int, exp_year: int, cvc: str) -> dict[str, str]:
+        """What the hosted card fields call: a single-use token for a (test) card; the number is not kept."""
+        card = TEST_CARDS[check_card(number, exp_month, exp_year, cvc, self.clock.now())]
+        token = "tok_" + hashlib.sha256(self.new_id().encode()).hexdigest()[:32]
+        self.model(f"token#{token}", kind="token", status="unused", data={"card": card}).save(condition=self.model.pk.does_not_exist())
+        brand, last4 = BRANDS[card]
+        return {"token": token, "brand": brand, "last4": last4}
+
+    def _redeem(self, token: str) -> str:
+        """A minted token, used once: the test token its card behaves as."""
+        try:
+            item = self.model.get(f"token#{token}", consistent_read=True)
+            item.update(actions=[self.model.status.set("used")], condition=self.model.status == "unused")
+        except (DoesNotExist, UpdateError) as exc:
+            if isinstance(exc, UpdateError) and not condition_failed(exc):
+                raise
+            raise InvalidInputError("this card token is unknown or was already used; enter the card again", field="token",
+                                    code="invalid_token") from None
+        return str(item.data["card"])
+
     def save_method(self, customer_id: str, token: str) -> PaymentMethod:
+        if token not in BRANDS and token.startswith("tok_") and len(token) == 36:
+            token = self._redeem(token)
         if token not in BRANDS:
             raise InvalidInputError(f"unknown card token; use one of {sorted(BRANDS)}", field="token", code="invalid_token")
         brand, last4 = BRANDS[token]

@@ -183,7 +183,7 @@ def _build_orders(prefix: str, region: str) -> OrderModels:
                        created_at=_s(False), version=NumberAttribute())
     devices = _ranged("devices", region, "device_id", "", {"by_carpark": ("carpark_id", "created_at")}, name=_s(False),
                       sealed_secret=BinaryAttribute(legacy_encoding=False), secret_version=NumberAttribute(), status=_s(False),
-                      version=NumberAttribute())
+                      version=NumberAttribute(), thing_name=_s(), certificate_id=_s())
     memberships = _ranged("memberships", region, "membership_id", "",
                           {"by_carpark": ("carpark_id", "valid_until"), "by_gate_key": ("gate_key", "valid_until")},
                           sealed=BinaryAttribute(null=True, legacy_encoding=False),  # plate and holder
@@ -209,3 +209,18 @@ def _build_orders(prefix: str, region: str) -> OrderModels:
 
 def order_models() -> OrderModels:
     return _build_orders(config.resource_prefix(), config.region())
+
+
+@functools.lru_cache(maxsize=8)
+def _build_device_state(prefix: str, region: str) -> Any:
+    del prefix
+    return _ranged("device-state", region, "device_id", "sk", {"by_pending": ("pending_device", "pending_key")},
+                   at=_s(), firmware=_s(), status=JSONAttribute(null=True), via=_s(),  # the last heartbeat (sk "heartbeat")
+                   action=_s(), reason=_s(), issued_by=_s(), issued_at=_s(), expires_at=_s(), state=_s(),  # commands
+                   acked_at=_s(), reservation_id=_s())
+
+
+def device_state_model() -> Any:
+    """Gate devices' runtime state: one "heartbeat" item per device and its commands ("cmd#<id>"); a command is in the
+    sparse by_pending index (device, expiry) until it is acknowledged."""
+    return _build_device_state(config.resource_prefix(), config.region())

@@ -17,6 +17,7 @@ from ..domain.errors import UnavailableError
 from ..services.ledger import validator_set_of
 from ..services.ledger_ports import KeyDirectory
 from ..services.validator import ValidatorNode, validate_block
+from ..verify import low_s_signature
 from .ledger_tables import DynamoLedgerStore, DynamoWatermarks, ledger_models
 
 SIGNING_ALGORITHM = "ECDSA_SHA_256"
@@ -44,7 +45,8 @@ class KmsSigner:
                                   SigningAlgorithm=SIGNING_ALGORITHM)
         except (BotoCoreError, ClientError) as exc:
             raise UnavailableError(f"KMS Sign failed: {exc}") from exc
-        return bytes(reply["Signature"])
+        # KMS returns either of the two valid values of s (about half are high); the format allows only the low one.
+        return low_s_signature(bytes(reply["Signature"]))
 
 
 class KmsKeyDirectory:

@@ -113,11 +113,13 @@ class Api:
     def route(self, method: str, path: str, operation_id: str, summary: str, tag: str, *,
               request: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
               response: type[BaseModel] | None = None, status: int = 200, errors: tuple[int, ...] = (),
-              auth: bool = True, headers: tuple[str, ...] = ()) -> Callable[[Callable[..., Any]], Any]:
+              auth: bool = True, headers: tuple[str, ...] = (),
+              media_type: str = "application/json") -> Callable[[Callable[..., Any]], Any]:
         """Register a route and its OpenAPI operation; domain and validation errors become JSON 4xx."""
         idempotent = method == "POST" and auth
         all_headers = headers + (("Idempotency-Key",) if idempotent else ())
-        REGISTRY.add(Operation(method, path, operation_id, summary, tag, request, query, response, status, errors, auth, all_headers))
+        REGISTRY.add(Operation(method, path, operation_id, summary, tag, request, query, response, status, errors, auth, all_headers,
+                               media_type))
         self._preflight_route(path)
 
         def decorate(view: Callable[..., Any]) -> Any:

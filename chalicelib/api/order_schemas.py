@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from .device_schemas import DeviceCertificateOut, DeviceHealthOut
 from .schemas import Day, ReservationList, ReservationOut, Strict
 
 __all__ = ["ReservationList"]
@@ -92,6 +93,7 @@ class MyCarParkList(BaseModel):
 
 class DeviceIn(Strict):
     name: str = Field(min_length=1, max_length=80)
+    mqtt: bool = Field(default=False, description="also a Thing and an X.509 certificate, to connect to AWS IoT Core over MQTT")
 
 
 class DeviceOut(BaseModel):
@@ -102,6 +104,10 @@ class DeviceOut(BaseModel):
     secret_version: int
     created_at: str
     secret: str | None = Field(default=None, description="the HMAC secret: returned once, at creation or rotation")
+    thing_name: str | None = None
+    certificate_id: str | None = None
+    certificate: DeviceCertificateOut | None = Field(default=None, description="an MQTT device's: once, at creation or rotation")
+    health: DeviceHealthOut | None = Field(default=None, description="in the device list: the last heartbeat")
 
 
 class DeviceList(BaseModel):
@@ -226,6 +232,26 @@ class NotificationList(BaseModel):
 class BalanceOut(BaseModel):
     balance_minor: int
     currency: str | None
+
+
+class PayoutOut(BaseModel):
+    reservation_id: str
+    space_id: str
+    paid_minor: int = Field(description="what the parker paid for the order")
+    fee_minor: int = Field(description="the platform fee kept from it")
+    payout_minor: int = Field(description="the sharer's share, credited to the balance")
+    currency: str
+    credited_at: str
+
+
+class EarningsOut(BaseModel):
+    balance_minor: int = Field(description="the payouts credited so far (the sum of payout_minor over every order)")
+    currency: str | None
+    platform_fee_bp: int = Field(description="the platform fee in basis points of each order's amount (1000 = 10%)")
+    paid_minor: int = Field(description="sums over the orders listed")
+    fee_minor: int
+    payout_minor: int
+    payouts: list[PayoutOut] = Field(description="the newest paid orders, newest first")
 
 
 class SweepOut(BaseModel):

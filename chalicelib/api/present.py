@@ -60,6 +60,7 @@ def space_out(space: Space, *, owner_view: bool, link_view: bool = False) -> dic
         # Others see only that time is taken, never by whom.
         "booked": [{"start": format_instant(b.interval.start), "end": format_instant(b.interval.end)} for b in space.calendar.bookings],
         "created_at": format_instant(space.created_at),
+        "navigation": navigation_links(space.location, space.title),
     }
 
 
@@ -69,7 +70,7 @@ def reservation_out(r: Reservation) -> dict[str, Any]:
         "plate": r.plate, "start": format_instant(r.start), "end": format_instant(r.end), "price_minor": r.price_minor,
         "currency": r.currency, "state": r.state, "fee_minor": r.fee_minor, "refund_minor": r.refund_minor,
         "cancelled_by": r.cancelled_by, "carpark_id": r.carpark_id, "lot": r.lot, "created_at": format_instant(r.created_at),
-        **order_progress(r),
+        **order_progress(r), "cancellation": None,
     }
 
 

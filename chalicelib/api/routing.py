@@ -28,6 +28,7 @@ class Operation:
     errors: tuple[int, ...] = ()
     auth: bool = True
     headers: tuple[str, ...] = ()
+    media_type: str = "application/json"  # of the success response; a route with another one returns a Response
 
 
 @dataclass
@@ -59,12 +60,19 @@ class Registry:
 
 
 def _schema(model: type[BaseModel], into: dict[str, Any]) -> dict[str, Any]:
-    """The model's JSON Schema (2020-12, as OpenAPI 3.1 uses), with its $defs hoisted into components."""
+    """The model's JSON Schema (2020-12, as OpenAPI 3.1 uses), with its $defs hoisted into components. Two different
+    models of one name would silently describe one route with the other's schema, so that is refused."""
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
     for name, sub in schema.pop("$defs", {}).items():
-        into[name] = sub
-    into[model.__name__] = schema
+        _put(into, name, sub)
+    _put(into, model.__name__, schema)
     return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _put(into: dict[str, Any], name: str, schema: dict[str, Any]) -> None:
+    if name in into and into[name] != schema:
+        raise ValueError(f"two different schemas are both named {name}: rename one of the models")
+    into[name] = schema
 
 
 def _parameters(op: Operation, schemas: dict[str, Any]) -> list[dict[str, Any]]:
@@ -82,9 +90,9 @@ def _parameters(op: Operation, schemas: dict[str, Any]) -> list[dict[str, Any]]:
 def _operation(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
     err = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     codes = set(op.errors) | {400} | ({401, 403} if op.auth else set()) | ({404} if "{" in op.path else set())
-    responses: dict[str, Any] = {
-        str(op.status): {"description": "Success", **({"content": {"application/json": {"schema": _schema(op.response, schemas)}}} if op.response else {})}
-    }
+    content = ({"content": {"application/json": {"schema": _schema(op.response, schemas)}}} if op.response else
+               {"content": {op.media_type: {"schema": {"type": "string"}}}} if op.media_type != "application/json" else {})
+    responses: dict[str, Any] = {str(op.status): {"description": "Success", **content}}
     for code in sorted(codes):
         responses[str(code)] = {"description": STATUS_TEXT.get(code, "Error"), **err}
     out: dict[str, Any] = {

@@ -156,6 +156,7 @@ class SpaceOut(BaseModel):
     document: DocumentOut | None
     booked: list[dict[str, str]]
     created_at: str
+    navigation: dict[str, str] = Field(default={}, description="directions to the space: geo: URI, Google, Apple and OpenStreetMap URLs")
 
 
 class SpaceList(BaseModel):
@@ -172,6 +173,13 @@ class UploadTicketOut(BaseModel):
     method: str
     headers: dict[str, str]
     expires_in: int
+
+
+class DocumentLinkOut(BaseModel):
+    url: str = Field(description="a short-lived download URL (presigned GET) of the ownership document")
+    expires_in: int
+    content_type: str
+    size: int
 
 
 class SpaceLinkQuery(Strict):
@@ -191,6 +199,45 @@ class ReservationIn(Strict):
 
 class ExtendIn(Strict):
     end: str = Instant
+
+
+class QuoteQuery(Strict):
+    start: str = Instant
+    end: str = Instant
+
+
+class QuoteOut(BaseModel):
+    """What reserving this window now would cost (the price POST /reservations fixes)."""
+
+    space_id: str
+    start: str
+    end: str
+    price_minor: int
+    rate_minor: int
+    daily_cap_minor: int | None
+    currency: str
+    timezone: str = Field(description="the space's IANA time zone")
+
+
+class ExtensionQuery(Strict):
+    end: str = Instant
+
+
+class ExtensionQuoteOut(BaseModel):
+    """What extending to `end` now would cost: the new price of the whole stay, and how much more that is."""
+
+    reservation_id: str
+    start: str
+    end: str
+    price_minor: int
+    current_price_minor: int
+    extra_minor: int
+    currency: str
+
+
+class CancellationOut(BaseModel):
+    fee_minor: int = Field(description="what cancelling now costs the caller")
+    refund_minor: int = Field(description="what cancelling now refunds (or leaves uncharged)")
 
 
 class ReservationOut(BaseModel):
@@ -218,6 +265,8 @@ class ReservationOut(BaseModel):
     paid_at: str | None = None
     completed_at: str | None = None
     ledger_entry: str | None = None
+    cancellation: CancellationOut | None = Field(
+        default=None, description="GET /reservations/{id} only: what cancelling it now would cost you; null when you cannot")
 
 
 class ReservationList(BaseModel):
@@ -288,7 +337,7 @@ class EnclaveKeyOut(BaseModel):
     envelope: str = "0x01 || device P-256 public key (65 bytes, uncompressed) || nonce (12) || AES-GCM ciphertext+tag"
 
 
-class CertificateOut(BaseModel):
+class CaCertificateOut(BaseModel):
     certificate_pem: str
 
 

@@ -77,16 +77,19 @@ class Device:
     status: str
     created_at: datetime
     version: int = 1
+    thing_name: str | None = None  # an MQTT device's AWS IoT Thing (its MQTT client id)
+    certificate_id: str | None = None  # its one active X.509 certificate (IoT's id: SHA-256 of the DER)
 
     def revoked(self) -> Device:
         if self.status != ACTIVE:
             raise RuleViolationError("the device is already revoked", field="device_id", code="device_revoked")
         return replace(self, status=REVOKED, version=self.version + 1)
 
-    def rotated(self, sealed_secret: bytes) -> Device:
+    def rotated(self, sealed_secret: bytes, certificate_id: str | None = None) -> Device:
         if self.status != ACTIVE:
             raise RuleViolationError("a revoked device cannot get a new secret", field="device_id", code="device_revoked")
-        return replace(self, sealed_secret=sealed_secret, secret_version=self.secret_version + 1, version=self.version + 1)
+        return replace(self, sealed_secret=sealed_secret, secret_version=self.secret_version + 1, version=self.version + 1,
+                       certificate_id=certificate_id or self.certificate_id)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,11 @@
 """Node certificates of the enclave's CA, as pure functions of keys, bytes and time.
 
 Building needs the CA private key (the adapter unseals it for the moment of signing); checking needs
-only the published CA certificate, the revocation list and a time, so the offline verifier and the
-ledger's validator set use `verify_node_certificate` and `admit_validators` without any AWS code.
-Verification raises CertificateError; it never returns False.
+only the published CA certificate, the revocation list and a time, so the ledger's validator set uses
+`verify_node_certificate` and `admit_validators` without any AWS code. The checks themselves (issued by, valid
+at, CA or not, the subject's one commonName) are the offline verifier's (chalicelib/verify.py), so admission and
+a bundle judge a certificate by the same rules. Verification raises CertificateError; it never returns
+False.
 """
 
 from __future__ import annotations
@@ -13,15 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID, SignatureAlgorithmOID
+from cryptography.x509.oid import NameOID
 
+from ..verify import VerificationError, certificate_valid_at, is_ca_certificate, require_signed_by, subject_common_name
 from .errors import CertificateError, InvalidInputError
 
 CA_NAME = "CarParker enclave CA"
-SIGNATURE_OID = SignatureAlgorithmOID.ECDSA_WITH_SHA256
 MAX_NODE_ID = 64
 
 
@@ -94,47 +95,30 @@ def load_certificate(pem: str | bytes, what: str) -> x509.Certificate:
 
 
 def _require_signed_by(signed: x509.Certificate | x509.CertificateRevocationList, ca: x509.Certificate, what: str) -> None:
-    if signed.signature_algorithm_oid != SIGNATURE_OID:
-        raise CertificateError(f"{what}: expected {SIGNATURE_OID.dotted_string}, got {signed.signature_algorithm_oid.dotted_string}",
-                               code="certificate_forged")
-    ca_key = ca.public_key()
-    if not isinstance(ca_key, ec.EllipticCurvePublicKey):
-        raise CertificateError("the CA certificate does not hold an EC key", code="certificate_forged")
     try:
-        ca_key.verify(signed.signature, signed.tbs_certlist_bytes if isinstance(signed, x509.CertificateRevocationList)
-                      else signed.tbs_certificate_bytes, ec.ECDSA(hashes.SHA256()))
-    except InvalidSignature as exc:
-        raise CertificateError(f"{what} was not signed by the enclave CA", code="certificate_forged") from exc
-    if signed.issuer != ca.subject:
-        raise CertificateError(f"{what}: issuer {signed.issuer.rfc4514_string()} is not {ca.subject.rfc4514_string()}",
-                               code="certificate_forged")
+        require_signed_by(signed, ca, what)
+    except VerificationError as exc:
+        raise CertificateError(str(exc), code="certificate_forged") from exc
 
 
 def _require_valid_at(cert: x509.Certificate, at: datetime, what: str) -> None:
-    if not cert.not_valid_before_utc <= at <= cert.not_valid_after_utc:
+    if not certificate_valid_at(cert, at):
         raise CertificateError(f"{what} is valid from {cert.not_valid_before_utc.isoformat()} to "
                                f"{cert.not_valid_after_utc.isoformat()}, not at {at.isoformat()}", code="certificate_expired")
 
 
-def _basic_constraints_ca(cert: x509.Certificate) -> bool:
-    try:
-        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
-    except x509.ExtensionNotFound:
-        return False
-
-
 def _identity(cert: x509.Certificate) -> NodeIdentity:
-    names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    key = cert.public_key()
-    if len(names) != 1 or not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):
-        raise CertificateError("a node certificate names one node and holds a P-256 key", code="certificate_malformed")
+    node_id, key = subject_common_name(cert), cert.public_key()
+    if node_id is None or not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):
+        raise CertificateError("a node certificate names one node (its subject is one commonName) and holds a P-256 key",
+                               code="certificate_malformed")
     der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return NodeIdentity(str(names[0].value), cert.serial_number, der, cert.not_valid_after_utc)
+    return NodeIdentity(node_id, cert.serial_number, der, cert.not_valid_after_utc)
 
 
 def verify_ca_certificate(ca_pem: str | bytes, *, at: datetime) -> x509.Certificate:
     ca = load_certificate(ca_pem, "CA certificate")
-    if not _basic_constraints_ca(ca) or ca.subject != _name(CA_NAME):
+    if not is_ca_certificate(ca) or ca.subject != _name(CA_NAME):
         raise CertificateError("not the enclave CA certificate", code="certificate_forged")
     _require_signed_by(ca, ca, "CA certificate")
     _require_valid_at(ca, at, "CA certificate")
@@ -160,7 +144,7 @@ def verify_node_certificate(cert_pem: str | bytes, ca_pem: str | bytes, *, at: d
     cert = load_certificate(cert_pem, "node certificate")
     _require_signed_by(cert, ca, "node certificate")
     _require_valid_at(cert, at, "node certificate")
-    if _basic_constraints_ca(cert):
+    if is_ca_certificate(cert):
         raise CertificateError("a node certificate must not be a CA", code="certificate_malformed")
     identity = _identity(cert)
     all_revoked = set(revoked) | (revoked_serials(crl_pem, ca, at=at) if crl_pem is not None else set())

@@ -24,7 +24,7 @@ def enclave_key() -> dict[str, Any]:
 
 
 @api.route("GET", "/enclave/ca-certificate", "getCaCertificate", "The CA certificate that validator certificates chain to",
-           "enclave", response=s.CertificateOut, auth=False)
+           "enclave", response=s.CaCertificateOut, auth=False)
 def ca_certificate() -> dict[str, Any]:
     return {"certificate_pem": bootstrap.deps().ca.ca_certificate_pem()}
 

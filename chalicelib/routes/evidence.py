@@ -61,7 +61,7 @@ class PhotoSetList(BaseModel):
     sets: list[PhotoSetOut]
 
 
-class ExportOut(BaseModel):
+class EvidenceExportOut(BaseModel):
     url: str
     expires_in: int
     photos: int
@@ -83,6 +83,10 @@ class ClaimOut(BaseModel):
     expires_at: str
     closed_at: str | None
     access_log: list[dict[str, str]]
+
+
+class ClaimList(BaseModel):
+    claims: list[ClaimOut]
 
 
 def set_out(s: PhotoSet) -> dict[str, Any]:
@@ -123,7 +127,7 @@ def list_photos(order_id: str) -> dict[str, Any]:
 
 @api.route("POST", "/orders/{order_id}/evidence", "exportEvidence",
            "Build the evidence bundle (zip of photos + proofs) and get a short-lived download URL; logged as a retrieve",
-           "evidence", response=ExportOut, status=201, errors=(409, 422))
+           "evidence", response=EvidenceExportOut, status=201, errors=(409, 422))
 def export_evidence(order_id: str) -> dict[str, Any]:
     return evidence.export_for_parker(api.principal(), order_id, bootstrap.deps().evidence)
 
@@ -145,7 +149,7 @@ def get_claim(claim_id: str) -> dict[str, Any]:
 
 @api.route("POST", "/claims/{claim_id}/evidence", "claimEvidence",
            "Download a claim's evidence while it is open (recorded in the claim and on the ledger)", "evidence",
-           response=ExportOut, status=201, errors=(422,))
+           response=EvidenceExportOut, status=201, errors=(422,))
 def claim_evidence(claim_id: str) -> dict[str, Any]:
     return evidence.claim_evidence(api.principal(), claim_id, bootstrap.deps().evidence)
 
@@ -154,3 +158,9 @@ def claim_evidence(claim_id: str) -> dict[str, Any]:
            response=ClaimOut, errors=(422,))
 def close_claim(claim_id: str) -> dict[str, Any]:
     return claim_out(evidence.close_claim(api.principal(), claim_id, bootstrap.deps().evidence))
+
+
+@api.route("GET", "/orders/{order_id}/claims", "listOrderClaims", "The claims opened on my order, newest first", "evidence",
+           response=ClaimList)
+def list_claims(order_id: str) -> dict[str, Any]:
+    return {"claims": [claim_out(c) for c in evidence.claims_for_order(api.principal(), order_id, bootstrap.deps().evidence)]}

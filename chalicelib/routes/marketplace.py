@@ -14,7 +14,7 @@ from ..api.present import reservation_out, search_out, space_out, window_spec
 from ..domain import errors as e
 from ..domain.geo import Point
 from ..domain.spaces import SpaceAttributes, SpaceFilter
-from ..domain.timeutil import parse_instant
+from ..domain.timeutil import format_instant, parse_instant
 from ..services import carparks, orders, reservations, search, spaces
 
 bp = Blueprint(__name__)
@@ -158,7 +158,10 @@ def sharer_reservations() -> dict[str, Any]:
 @api.route("GET", "/reservations/{reservation_id}", "getReservation", "One reservation (its parker or sharer)", "reservations",
      response=s.ReservationOut)
 def get_reservation(reservation_id: str) -> dict[str, Any]:
-    return reservation_out(reservations.visible_reservation(api.principal(), reservation_id, bootstrap.deps().reservations))
+    d, who = bootstrap.deps(), api.principal()
+    r = reservations.visible_reservation(who, reservation_id, d.reservations)
+    terms = reservations.cancellation_quote(who, r, d.clock.now())
+    return {**reservation_out(r), "cancellation": {"fee_minor": terms[0], "refund_minor": terms[1]} if terms else None}
 
 
 @api.route("POST", "/reservations/{reservation_id}/cancel", "cancelReservation",
@@ -204,3 +207,41 @@ def approve_space(space_id: str) -> dict[str, Any]:
 def reject_space(space_id: str) -> dict[str, Any]:
     req = api.body(s.ReviewRequest)
     return space_out(spaces.review_space(api.principal(), space_id, False, req.reason, spaces=bootstrap.deps().spaces), owner_view=True)
+
+
+# ---------------------------------------------------------------- quotes and the document, for the apps
+
+
+@api.route("GET", "/spaces/{space_id}/quote", "quoteReservation",
+     "What reserving the space for a window would cost now (refused as POST /reservations would refuse it)", "reservations",
+     query=s.QuoteQuery, response=s.QuoteOut, errors=(409, 422))
+def quote_reservation(space_id: str) -> dict[str, Any]:
+    q = api.query(s.QuoteQuery)
+    d = bootstrap.deps()
+    found = reservations.quote(api.principal(), space_id, parse_instant(q.start, field="start"), parse_instant(q.end, field="end"),
+                               spaces=d.spaces, clock=d.clock)
+    return {"space_id": found.space_id, "start": format_instant(found.start), "end": format_instant(found.end),
+            "price_minor": found.price_minor, "rate_minor": found.rate_minor, "daily_cap_minor": found.daily_cap_minor,
+            "currency": found.currency, "timezone": found.timezone}
+
+
+@api.route("GET", "/reservations/{reservation_id}/extension", "quoteExtension",
+     "What extending my reservation to a new end would cost now", "reservations", query=s.ExtensionQuery,
+     response=s.ExtensionQuoteOut, errors=(409, 422))
+def quote_extension(reservation_id: str) -> dict[str, Any]:
+    q = api.query(s.ExtensionQuery)
+    d = bootstrap.deps()
+    end = parse_instant(q.end, field="end")
+    r, price = reservations.extension_quote(api.principal(), reservation_id, end, spaces=d.spaces, reservations=d.reservations,
+                                            clock=d.clock)
+    return {"reservation_id": r.reservation_id, "start": format_instant(r.start), "end": format_instant(end), "price_minor": price,
+            "current_price_minor": r.price_minor, "extra_minor": price - r.price_minor, "currency": r.currency}
+
+
+@api.route("GET", "/spaces/{space_id}/document", "getOwnershipDocument",
+     "A short-lived download URL of the ownership document (its owner, or an admin reviewing it)", "spaces",
+     response=s.DocumentLinkOut, errors=(422,))
+def get_document(space_id: str) -> dict[str, Any]:
+    d = bootstrap.deps()
+    doc, url = spaces.document_link(api.principal(), space_id, spaces=d.spaces, blobs=d.blobs)
+    return {"url": url, "expires_in": spaces.DOCUMENT_LINK_TTL_S, "content_type": doc.content_type, "size": doc.size}

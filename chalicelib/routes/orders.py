@@ -7,6 +7,7 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from .. import bootstrap, config
+from ..api import device_schemas as ds
 from ..api import order_schemas as s
 from ..api import schemas as ms
 from ..api.http import Api, json_response
@@ -14,9 +15,12 @@ from ..api.present import reservation_out, space_out
 from ..domain.accounts import User
 from ..domain.availability import parse_clock
 from ..domain.carparks import CarPark, Device, Membership, OpeningRule
+from ..domain.errors import NotFoundError
+from ..domain.gate_devices import topics
 from ..domain.staff import StaffMembership
 from ..domain.timeutil import format_instant
-from ..services import carparks, gate, payments
+from ..services import carparks, gate, gate_devices, payments
+from ..services.device_ports import IssuedCertificate
 from ..services.order_ports import GateEventRecord, Notification
 
 bp = Blueprint(__name__)
@@ -41,9 +45,20 @@ def invitation_out(m: StaffMembership, cp: CarPark) -> dict[str, Any]:
             "invited_at": format_instant(m.invited_at)}
 
 
-def device_out(d: Device, secret: str | None = None) -> dict[str, Any]:
+def device_out(d: Device, secret: str | None = None, certificate: IssuedCertificate | None = None,
+               health: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"device_id": d.device_id, "carpark_id": d.carpark_id, "name": d.name, "status": d.status,
-            "secret_version": d.secret_version, "created_at": format_instant(d.created_at), "secret": secret}
+            "secret_version": d.secret_version, "created_at": format_instant(d.created_at), "secret": secret,
+            "thing_name": d.thing_name, "certificate_id": d.certificate_id, "health": health,
+            "certificate": certificate_out(certificate) if certificate else None}
+
+
+def certificate_out(c: IssuedCertificate) -> dict[str, Any]:
+    rt = bootstrap.devices()
+    assert rt.certificates is not None  # a certificate was just issued by them
+    return {"thing_name": c.thing_name, "certificate_id": c.certificate_id, "certificate_pem": c.certificate_pem,
+            "private_key_pem": c.private_key_pem, "endpoint": rt.certificates.endpoint(),
+            "topics": topics(rt.prefix, c.thing_name).as_dict()}
 
 
 def membership_out(m: Membership) -> dict[str, Any]:
@@ -165,27 +180,48 @@ def refuse_space_link(carpark_id: str, space_id: str) -> dict[str, Any]:
            "carparks", request=s.DeviceIn, response=s.DeviceOut, status=201)
 def register_device(carpark_id: str) -> dict[str, Any]:
     req = api.body(s.DeviceIn)
-    made = carparks.register_device(api.principal(), carpark_id, req.name, o=bootstrap.deps().carparks)
-    return device_out(made.device, made.secret)
+    mqtt = gate_devices.identities_for(None, req.mqtt, bootstrap.devices())
+    made = carparks.register_device(api.principal(), carpark_id, req.name, o=bootstrap.deps().carparks, mqtt=mqtt)
+    return device_out(made.device, made.secret, made.certificate)
+
+
+def _identities(device_id: str) -> gate_devices.ThingIdentities | None:
+    try:
+        device = bootstrap.deps().carparks.devices.get(device_id)
+    except NotFoundError:
+        return None  # the service says 404 after its ownership check
+    return gate_devices.identities_for(device, False, bootstrap.devices())
 
 
 @api.route("POST", "/carparks/{carpark_id}/devices/{device_id}/rotate", "rotateGateDeviceSecret",
            "Give a device a new secret (shown once); the old one stops working", "carparks", response=s.DeviceOut, errors=(409, 422))
 def rotate_device(carpark_id: str, device_id: str) -> dict[str, Any]:
-    made = carparks.rotate_device_secret(api.principal(), carpark_id, device_id, o=bootstrap.deps().carparks)
-    return device_out(made.device, made.secret)
+    made = carparks.rotate_device_secret(api.principal(), carpark_id, device_id, o=bootstrap.deps().carparks, mqtt=_identities(device_id))
+    return device_out(made.device, made.secret, made.certificate)
 
 
 @api.route("POST", "/carparks/{carpark_id}/devices/{device_id}/revoke", "revokeGateDevice",
            "Revoke a device: its signed events are refused from now on", "carparks", response=s.DeviceOut, errors=(422,))
 def revoke_device(carpark_id: str, device_id: str) -> dict[str, Any]:
-    return device_out(carparks.revoke_device(api.principal(), carpark_id, device_id, o=bootstrap.deps().carparks))
+    return device_out(carparks.revoke_device(api.principal(), carpark_id, device_id, o=bootstrap.deps().carparks, mqtt=_identities(device_id)))
 
 
 @api.route("GET", "/carparks/{carpark_id}/devices", "listGateDevices", "The car park's gate devices", "dashboard",
            response=s.DeviceList)
 def list_devices(carpark_id: str) -> dict[str, Any]:
-    return {"devices": [device_out(d) for d in carparks.devices(api.principal(), carpark_id, o=bootstrap.deps().carparks)]}
+    listed = gate_devices.devices_with_health(api.principal(), carpark_id, o=bootstrap.deps().carparks, rt=bootstrap.devices())
+    return {"devices": [device_out(d, health=h) for d, h in listed]}
+
+
+@api.route("POST", "/carparks/{carpark_id}/devices/{device_id}/commands", "sendGateCommand",
+           "Order a gate to open or refuse, with a reason (owner, admin, the car park's staff); bills nothing", "gate",
+           request=ds.CommandIn, response=ds.CommandOut, status=201, errors=(409, 422))
+def send_gate_command(carpark_id: str, device_id: str) -> dict[str, Any]:
+    req = api.body(ds.CommandIn)
+    c = gate_devices.enqueue_command(api.principal(), carpark_id, device_id, action=req.action, reason=req.reason, o=bootstrap.deps().carparks,
+                                     rt=bootstrap.devices(), ttl_s=req.ttl_s)
+    return {"command_id": c.command_id, "device_id": c.device_id, "action": c.action, "reason": c.reason, "issued_by": c.issued_by,
+            "issued_at": format_instant(c.issued_at), "expires_at": format_instant(c.expires_at), "state": c.state}
 
 
 @api.route("POST", "/carparks/{carpark_id}/memberships", "addMembership", "A monthly, quarterly or annual member", "carparks",
@@ -237,10 +273,22 @@ def carpark_notifications(carpark_id: str) -> dict[str, Any]:
            request=s.GateEventIn, response=s.GateDecisionOut, errors=(401, 403, 409, 422), auth=False,
            headers=("X-Gate-Device", "X-Gate-Timestamp", "X-Gate-Signature"))
 def gate_event() -> Response:
-    settings = gate.GateSettings(config.gate_max_skew_s(), config.gate_grace_min(), config.plate_min_confidence_pct())
-    reply = gate.receive(api.header("X-Gate-Device"), api.header("X-Gate-Timestamp"), api.header("X-Gate-Signature"),
-                         api.request.raw_body or b"", o=bootstrap.deps().gate, settings=settings)
+    reply = gate_devices.receive_https_event(api.header("X-Gate-Device"), api.header("X-Gate-Timestamp"), api.header("X-Gate-Signature"),
+                                             api.request.raw_body or b"", o=bootstrap.deps().gate, rt=bootstrap.devices(),
+                                             settings=gate_settings())
     return json_response(200, reply.body, {"Idempotent-Replayed": str(reply.replayed).lower()})
+
+
+def gate_settings() -> gate.GateSettings:
+    return gate.GateSettings(config.gate_max_skew_s(), config.gate_grace_min(), config.plate_min_confidence_pct())
+
+
+@api.route("POST", "/gate/heartbeat", "gateHeartbeat", "A gate device's heartbeat (HMAC-signed like events); answers its pending commands",
+           "gate", request=ds.HeartbeatIn, response=ds.HeartbeatOut, errors=(401, 409), auth=False,
+           headers=("X-Gate-Device", "X-Gate-Timestamp", "X-Gate-Signature"))
+def gate_heartbeat() -> dict[str, Any]:
+    return gate_devices.heartbeat_https(api.header("X-Gate-Device"), api.header("X-Gate-Timestamp"), api.header("X-Gate-Signature"),
+                                        api.request.raw_body or b"", o=bootstrap.deps().gate, rt=bootstrap.devices(), settings=gate_settings())
 
 
 @api.route("POST", "/payments/webhook", "paymentWebhook", "The payment provider's signed verdict on a charge or refund", "payments",
@@ -273,3 +321,22 @@ def my_balance() -> dict[str, Any]:
            response=s.NotificationList)
 def my_notifications() -> dict[str, Any]:
     return {"notifications": [notification_out(n) for n in bootstrap.deps().notifications.feed(api.principal().user_id, 50)]}
+
+
+@api.route("GET", "/me/earnings", "getMyEarnings", "My earnings as a sharer: each paid order, the platform fee, the payout",
+           "payments", response=s.EarningsOut)
+def my_earnings() -> dict[str, Any]:
+    found = payments.earnings(api.principal(), o=bootstrap.deps().orders)
+    rows = [{"reservation_id": r.reservation_id, "space_id": r.space_id, "paid_minor": p.amount_minor + p.fee_minor,
+             "fee_minor": p.fee_minor, "payout_minor": p.amount_minor, "currency": p.currency, "credited_at": format_instant(p.created_at)}
+            for r, p in found.payouts]
+    return {"balance_minor": found.balance_minor, "currency": found.currency, "platform_fee_bp": found.platform_fee_bp,
+            "paid_minor": sum(x["paid_minor"] for x in rows), "fee_minor": sum(x["fee_minor"] for x in rows),
+            "payout_minor": sum(x["payout_minor"] for x in rows), "payouts": rows}
+
+
+@api.route("GET", "/me/payment-method", "getPaymentMethod", "My saved card (brand and last four digits)", "payments",
+           response=s.PaymentMethodOut)
+def get_payment_method() -> dict[str, Any]:
+    m = payments.current_method(api.principal(), o=bootstrap.deps().orders)
+    return {"method_id": m.method_id, "brand": m.brand, "last4": m.last4}

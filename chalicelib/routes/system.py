@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
+from pathlib import Path
 from typing import Any
 
-from chalice import Blueprint
+from chalice import Blueprint, Response
 
-from .. import VERSION, config
+from .. import VERSION, config, verify
 from ..api import schemas as s
 from ..api.http import REGISTRY, Api
 
@@ -27,3 +30,18 @@ def openapi() -> dict[str, Any]:
     return REGISTRY.document("CarParker API", VERSION)
 
 
+@functools.cache
+def _verifier_source() -> bytes:
+    return Path(verify.__file__).read_bytes()
+
+
+@api.route("GET", "/verifier.py", "getVerifier",
+           "The offline evidence verifier: one file, Python 3.11+ and cryptography only (python3 verifier.py "
+           "evidence.zip --validators validators.json; docs/ledger-format.md section 12)", "system", auth=False,
+           media_type="text/x-python")
+def verifier() -> Response:
+    source = _verifier_source()  # the very file the platform's own verify-bundle runs
+    return Response(body=source.decode("utf-8"), status_code=200,
+                    headers={"Content-Type": "text/x-python; charset=utf-8",
+                             "Content-Disposition": 'inline; filename="verifier.py"',
+                             "ETag": f'"{hashlib.sha256(source).hexdigest()}"', "Cache-Control": "public, max-age=300"})

@@ -17,6 +17,7 @@ from ..domain.plates import normalise_plate
 from ..domain.reservations import Reservation
 from ..domain.spaces import LINK_ACCEPTED, LINK_PENDING, LINK_STATES, Space
 from ..domain.staff import INVITED, OWNER, STAFF, StaffMembership, founding_membership, invitation
+from .device_ports import Identities, IssuedCertificate
 from .order_ports import (
     CarParkRepository,
     DeviceRepository,
@@ -61,6 +62,7 @@ class CarParks:
 class DeviceSecret:
     device: Device
     secret: str  # shown once; only its KMS-sealed form is stored
+    certificate: IssuedCertificate | None = None  # an MQTT device's certificate and private key, shown once
 
 
 def create_carpark(principal: Principal, *, name: str, kind: str, address: str, lots: tuple[str, ...], timezone: str,
@@ -261,43 +263,64 @@ def new_device_secret() -> str:
     return "gs_" + pysecrets.token_urlsafe(SECRET_BYTES)
 
 
-def register_device(principal: Principal, carpark_id: str, name: str, *, o: CarParks) -> DeviceSecret:
+def register_device(principal: Principal, carpark_id: str, name: str, *, o: CarParks, mqtt: Identities | None = None) -> DeviceSecret:
+    """A device with an HMAC secret; with `mqtt`, also its own Thing and X.509 certificate (both shown once)."""
     carpark = managed(principal, carpark_id, o)
     device_id = "gd_" + o.new_id()[:20]
     secret = new_device_secret()
-    device = Device(device_id, carpark.carpark_id, name, o.secrets.seal(device_id, secret.encode()), 1, ACTIVE, o.clock.now())
+    cert = mqtt.issue(device_id) if mqtt else None
+    device = Device(device_id, carpark.carpark_id, name, o.secrets.seal(device_id, secret.encode()), 1, ACTIVE, o.clock.now(),
+                    thing_name=cert.thing_name if cert else None, certificate_id=cert.certificate_id if cert else None)
     o.devices.add(device)
-    return DeviceSecret(device, secret)
+    return DeviceSecret(device, secret, cert)
 
 
-def rotate_device_secret(principal: Principal, carpark_id: str, device_id: str, *, o: CarParks) -> DeviceSecret:
+def _owned_device(o: CarParks, carpark: CarPark, device_id: str) -> Device:
+    device = o.devices.get(device_id)
+    if device.carpark_id != carpark.carpark_id:
+        raise NotFoundError("no such device", field="device_id")
+    return device
+
+
+def rotate_device_secret(principal: Principal, carpark_id: str, device_id: str, *, o: CarParks,
+                         mqtt: Identities | None = None) -> DeviceSecret:
+    """A new secret and, for an MQTT device, a new certificate; the old ones stop working at once."""
     carpark = managed(principal, carpark_id, o)
     secret = new_device_secret()
+    before = _owned_device(o, carpark, device_id)
+    cert = mqtt.issue(device_id) if mqtt and before.thing_name and before.status == ACTIVE else None
 
     def attempt() -> Device:
-        device = o.devices.get(device_id)
-        if device.carpark_id != carpark.carpark_id:
-            raise NotFoundError("no such device", field="device_id")
-        rotated = device.rotated(o.secrets.seal(device_id, secret.encode()))
+        device = _owned_device(o, carpark, device_id)
+        rotated = device.rotated(o.secrets.seal(device_id, secret.encode()), cert.certificate_id if cert else None)
         o.devices.save(rotated, device.version)
         return rotated
 
-    return DeviceSecret(on_conflict(attempt), secret)
+    try:
+        rotated = on_conflict(attempt)
+    except Exception:
+        if mqtt and cert:
+            mqtt.deactivate(cert.certificate_id)  # never leave a second live certificate behind
+        raise
+    if mqtt and cert and before.certificate_id:
+        mqtt.deactivate(before.certificate_id)
+    return DeviceSecret(rotated, secret, cert)
 
 
-def revoke_device(principal: Principal, carpark_id: str, device_id: str, *, o: CarParks) -> Device:
-    """A lost or replaced device stops being able to open anything at once."""
+def revoke_device(principal: Principal, carpark_id: str, device_id: str, *, o: CarParks, mqtt: Identities | None = None) -> Device:
+    """A lost or replaced device stops being able to open anything at once (its certificate is deactivated too)."""
     carpark = managed(principal, carpark_id, o)
 
     def attempt() -> Device:
-        device = o.devices.get(device_id)
-        if device.carpark_id != carpark.carpark_id:
-            raise NotFoundError("no such device", field="device_id")
+        device = _owned_device(o, carpark, device_id)
         gone = device.revoked()
         o.devices.save(gone, device.version)
         return gone
 
-    return on_conflict(attempt)
+    gone = on_conflict(attempt)
+    if mqtt and gone.certificate_id:
+        mqtt.deactivate(gone.certificate_id)
+    return gone
 
 
 def add_membership(principal: Principal, carpark_id: str, *, plate: str, holder: str, plan: str, valid_from: date | None,

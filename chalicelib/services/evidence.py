@@ -9,9 +9,7 @@ and every unseal is a `retrieve` entry.
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -37,6 +35,7 @@ from ..domain.photos import (
 )
 from ..domain.reservations import ENTERED, Reservation
 from ..domain.timeutil import format_instant
+from ..verify import write_evidence_zip
 from .ports import (
     BlobStore,
     Clock,
@@ -174,12 +173,9 @@ def _evidence_zip(r: Reservation, st: EvidenceStores) -> tuple[bytes, int]:
     bundle = st.evidence.bundle(list(attachments))
     for item, entry_id in zip(bundle["items"], attachments, strict=True):  # type: ignore[call-overload]
         item["attachments"] = [attachments[entry_id]]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("bundle.json", json.dumps(bundle, separators=(",", ":"), ensure_ascii=False))
-        for name, data in files.items():
-            archive.writestr(name, data)
-    return buffer.getvalue(), len(files)
+    # The one zip layout the format allows (docs/ledger-format.md section 9): files in the order of the items.
+    bundle_json = json.dumps(bundle, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return write_evidence_zip(bundle_json, files.items()), len(files)
 
 
 def _export(r: Reservation, viewer: str, role: str, st: EvidenceStores) -> dict[str, Any]:
@@ -215,6 +211,14 @@ def open_claim(principal: Principal, order_id: str, share_with: tuple[str, ...],
                   OPEN, now, now + timedelta(days=CLAIM_DAYS))
     st.claims.add(claim)
     return claim
+
+
+def claims_for_order(principal: Principal, order_id: str, st: EvidenceStores) -> list[Claim]:
+    """The order's claims, for its parker (others reach a claim by its id, which they are told)."""
+    r = st.reservations.get(order_id)
+    if r.parker_id != principal.user_id:
+        raise NotFoundError("no such order", field="order_id")
+    return sorted(st.claims.for_order(order_id), key=lambda c: c.opened_at, reverse=True)
 
 
 def visible_claim(principal: Principal, claim_id: str, st: EvidenceStores) -> tuple[Claim, str]:

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from ..domain import jsontext, signing
-from ..domain.carparks import ACTIVE
+from ..domain.carparks import ACTIVE, Device
 from ..domain.errors import ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError
 from ..domain.gate import ENTRY, EXIT, OPEN, Decision, decide_entry, decide_exit
 from ..domain.plates import normalise_plate
@@ -99,7 +99,7 @@ def parse_event(raw: bytes, signed_at: datetime, max_skew_s: int) -> GateEvent:
                      round(confidence * 100), occurred, data.get("snapshot") if isinstance(data.get("snapshot"), str) else None)
 
 
-def _device(o: Gate, device_id: str | None) -> Any:
+def _device(o: Gate, device_id: str | None) -> Device:
     if not device_id:
         raise UnauthenticatedError("request is not signed: device header missing", code="unsigned")
     if len(device_id) > 64 or not device_id.isprintable():  # never a key DynamoDB would refuse (a 500)
@@ -113,13 +113,26 @@ def _device(o: Gate, device_id: str | None) -> Any:
     return device
 
 
-def receive(device_id: str | None, timestamp: str | None, signature: str | None, raw: bytes, *, o: Gate, settings: GateSettings) -> GateReply:
-    """Authenticate and apply one plate read; the reply tells the device to open or deny, and why."""
+def authenticate(device_id: str | None, timestamp: str | None, signature: str | None, raw: bytes, *, o: Gate,
+                 settings: GateSettings) -> tuple[Device, datetime]:
+    """An HTTPS request of an active device, signed with its secret within the allowed skew; the signed time."""
     device = _device(o, device_id)
     ts = signing.parse_timestamp(timestamp)
     secret = o.secrets.open(device.device_id, device.secret_version, device.sealed_secret)
     signing.verify(secret, ts, raw, signature, now=o.clock.now(), max_skew_s=settings.max_skew_s)
-    event = parse_event(raw, datetime.fromtimestamp(ts, o.clock.now().tzinfo), settings.max_skew_s)
+    return device, datetime.fromtimestamp(ts, o.clock.now().tzinfo)
+
+
+def receive(device_id: str | None, timestamp: str | None, signature: str | None, raw: bytes, *, o: Gate, settings: GateSettings) -> GateReply:
+    """Authenticate and apply one plate read; the reply tells the device to open or deny, and why."""
+    device, signed_at = authenticate(device_id, timestamp, signature, raw, o=o, settings=settings)
+    return apply_event(o, device, raw, signed_at, settings)
+
+
+def apply_event(o: Gate, device: Device, raw: bytes, signed_at: datetime, settings: GateSettings) -> GateReply:
+    """One plate read of an authenticated device, whichever way it came (HTTPS webhook or MQTT through the IoT rule):
+    the same checks, decision, idempotency by <device>#<event id> and effects."""
+    event = parse_event(raw, signed_at, settings.max_skew_s)
     if event.carpark_id not in (None, device.carpark_id):
         raise ForbiddenError("this device may only report for its own car park", field="carpark_id", code="wrong_carpark")
     event = replace(event, carpark_id=device.carpark_id)

@@ -136,6 +136,10 @@ class Balances(Protocol):
 
     def balance(self, account_id: str) -> tuple[int, str | None]: ...
 
+    def payouts(self, payout_ids: list[str]) -> list[Payout]:
+        """The payouts recorded under these ids (order ids), in no particular order; unknown ids are skipped."""
+        ...
+
 
 @dataclass(frozen=True)
 class PaymentMethod:

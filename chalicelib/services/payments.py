@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ..domain import jsontext, signing
 from ..domain.accounts import PARKER, Principal
-from ..domain.errors import ForbiddenError, InvalidInputError
+from ..domain.errors import ForbiddenError, InvalidInputError, NotFoundError
 from ..domain.reservations import Reservation
-from .order_ports import PaymentMethod
+from .order_ports import PaymentMethod, Payout
 from .orders import OrderLifecycle, payment_settled, retry_failed_payments
 
 MAX_WEBHOOK_BYTES = 64 * 1024
@@ -22,6 +23,34 @@ def save_method(principal: Principal, token: str, *, o: OrderLifecycle) -> Payme
     method = o.payments.save_method(principal.user_id, token)
     retry_failed_payments(o, principal.user_id)
     return method
+
+
+def current_method(principal: Principal, *, o: OrderLifecycle) -> PaymentMethod:
+    method = o.payments.method(principal.user_id)
+    if method is None:
+        raise NotFoundError("you have not saved a card yet", field="payment_method", code="no_payment_method")
+    return method
+
+
+EARNINGS_ORDERS = 200  # the newest paid orders a statement lists (cursors come with the API's paging)
+
+
+@dataclass(frozen=True)
+class Earnings:
+    balance_minor: int
+    currency: str | None
+    platform_fee_bp: int
+    payouts: list[tuple[Reservation, Payout]]  # newest first
+
+
+def earnings(principal: Principal, *, o: OrderLifecycle) -> Earnings:
+    """The sharer's statement: each paid order's payout (what the parker paid, the platform fee, the share credited)
+    and the balance those credits add up to."""
+    amount, currency = o.balances.balance(principal.user_id)
+    paid = [r for r in o.reservations.by_sharer(principal.user_id) if r.paid_at is not None][:EARNINGS_ORDERS]
+    found = {p.payout_id: p for p in o.balances.payouts([r.reservation_id for r in paid])}
+    rows = [(r, found[r.reservation_id]) for r in paid if r.reservation_id in found and found[r.reservation_id].account_id == principal.user_id]
+    return Earnings(amount, currency, o.platform_fee_bp, rows)
 
 
 def _event(raw: bytes) -> dict[str, Any]:

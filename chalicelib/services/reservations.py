@@ -4,15 +4,16 @@ condition on its version in the same transaction that creates or changes the res
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from ..domain.accounts import PARKER, Principal
-from ..domain.availability import Booking, Interval
+from ..domain.availability import Booking, Calendar, Interval, Window
 from ..domain.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, RuleViolationError
 from ..domain.plates import normalise_plate
 from ..domain.pricing import price_for_minutes
 from ..domain.reservations import CANCELLED, HOLDS_SPACE, RESERVED, Reservation, cancellation_terms
+from ..domain.spaces import APPROVED, Space
 from ..domain.timeutil import minutes_between
 from .ports import Clock, IdentityGate, ReservationRepository, SpaceRepository
 from .retry import on_conflict
@@ -26,6 +27,11 @@ def _check_request(principal: Principal, raw_plate: str, start: datetime, end: d
     if not principal.has(PARKER):
         raise ForbiddenError("only parkers can reserve; add the parker role to your profile", field="roles")
     plate = normalise_plate(raw_plate)
+    _check_window(start, end, now)
+    return plate
+
+
+def _check_window(start: datetime, end: datetime, now: datetime) -> None:
     if end <= start:
         raise InvalidInputError("end must be after start", field="end")
     if start < now.replace(second=0) and minutes_between(start, now) > 1:
@@ -36,7 +42,6 @@ def _check_request(principal: Principal, raw_plate: str, start: datetime, end: d
         raise InvalidInputError(f"a reservation lasts at most {MAX_DAYS} days", field="end")
     if start - now > timedelta(days=MAX_AHEAD_DAYS):
         raise InvalidInputError(f"a reservation starts at most {MAX_AHEAD_DAYS} days ahead", field="start")
-    return plate
 
 
 def _check_identity(principal: Principal, identity: IdentityGate | None) -> None:
@@ -71,11 +76,11 @@ def reserve(
         if space.owner_id == principal.user_id:
             raise RuleViolationError("you cannot reserve your own space", field="space_id")
         wanted = Interval(start, end)
-        window, _ = space.calendar.find_window(wanted)
+        window, price = _priced(space, wanted)
         calendar = space.calendar.with_booking(Booking(reservation_id, wanted))
         reservation = Reservation(
             reservation_id=reservation_id, space_id=space.space_id, parker_id=principal.user_id, sharer_id=space.owner_id,
-            plate=plate, start=start, end=end, price_minor=price_for_minutes(minutes_between(start, end), window.tariff),
+            plate=plate, start=start, end=end, price_minor=price,
             currency=space.currency, state=RESERVED, version=1, created_at=now, window_id=window.window_id,
             carpark_id=space.gate_carpark, lot=space.lot,
         )
@@ -92,6 +97,11 @@ def visible_reservation(principal: Principal, reservation_id: str, reservations:
     return r
 
 
+def _as_sharer(principal: Principal, r: Reservation) -> bool:
+    """The sharer cancelling a booking on their own space (not a parker who booked a space of theirs)."""
+    return principal.user_id == r.sharer_id and principal.user_id != r.parker_id
+
+
 def cancel(
     principal: Principal, reservation_id: str, *, spaces: SpaceRepository, reservations: ReservationRepository, clock: Clock,
     settle: Callable[[Reservation], Reservation] | None = None,
@@ -100,7 +110,7 @@ def cancel(
 
     def attempt() -> Reservation:
         r = visible_reservation(principal, reservation_id, reservations)
-        by_sharer = principal.user_id == r.sharer_id and principal.user_id != r.parker_id
+        by_sharer = _as_sharer(principal, r)
         fee, refund = cancellation_terms(r, by_sharer=by_sharer, now=clock.now())
         cancelled = replace(r.moved_to(CANCELLED), fee_minor=fee, refund_minor=refund, cancelled_by="sharer" if by_sharer else "parker")
         space = spaces.get(r.space_id)
@@ -112,28 +122,89 @@ def cancel(
     return settle(cancelled) if settle is not None else cancelled
 
 
+def _extended(r: Reservation, space: Space, new_end: datetime, now: datetime) -> tuple[Calendar, int]:
+    """The calendar with the stay running to `new_end`, and the price of the whole stay."""
+    if r.state not in HOLDS_SPACE:
+        raise ConflictError(f"a reservation that is {r.state} cannot be extended", field="state", code="invalid_transition")
+    if new_end <= r.end:
+        raise InvalidInputError("the new end must be after the current end", field="end")
+    if new_end <= now:
+        raise InvalidInputError("the new end must be in the future", field="end")
+    wanted = Interval(r.start, new_end)
+    window, price = _priced(space, wanted)
+    if window.window_id != r.window_id:
+        raise RuleViolationError("an extension must stay inside the same availability window", field="end")
+    calendar = space.calendar.with_booking(Booking(r.reservation_id, wanted))
+    return calendar, max(price, r.price_minor)
+
+
+def _own_booking(principal: Principal, reservation_id: str, reservations: ReservationRepository) -> Reservation:
+    r = visible_reservation(principal, reservation_id, reservations)
+    if r.parker_id != principal.user_id:
+        raise ForbiddenError("only the parker can extend a reservation", field="reservation_id")
+    return r
+
+
 def extend(
     principal: Principal, reservation_id: str, new_end: datetime, *, spaces: SpaceRepository, reservations: ReservationRepository, clock: Clock
 ) -> Reservation:
     def attempt() -> Reservation:
-        r = visible_reservation(principal, reservation_id, reservations)
-        if r.parker_id != principal.user_id:
-            raise ForbiddenError("only the parker can extend a reservation", field="reservation_id")
-        if r.state not in HOLDS_SPACE:
-            raise ConflictError(f"a reservation that is {r.state} cannot be extended", field="state", code="invalid_transition")
-        if new_end <= r.end:
-            raise InvalidInputError("the new end must be after the current end", field="end")
-        if new_end <= clock.now():
-            raise InvalidInputError("the new end must be in the future", field="end")
+        r = _own_booking(principal, reservation_id, reservations)
         space = spaces.get(r.space_id)
-        wanted = Interval(r.start, new_end)
-        window, _ = space.calendar.find_window(wanted)
-        if window.window_id != r.window_id:
-            raise RuleViolationError("an extension must stay inside the same availability window", field="end")
-        calendar = space.calendar.with_booking(Booking(r.reservation_id, wanted))
-        price = price_for_minutes(minutes_between(r.start, new_end), window.tariff)
-        longer = replace(r, end=new_end, price_minor=max(price, r.price_minor), version=r.version + 1)
+        calendar, price = _extended(r, space, new_end, clock.now())
+        longer = replace(r, end=new_end, price_minor=price, version=r.version + 1)
         reservations.change(longer, r.version, replace(space, calendar=calendar, version=space.version + 1), space.version)
         return longer
 
     return on_conflict(attempt)
+
+
+# ---------------------------------------------------------------- quotes: what an action would cost, before it is taken
+
+
+@dataclass(frozen=True)
+class Quote:
+    space_id: str
+    start: datetime
+    end: datetime
+    price_minor: int
+    rate_minor: int
+    daily_cap_minor: int | None
+    currency: str
+    timezone: str
+
+
+def _priced(space: Space, wanted: Interval) -> tuple[Window, int]:
+    """The window that holds `wanted`, and the price of `wanted` at its tariff (as booking fixes it)."""
+    window, _ = space.calendar.find_window(wanted)
+    return window, price_for_minutes(minutes_between(wanted.start, wanted.end), window.tariff)
+
+
+def quote(principal: Principal, space_id: str, start: datetime, end: datetime, *, spaces: SpaceRepository, clock: Clock) -> Quote:
+    """The price `reserve` would fix for this window now; refused for the reasons `reserve` would refuse it."""
+    _check_window(start, end, clock.now())
+    space = spaces.get(space_id)
+    if space.status != APPROVED and space.owner_id != principal.user_id and not principal.is_admin:
+        raise NotFoundError("no such space", field="space_id")
+    space.require_bookable()
+    wanted = Interval(start, end)
+    window, price = _priced(space, wanted)
+    if not space.calendar.is_free(wanted):
+        raise ConflictError("the space is already booked for part of that time", field="start", code="slot_taken")
+    t = window.tariff
+    return Quote(space.space_id, start, end, price, t.rate_minor, t.daily_cap_minor, space.currency, space.calendar.timezone)
+
+
+def extension_quote(principal: Principal, reservation_id: str, new_end: datetime, *, spaces: SpaceRepository,
+                    reservations: ReservationRepository, clock: Clock) -> tuple[Reservation, int]:
+    """The reservation and the price of the whole stay if it were extended to `new_end` now."""
+    r = _own_booking(principal, reservation_id, reservations)
+    _, price = _extended(r, spaces.get(r.space_id), new_end, clock.now())
+    return r, price
+
+
+def cancellation_quote(principal: Principal, r: Reservation, now: datetime) -> tuple[int, int] | None:
+    """(fee, refund) if the caller cancelled `r` now; None when they cannot cancel it."""
+    if r.state != RESERVED or principal.user_id not in (r.parker_id, r.sharer_id):
+        return None
+    return cancellation_terms(r, by_sharer=_as_sharer(principal, r), now=now)

@@ -122,6 +122,20 @@ def complete_document_upload(principal: Principal, space_id: str, *, spaces: Spa
     return on_conflict(attempt)
 
 
+DOCUMENT_LINK_TTL_S = 300
+DOCUMENT_FILES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+
+
+def document_link(principal: Principal, space_id: str, *, spaces: SpaceRepository, blobs: BlobStore) -> tuple[OwnershipDocument, str]:
+    """The uploaded ownership document and a short-lived URL to read it: for its owner and the reviewing admins."""
+    space = own_space(principal, space_id, spaces)
+    doc = space.document
+    if doc is None or doc.status != "uploaded":
+        raise RuleViolationError("no ownership document has been uploaded", field="document", code="upload_missing")
+    name = f"ownership-{space.space_id}.{DOCUMENT_FILES.get(doc.content_type, 'bin')}"
+    return doc, blobs.download_url(doc.key, name, DOCUMENT_LINK_TTL_S)
+
+
 def review_space(principal: Principal, space_id: str, approve: bool, reason: str | None, *, spaces: SpaceRepository) -> Space:
     if not principal.is_admin:
         raise ForbiddenError("only admins review spaces")

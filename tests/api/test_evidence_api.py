@@ -4,13 +4,11 @@ with its validator quorum, and an evidence zip that the offline verifier accepts
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import subprocess
 import sys
 import time
 import uuid
-import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ import pytest
 import requests
 
 from chalicelib.domain.signing import gate_request
+from chalicelib.verify import read_evidence_zip, write_evidence_zip
 from tests.helpers import ApiClient, User
 from tests.photos import jpeg
 
@@ -84,16 +83,12 @@ def test_photos_before_and_after_give_an_evidence_zip_that_verifies_offline(api:
     ok = verify_cli(data, tmp_path)
     assert ok.returncode == 0 and ok.stdout.startswith("OK") and "8 attachments" in ok.stdout, ok.stdout + ok.stderr
 
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        files = {n: z.read(n) for n in z.namelist()}
+    bundle, members = read_evidence_zip(data)
+    files = dict(members)
     front = next(n for n in files if n.endswith("arrival-front.jpg"))
     files[front] = jpeg(datetime.now(UTC), colour=(255, 0, 0))  # another picture under the same name
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as z:
-        for name, content in files.items():
-            z.writestr(name, content)
-    bad = verify_cli(buffer.getvalue(), tmp_path)
-    assert bad.returncode == 1 and "FAIL" in bad.stderr
+    bad = verify_cli(write_evidence_zip(bundle, files.items()), tmp_path)
+    assert bad.returncode == 1 and bad.stderr.startswith("FAIL") and "has sha256" in bad.stderr, bad.stderr
 
     history = api.get(f"/ledger/orders/{order}/history", parker).body
     actions = [e["entry"]["action"] if "entry" in e else e.get("action") for e in history["entries"]]

@@ -22,6 +22,7 @@ BODIES: dict[str, Any] = {
     "rejectSpace": {"reason": "not yours"},
     "inviteCarParkStaff": {"user_id": "someone"},
     "registerGateDevice": {"name": "intruder gate"},
+    "sendGateCommand": {"action": "open", "reason": "intruder"},
     "addMembership": {"plate": "AB12", "holder": "Intruder", "plan": "monthly"},
     "rejectIdentity": {"reason": "not yours"},
     "registerValidator": {"node_id": "intruder-node", "public_key_pem": ec.generate_private_key(ec.SECP256R1()).public_key()
@@ -32,7 +33,9 @@ BODIES.update({
     "requestPhotoUploads": {"photos": [{"view": v, **PHOTO} for v in ("front", "rear", "left", "right")]},
     "openClaim": {"share_with": ["sharer"], "description": "not yours"},
 })
-EVIDENCE = {"requestPhotoUploads", "completePhotoSet", "listPhotoSets", "exportEvidence", "openClaim"}
+EVIDENCE = {"requestPhotoUploads", "completePhotoSet", "listPhotoSets", "exportEvidence", "openClaim", "listOrderClaims"}
+# A valid query per operation that needs one, for the same reason.
+QUERIES = {"quoteReservation": f"?start={at(24)}&end={at(26)}", "quoteExtension": f"?end={at(30)}"}
 # Admin-only operations: a non-admin gets 403 whatever the target.
 ADMIN_ONLY = {"approveSpace", "rejectSpace", "listPendingSpaces", "listIdentityCases", "reviewIdentityDocument", "approveIdentity",
               "rejectIdentity", "registerValidator", "revokeValidator", "exportLedgerLog", "cutLedgerBlocks"}
@@ -105,7 +108,7 @@ def test_every_route_naming_another_users_thing_refuses_a_second_user(api: ApiCl
         params = _params(op.operation_id, world)
         unknown = [n for n in names if n not in params]
         assert not unknown, f"{op.operation_id}: teach this test how to name another user's {unknown}"
-        path = op.path.format(**params)
+        path = op.path.format(**params) + QUERIES.get(op.operation_id, "")
         body = BODIES.get(op.operation_id, {}) if op.method in ("POST", "PUT", "PATCH") else None
         reply = api.call(op.method, path, world["other"], body=body)
         assert reply.status in (403, 404), f"{op.operation_id} {path}: {reply.status} {reply.body}"

@@ -15,9 +15,10 @@ from tests.order_helpers import World, make_world
 
 # What an active staff member may do at their car park; every other route naming the car park is for its owners.
 STAFF_MAY = {"getCarPark", "listGateDevices", "listMemberships", "addMembership", "listMovements", "listTransactions",
-             "listCarParkReservations", "listCarParkNotifications"}
+             "listCarParkReservations", "listCarParkNotifications", "sendGateCommand"}
 BODIES = {"inviteCarParkStaff": {"user_id": "someone"}, "registerGateDevice": {"name": "g"},
-          "addMembership": {"plate": "ST4FF", "holder": "Member", "plan": "monthly"}}
+          "addMembership": {"plate": "ST4FF", "holder": "Member", "plan": "monthly"},
+          "sendGateCommand": {"action": "open", "reason": "let out at the barrier"}}
 
 
 @pytest.fixture

@@ -8,7 +8,9 @@ go to tests/browser/screenshots/ (ignored by git). The helpers live in harness.p
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +24,11 @@ expect.set_options(timeout=20_000)
 
 @pytest.fixture(scope="session")
 def launcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launcher]:
+    reuse = os.environ.get("CP_BROWSER_LAUNCHER")  # while writing tests: "<api> <app> <card fields> <moto> <make run's log>"
+    if reuse:
+        api, app, fields, moto, log = reuse.split()
+        yield Launcher(app=app, console=f"{app}console/", api=api, log=Path(log), moto=moto, card_fields=fields)
+        return
     with launched(tmp_path_factory.mktemp("launcher")) as running:
         yield running
 
@@ -69,3 +76,5 @@ def check_screen(page: Page, name: str, *, full_page: bool = False) -> None:
     """Every main screen: a screenshot for people to look at, and no serious or critical accessibility violation."""
     screenshot(page, name, full_page=full_page)
     assert axe_violations(page) == [], name
+    for frame in page.frames[1:]:  # the payment provider's card fields are a page of their own
+        assert axe_violations(frame) == [], f"{name}: {frame.url}"

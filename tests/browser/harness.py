@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route
+from playwright.sync_api import Browser, BrowserContext, Frame, Page, Playwright, Route
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -39,6 +39,8 @@ class Launcher:
     console: str
     api: str
     log: Path
+    moto: str = ""
+    card_fields: str = ""
 
 
 def _wait_until_serving(urls: list[str], proc: subprocess.Popen[bytes], log: Path, timeout_s: float) -> None:
@@ -62,16 +64,17 @@ def launched(workdir: Path) -> Iterator[Launcher]:
     """infra/run_local.py (what `make run` runs) on free ports, with nothing kept between runs; stopped by its PID."""
     from infra.localstack import free_port
 
-    api_port, web_port, moto_port = free_port(), free_port(), free_port()
+    api_port, web_port, moto_port, pay_port = free_port(), free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CP_", "AWS_"))}
-    env.update(PORT=str(api_port), WEB_PORT=str(web_port), MOTO_PORT=str(moto_port), PERSIST="0", RUN_DIR=str(workdir / "run"))
+    env.update(PORT=str(api_port), WEB_PORT=str(web_port), MOTO_PORT=str(moto_port), PAY_PORT=str(pay_port), PERSIST="0", RUN_DIR=str(workdir / "run"))
     log = workdir / "make-run.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen([sys.executable, "infra/run_local.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     api, app = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{web_port}/"
     try:
         _wait_until_serving([f"{api}/health", app], proc, log, timeout_s=300)
-        yield Launcher(app=app, console=f"{app}console/", api=api, log=log)
+        yield Launcher(app=app, console=f"{app}console/", api=api, log=log, moto=f"http://127.0.0.1:{moto_port}",
+                       card_fields=f"http://127.0.0.1:{pay_port}")
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -124,11 +127,11 @@ def _expected(text: str) -> bool:
     return bool(re.search(r"Failed to load resource|net::ERR_|status of 4\d\d", text))
 
 
-def axe_violations(page: Page) -> list[dict[str, Any]]:
-    """axe-core (from web/node_modules) on the page as it is now: the serious and critical violations."""
+def axe_violations(page: Page | Frame) -> list[dict[str, Any]]:
+    """axe-core (from web/node_modules) on the page (or a frame of it) as it is now: the serious and critical violations."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.evaluate(AXE.read_text() + "\n;undefined")  # evaluated over CDP: the page's own CSP still holds for the app
-    found: list[dict[str, Any]] = page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']}))
+    found: list[dict[str, Any]] = page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations'], iframes: false}))
         .violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))""")
     return [v for v in found if v["impact"] in ("serious", "critical")]
 
@@ -136,7 +139,20 @@ def axe_violations(page: Page) -> list[dict[str, Any]]:
 def screenshot(page: Page, name: str, *, full_page: bool = False) -> None:
     SHOTS.mkdir(exist_ok=True)
     page.wait_for_load_state("networkidle")
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
+    if not full_page:
+        page.screenshot(path=str(SHOTS / f"{name}.png"))
+        return
+    # A phone shows the tab bar at the bottom of the screen: grow the screen to the whole page for the picture, so it is
+    # drawn where a person scrolling to the end would see it, not across the middle.
+    size = page.viewport_size
+    height = page.evaluate("() => { window.scrollTo(0, 0); return document.documentElement.scrollHeight; }")
+    if size:
+        page.set_viewport_size({"width": size["width"], "height": max(size["height"], height)})
+    try:
+        page.screenshot(path=str(SHOTS / f"{name}.png"))
+    finally:
+        if size:
+            page.set_viewport_size(size)
 
 
 def sign_in(page: Page, launcher: Launcher, email: str, password: str = PASSWORD) -> None:

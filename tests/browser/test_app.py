@@ -121,6 +121,7 @@ def test_sign_out_ends_the_session_and_a_reload_keeps_it_until_then(phone: Page,
     sign_in(phone, launcher, PAT)
     phone.reload()
     expect(phone.get_by_role("heading", name="Find a parking space")).to_be_visible()
+    phone.get_by_role("navigation", name="Main").get_by_role("link", name="Account").click()
     phone.get_by_role("button", name="Sign out").click()
     expect(phone.get_by_role("heading", name="Sign in")).to_be_visible()
     assert phone.evaluate("() => JSON.stringify(sessionStorage) + JSON.stringify(localStorage)") == "{}{}"
@@ -215,7 +216,7 @@ def test_a_space_opens_with_its_total_and_times_in_its_zone(phone: Page, launche
     first = cards(phone)[0]
     phone.get_by_role("link", name=first["title"]).first.click()
     expect(phone.get_by_role("heading", level=1, name=first["title"])).to_be_visible()
-    quote = phone.get_by_label("Price for your window")
+    quote = phone.get_by_label("Price before you confirm")
     expect(quote).to_contain_text(f"€{first['total']:.2f} in total")
     expect(quote).to_contain_text("10:00 – 13:00, Europe/Amsterdam (CET)")
     expect(phone.get_by_text(re.compile(r"Times in Europe/Amsterdam"))).to_be_visible()
@@ -237,6 +238,7 @@ def test_a_sharer_sees_their_spaces_and_an_admin_the_review_queue(phone: Page, l
     expect(phone.get_by_text("Status: Approved").first).to_be_visible()
     expect(phone.get_by_text("Status: Waiting for review")).to_have_count(1)
     check_screen(phone, "11-my-spaces")
+    phone.get_by_role("link", name="Account").click()
     phone.get_by_role("button", name="Sign out").click()
 
     sign_in(phone, launcher, ADMIN)

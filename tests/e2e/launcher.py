@@ -69,7 +69,7 @@ class Launcher:
     def start(self) -> Launcher:
         port = self.free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("CP_", "AWS_"))}
-        env.update(PORT=str(port), MOTO_PORT=str(self.free_port()), RUN_DIR=str(self.run_dir), **SETTINGS, **self.settings)
+        env.update(PORT=str(port), MOTO_PORT=str(self.free_port()), WEB_PORT=str(self.free_port()), PAY_PORT=str(self.free_port()), RUN_DIR=str(self.run_dir), **SETTINGS, **self.settings)
         log = self.run_dir.parent / f"{self.run_dir.name}-launch-{len(list(self.run_dir.parent.glob(f'{self.run_dir.name}-launch-*.log'))) + 1}.log"
         self.logs.append(log)
         self._log = log.open("wb")

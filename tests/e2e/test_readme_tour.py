@@ -26,7 +26,8 @@ def test_readme_tour_works_as_printed(tmp_path: Path) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CP_", "AWS_"))}
     log = (tmp_path / "launcher.log").open("wb")  # a pipe nobody reads fills up and blocks the launcher's processes
-    launcher = subprocess.Popen([sys.executable, "infra/run_local.py"], cwd=ROOT, env={**env, "PORT": str(port)},
+    launcher = subprocess.Popen([sys.executable, "infra/run_local.py"], cwd=ROOT, env={**env, "PORT": str(port), "WEB_PORT": str(free_port()), "PAY_PORT": str(free_port()),
+                                                                             "PERSIST": "0", "RUN_DIR": str(tmp_path / "run")},
                                 stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 90
@@ -40,6 +41,7 @@ def test_readme_tour_works_as_printed(tmp_path: Path) -> None:
         # The tour's scratch files go to this test's own directory: another checkout's tour on the same machine writes
         # /tmp/evidence.zip too (and changes a byte of it), which made this one fail now and then.
         script = tour_script().replace("API=http://127.0.0.1:8000", f"API=http://127.0.0.1:{port}").replace("/tmp/", f"{tmp_path}/")
+        script = script.replace("run/local.env", f"{tmp_path}/run/local.env")
         done = subprocess.run(["bash", "-e", "-c", script], cwd=ROOT, capture_output=True, text=True,
                               timeout=240, check=False, env={**env, "PATH": os.environ["PATH"]})
         out = done.stdout + done.stderr

@@ -52,7 +52,7 @@ def renewing(own_stack: dict[str, str]) -> Iterator[Renewing]:
     keys = KmsKeyDirectory(config.validator_key_arns(), config.region())
     transport = bootstrap.build_transport(ValidatorNodes(keys))
     ledger = LedgerService(DynamoLedgerStore(ledger_models()), enclave, transport, keys, clock,
-                           LedgerSettings(config.ledger_id(), 100, 60), ca)
+                           LedgerSettings(config.ledger_id(), 100, 60, config.validator_deadline_s()), ca)
     yield Renewing(ledger, ca, clock)
 
 

@@ -19,12 +19,17 @@ from chalicelib.domain import certs, envelope
 from chalicelib.domain.errors import CertificateError, ConflictError, InvalidInputError, NotFoundError
 from tests.fakes import FixedClock
 
-NOW = datetime.now(UTC).replace(microsecond=0)  # the CA is shared by every test of this stack: stay near real time
+
+@pytest.fixture
+def now() -> datetime:
+    """The CA is shared by every test of this stack, made by whichever test needs it first, at its time: each test reads
+    the clock when it runs (a time read at import would be before a CA made later in a long run, and fail it)."""
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 @pytest.fixture
-def ca(stack: object) -> EnclaveCA:
-    return EnclaveCA(bootstrap.build_enclave(FixedClock(NOW)), DynamoNodeCertificates(enclave_models()), FixedClock(NOW), node_days=30)
+def ca(stack: object, now: datetime) -> EnclaveCA:
+    return EnclaveCA(bootstrap.build_enclave(FixedClock(now)), DynamoNodeCertificates(enclave_models()), FixedClock(now), node_days=30)
 
 
 def node_key() -> tuple[ec.EllipticCurvePrivateKey, str]:
@@ -32,11 +37,11 @@ def node_key() -> tuple[ec.EllipticCurvePrivateKey, str]:
     return key, key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
-def test_a_registered_node_gets_a_certificate_that_verifies_until_it_is_removed(ca: EnclaveCA) -> None:
+def test_a_registered_node_gets_a_certificate_that_verifies_until_it_is_removed(ca: EnclaveCA, now: datetime) -> None:
     node_id = f"validator-{uuid.uuid4().hex[:8]}"
     key, public = node_key()
     cert = ca.issue_node_certificate(node_id, public)
-    at = NOW + timedelta(hours=1)
+    at = now + timedelta(hours=1)
     identity = certs.verify_node_certificate(cert, ca.ca_certificate_pem(), at=at, crl_pem=ca.revocation_list_pem())
     assert identity.node_id == node_id and identity.public_key_der == key.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
@@ -53,10 +58,10 @@ def test_a_registered_node_gets_a_certificate_that_verifies_until_it_is_removed(
         certs.verify_node_certificate(cert, ca.ca_certificate_pem(), at=at, crl_pem=ca.revocation_list_pem())
 
 
-def test_another_container_signs_with_the_same_ca(ca: EnclaveCA, stack: object) -> None:
-    other = EnclaveCA(bootstrap.build_enclave(FixedClock(NOW)), DynamoNodeCertificates(enclave_models()), FixedClock(NOW), node_days=30)
+def test_another_container_signs_with_the_same_ca(ca: EnclaveCA, stack: object, now: datetime) -> None:
+    other = EnclaveCA(bootstrap.build_enclave(FixedClock(now)), DynamoNodeCertificates(enclave_models()), FixedClock(now), node_days=30)
     cert = other.issue_node_certificate(f"v-{uuid.uuid4().hex[:8]}", node_key()[1])
-    certs.verify_node_certificate(cert, ca.ca_certificate_pem(), at=NOW)
+    certs.verify_node_certificate(cert, ca.ca_certificate_pem(), at=now)
 
 
 def test_bad_requests_are_refused(ca: EnclaveCA) -> None:
@@ -82,8 +87,8 @@ def test_the_enclave_private_keys_are_stored_only_sealed(ca: EnclaveCA) -> None:
         assert b"PRIVATE KEY" not in sealed and sealed[:1] == b"\x02"  # an Encryption SDK v2 message
 
 
-def test_a_device_envelope_is_resealed_to_its_owner_inside_the_enclave(stack: object) -> None:
-    enclave = bootstrap.build_enclave(FixedClock(NOW))
+def test_a_device_envelope_is_resealed_to_its_owner_inside_the_enclave(stack: object, now: datetime) -> None:
+    enclave = bootstrap.build_enclave(FixedClock(now))
     public = serialization.load_pem_public_key(enclave.device_public_key_pem().encode())
     assert isinstance(public, ec.EllipticCurvePublicKey)
     user = str(uuid.uuid4())
@@ -91,19 +96,19 @@ def test_a_device_envelope_is_resealed_to_its_owner_inside_the_enclave(stack: ob
         ec.SECP256R1()), nonce=os.urandom(12))
     sealed = enclave.reseal_from_device(user, "id-document", "front", "c1/front", wire)
     assert b"FRONT-IMAGE" not in sealed
-    assert bootstrap.build_enclave(FixedClock(NOW)).unseal(user, "id-document", "c1/front", sealed) == b"FRONT-IMAGE"
+    assert bootstrap.build_enclave(FixedClock(now)).unseal(user, "id-document", "c1/front", sealed) == b"FRONT-IMAGE"
     with pytest.raises(InvalidInputError):
         enclave.reseal_from_device(str(uuid.uuid4()), "id-document", "front", "c1/front", wire)
     with pytest.raises(InvalidInputError):
         enclave.reseal_from_device(user, "id-document", "back", "c1/back", wire)
 
 
-def test_a_renewed_certificate_keeps_the_key_and_the_old_one_until_the_node_is_removed(ca: EnclaveCA) -> None:
+def test_a_renewed_certificate_keeps_the_key_and_the_old_one_until_the_node_is_removed(ca: EnclaveCA, now: datetime) -> None:
     node_id = f"validator-{uuid.uuid4().hex[:8]}"
     key, public = node_key()
     first = ca.issue_node_certificate(node_id, public)
     second = ca.renew_node_certificate(node_id)
-    at = NOW + timedelta(hours=1)
+    at = now + timedelta(hours=1)
     for cert in (first, second):
         identity = certs.verify_node_certificate(cert, ca.ca_certificate_pem(), at=at, crl_pem=ca.revocation_list_pem())
         assert identity.node_id == node_id and identity.public_key_der == key.public_key().public_bytes(

@@ -147,6 +147,23 @@ def test_every_function_runs_under_the_stacks_roles_and_validators_have_the_name
     assert not [k for k, r in packaged["Resources"].items() if r["Type"] == "AWS::IAM::Role" and k not in TEMPLATE_ROLES]
 
 
+def test_the_gate_rule_invokes_gate_events_with_the_connections_identity_and_keeps_failures(packaged: dict[str, Any]) -> None:
+    resources = packaged["Resources"]
+    assert resources["GateEvents"]["Type"] == "AWS::Serverless::Function"
+    assert resources["GateEvents"]["Properties"]["Handler"] == "app.gate_events"
+    rule = resources["GateIngestRule"]["Properties"]
+    payload = rule["TopicRulePayload"]
+    assert payload["Actions"] == [{"Lambda": {"FunctionArn": {"Fn::GetAtt": ["GateEvents", "Arn"]}}}]
+    assert payload["ErrorAction"]["Sqs"]["QueueUrl"] == {"Ref": "GateIngestErrors"}
+    assert payload["ErrorAction"]["Sqs"]["RoleArn"] == {"Fn::GetAtt": ["GateRuleRole", "Arn"]}
+    # the identity the function checks comes from the verified connection, never from the payload
+    for part in ("clientid() AS client_id", "principal() AS principal", "topic(3) AS thing_name", "encode(*, 'base64') AS payload"):
+        assert part in payload["Sql"]
+    assert rule["RuleName"] == {"Fn::Join": ["_", [{"Fn::Join": ["_", {"Fn::Split": ["-", {"Ref": "Prefix"}]}]}, "gate_ingest"]]}
+    permission = resources["GateIngestPermission"]["Properties"]
+    assert (permission["Principal"], permission["SourceArn"]) == ("iot.amazonaws.com", {"Fn::GetAtt": ["GateIngestRule", "Arn"]})
+    assert permission["FunctionName"] == {"Fn::GetAtt": ["GateEvents", "Arn"]}
+
 
 def test_a_prefix_that_is_not_the_stages_is_refused_before_anything_is_written(tmp_path: Path) -> None:
     config = tmp_path / "config.json"

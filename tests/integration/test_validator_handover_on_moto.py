@@ -27,7 +27,7 @@ def deployment() -> LedgerService:
     keys = KmsKeyDirectory(config.validator_key_arns(), config.region())
     transport = bootstrap.build_transport(ValidatorNodes(keys))
     return LedgerService(DynamoLedgerStore(ledger_models()), bootstrap.build_enclave(clock), transport, keys, clock,
-                         LedgerSettings(config.ledger_id(), 2, 60))
+                         LedgerSettings(config.ledger_id(), 2, 60, config.validator_deadline_s()))
 
 
 def record(ledger: LedgerService, n: int = 2) -> list[int]:

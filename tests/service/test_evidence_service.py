@@ -12,13 +12,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as hst
 
 from chalicelib.adapters.images import inspect
 from chalicelib.domain.accounts import Principal
 from chalicelib.domain.errors import ForbiddenError, NotFoundError, RuleViolationError
 from chalicelib.domain.reservations import ENTERED
 from chalicelib.services import evidence as svc
-from chalicelib.verify import verify_evidence
+from chalicelib.verify import VerificationError, read_evidence_zip, verify_evidence, write_evidence_zip
 from tests.fakes import (
     FakeBlobStore,
     FakeClaimRepository,
@@ -113,18 +115,25 @@ def test_evidence_zip_verifies_offline_and_the_retrieval_is_logged(st: svc.Evide
     assert out["photos"] == 8 and st.ledger.entries[-1].action == "retrieve"  # type: ignore[attr-defined]
     data = st.blobs.objects[out["url"].removeprefix("memory://")]  # type: ignore[attr-defined]
     assert verify_evidence(data).attachments_checked == 8
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        names = z.namelist()
-        swapped = {n: z.read(n) for n in names}
-    front = next(n for n in names if n.endswith("arrival-front.jpg"))
-    rear = next(n for n in names if n.endswith("arrival-rear.jpg"))
+    with zipfile.ZipFile(io.BytesIO(data)) as z:  # any zip tool reads it
+        assert z.namelist()[0] == "bundle.json" and all(i.compress_type == zipfile.ZIP_STORED for i in z.infolist())
+    bundle, members = read_evidence_zip(data)
+    swapped = dict(members)
+    front = next(n for n in swapped if n.endswith("arrival-front.jpg"))
+    rear = next(n for n in swapped if n.endswith("arrival-rear.jpg"))
     swapped[front], swapped[rear] = swapped[rear], swapped[front]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as z:
-        for n, d in swapped.items():
-            z.writestr(n, d)
-    with pytest.raises(Exception, match="sha256"):
-        verify_evidence(buffer.getvalue())
+    with pytest.raises(VerificationError, match="sha256"):
+        verify_evidence(write_evidence_zip(bundle, swapped.items()))
+
+    @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(hst.integers(0, len(data) * 8 - 1))
+    def flipped_fails(bit: int) -> None:
+        altered = bytearray(data)
+        altered[bit // 8] ^= 1 << (bit % 8)
+        with pytest.raises(VerificationError):
+            verify_evidence(bytes(altered))
+
+    flipped_fails()
 
 
 def test_claims_share_evidence_only_while_open_and_record_who_saw_it(st: svc.EvidenceStores) -> None:

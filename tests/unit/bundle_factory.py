@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import io
 import json
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -39,6 +37,7 @@ from chalicelib.domain.quorum import (
     public_key_der,
     validator_set_hash,
 )
+from chalicelib.verify import low_s_signature, write_evidence_zip
 
 LEDGER_ID = "carparker-local"
 PHOTOS = {"front.jpg": b"\xff\xd8 front of the car \xff\xd9",
@@ -93,8 +92,8 @@ def make_ledger() -> Ledger:
 def sign_block(header: BlockHeader, signers: Iterable[int]) -> dict[str, Any]:
     payload = signing_payload(header)
     signatures = [{"validator_id": f"validator-{i}",
-                   "signature": base64.b64encode(
-                       VALIDATOR_KEYS[i].sign(payload, ec.ECDSA(hashes.SHA256()))).decode()}
+                   "signature": base64.b64encode(low_s_signature(
+                       VALIDATOR_KEYS[i].sign(payload, ec.ECDSA(hashes.SHA256())))).decode()}
                   for i in signers]
     return {"header_hash": header_hash(header), "signatures": signatures}
 
@@ -142,12 +141,8 @@ def dump(bundle: dict[str, Any]) -> bytes:
 
 
 def make_zip(bundle: dict[str, Any], files: dict[str, bytes] | None = None) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("bundle.json", dump(bundle))
-        for name, data in (PHOTOS if files is None else files).items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
+    """The evidence zip as the platform writes it (the one layout the format allows)."""
+    return write_evidence_zip(dump(bundle), (PHOTOS if files is None else files).items())
 
 
 def _name(common_name: str) -> x509.Name:

@@ -93,7 +93,7 @@ def test_the_account_root_administers_a_key_but_cannot_use_it(name: str) -> None
     assert all("NotAction" not in st for st in key_statements(name))  # a NotAction grants every action added later
 
 
-STATEFUL = [*of_type("AWS::DynamoDB::Table"), *KEYS, "BlobBucket", "UserPool"]
+STATEFUL = [*of_type("AWS::DynamoDB::Table"), *KEYS, "BlobBucket", "UserPool", "GateIngestErrors"]
 
 
 @pytest.mark.parametrize("name", STATEFUL)
@@ -131,8 +131,23 @@ def test_the_app_role_uses_the_enclave_key_only_with_a_context_bound_to_a_user_a
 ROLES = of_type("AWS::IAM::Role")
 
 
-def test_the_template_has_the_app_role_and_one_role_per_validator() -> None:
-    assert sorted(ROLES) == ["AppRole", *(f"ValidatorRole{i}" for i in range(N))]
+def test_the_template_has_the_app_role_one_role_per_validator_and_the_gate_rules_role() -> None:
+    assert sorted(ROLES) == ["AppRole", "GateRuleRole", *(f"ValidatorRole{i}" for i in range(N))]
+
+
+# AWS IoT names certificates by their fingerprint, so no ARN can say "this stack's certificates", and it defines
+# CreateKeysAndCertificate with no resource type at all (the Service Authorization Reference; "*" is the only
+# resource that grants it). A certificate it makes can do nothing until it is attached to this stack's device policy
+# and one of this stack's Things.
+IOT_ACCOUNT_WIDE = {("GateDeviceCertificates", key({"Fn::Sub": "arn:aws:iot:${AWS::Region}:${AWS::AccountId}:cert/*"})),
+                    ("NewGateDeviceCertificates", key("*"))}
+
+
+def test_only_the_iot_certificate_actions_reach_beyond_the_stack_and_only_as_far_as_iot_allows() -> None:
+    wide = {s["Sid"]: s for s in role_statements("AppRole") if (s["Sid"], key(s["Resource"])) in IOT_ACCOUNT_WIDE}
+    assert sorted(wide) == ["GateDeviceCertificates", "NewGateDeviceCertificates"]
+    assert wide["GateDeviceCertificates"]["Action"] == ["iot:AttachPolicy", "iot:AttachThingPrincipal", "iot:UpdateCertificate"]
+    assert wide["NewGateDeviceCertificates"]["Action"] == ["iot:CreateKeysAndCertificate"]
 
 
 @pytest.mark.parametrize("name", ROLES)
@@ -146,6 +161,8 @@ def test_a_role_names_actions_without_wildcards_and_resources_of_this_stack_only
     for st in role_statements(name):
         assert "NotAction" not in st and "NotResource" not in st, st["Sid"]
         assert all("*" not in a for a in as_list(st["Action"])), st["Sid"]
+        if (st["Sid"], key(st["Resource"])) in IOT_ACCOUNT_WIDE:
+            continue  # the test above holds these to exactly what they are
         for res in as_list(st["Resource"]):
             assert res != "*", st["Sid"]
             text = res["Fn::Sub"] if isinstance(res, dict) and "Fn::Sub" in res else None
@@ -153,10 +170,18 @@ def test_a_role_names_actions_without_wildcards_and_resources_of_this_stack_only
             assert text is not None or set(res) <= {"Fn::GetAtt", "Ref"}, (st["Sid"], res)
 
 
-@pytest.mark.parametrize("name", ROLES)
+@pytest.mark.parametrize("name", [r for r in ROLES if r != "GateRuleRole"])
 def test_only_lambda_may_assume_a_role(name: str) -> None:
     assert RESOURCES[name]["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [
         {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+
+
+def test_the_gate_rules_role_is_for_iot_in_this_account_and_only_sends_to_its_error_queue() -> None:
+    assert RESOURCES["GateRuleRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [
+        {"Effect": "Allow", "Principal": {"Service": "iot.amazonaws.com"}, "Action": "sts:AssumeRole",
+         "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}}]
+    assert role_statements("GateRuleRole") == [{"Sid": "FailedDeviceMessagesToTheErrorQueue", "Effect": "Allow", "Action": "sqs:SendMessage",
+                                                "Resource": {"Fn::GetAtt": ["GateIngestErrors", "Arn"]}}]
 
 
 def test_the_app_role_can_never_write_a_validators_watermark() -> None:

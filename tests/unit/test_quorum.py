@@ -24,6 +24,7 @@ from chalicelib.domain.quorum import (
     validator_set_to_dict,
     verify_certificate,
 )
+from chalicelib.verify import low_s_signature
 
 PAYLOAD = b"carparker-ledger-block-v1\n{...header...}"
 KEYS = [ec.generate_private_key(ec.SECP256R1()) for _ in range(7)]
@@ -34,7 +35,7 @@ def validators(n: int = 4) -> list[Validator]:
 
 
 def sign(i: int, payload: bytes = PAYLOAD, validator_id: str | None = None) -> Signature:
-    der = KEYS[i].sign(payload, ec.ECDSA(hashes.SHA256()))
+    der = low_s_signature(KEYS[i].sign(payload, ec.ECDSA(hashes.SHA256())))
     return Signature(validator_id or f"v{i}", base64.b64encode(der).decode())
 
 

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from chalicelib.domain import certs
 from chalicelib.domain.quorum import QuorumError, Signature, Validator, ValidatorSet, ValidatorSetError, verify_certificate
+from chalicelib.verify import low_s_signature
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 CA_KEY = ec.generate_private_key(ec.SECP256R1())
@@ -29,7 +30,7 @@ def certificate(node_id: str, key: ec.EllipticCurvePrivateKey, *, ca_key: ec.Ell
 
 
 def sign(node_id: str, key: ec.EllipticCurvePrivateKey) -> Signature:
-    return Signature(node_id, base64.b64encode(key.sign(PAYLOAD, ec.ECDSA(hashes.SHA256()))).decode())
+    return Signature(node_id, base64.b64encode(low_s_signature(key.sign(PAYLOAD, ec.ECDSA(hashes.SHA256())))).decode())
 
 
 def validator_set(admitted: list[certs.NodeIdentity], f: int = 1) -> ValidatorSet:

@@ -112,6 +112,65 @@ def test_core_modules_import_only_stdlib_cryptography_and_our_core(path: str) ->
     assert {name.split(".")[0] for name in imported} <= allowed
 
 
+def test_the_verifier_is_one_file_that_imports_only_the_standard_library_and_cryptography() -> None:
+    tree = ast.parse((ROOT / "chalicelib/verify.py").read_text())
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert {name.split(".")[0] for name in imported} <= set(sys.stdlib_module_names) | {"cryptography", "__future__"}
+    assert not any(isinstance(node, ast.ImportFrom) and node.level for node in ast.walk(tree))  # no relative imports
+
+
+@pytest.mark.parametrize("edit", [
+    (b'"user_id":"user-1"', b'"user_id":"user-1\\ud800"'),  # a lone surrogate, as JSON escapes it
+    (b'"user_id":"user-1"', b'"user_id":"user-1\xed\xa0\x80"'),  # the same in (invalid) UTF-8
+    (b'"first_seq":0,', b'"first_seq":-0,'),  # the same value to json.loads, another spelling to the format
+])
+def test_odd_text_or_numbers_fail_with_a_reason_not_a_traceback(tmp_path: Path, bundle_file: Path,
+                                                                  edit: tuple[bytes, bytes]) -> None:
+    old, new = edit
+    data = bundle_file.read_bytes()
+    assert old in data
+    path = tmp_path / "odd.json"
+    path.write_bytes(data.replace(old, new, 1))
+    result = run_cli("verify-bundle", str(path))
+    assert (result.returncode, result.stderr[:6]) == (1, "FAIL: "), result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize("content,reason", [
+    (b"{not json", "is not valid JSON"),
+    (b'{"f": 1, "validators": []}', "validator_set.validators must be a non-empty JSON array"),
+    (b'{"f": 1, "validators": [{"id": "v", "public_key": "AAAA"}]}', "public_key is not DER"),
+])
+@pytest.mark.parametrize("command", ["verify-bundle", "verify-ledger"])
+def test_an_invalid_validators_file_is_named_as_such(tmp_path: Path, bundle_file: Path, content: bytes, reason: str,
+                                                      command: str) -> None:
+    published = tmp_path / "published.json"
+    published.write_bytes(content)
+    args = [str(bundle_file)] if command == "verify-bundle" else []
+    result = run_cli(command, *args, "--validators", str(published))
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.startswith(f"FAIL: validators file {published}") and reason in result.stderr, result.stderr
+
+
+def test_a_missing_validators_file_is_named_as_such(tmp_path: Path, bundle_file: Path) -> None:
+    result = run_cli("verify-bundle", str(bundle_file), "--validators", str(tmp_path / "nope.json"))
+    assert result.returncode == 1 and result.stderr.startswith(f"FAIL: cannot read the validators file {tmp_path}")
+
+
+@pytest.mark.parametrize("tampered", [False, True])
+def test_verify_bundle_and_the_file_run_alone_say_the_same(tmp_path: Path, bundle_file: Path, tampered: bool) -> None:
+    path = bundle_file
+    if tampered:
+        path = tmp_path / "tampered.json"
+        path.write_bytes(bundle_file.read_bytes().replace(b'"user_id":"user-0"', b'"user_id":"user-2"', 1))
+    platform = run_cli("verify-bundle", str(path))
+    alone = subprocess.run([sys.executable, "-I", str(ROOT / "chalicelib" / "verify.py"), str(path)], cwd=tmp_path,
+                           capture_output=True, text=True, timeout=60, check=False)
+    assert (alone.returncode, alone.stdout, alone.stderr) == (platform.returncode, platform.stdout, platform.stderr)
+    assert platform.returncode == (1 if tampered else 0)
+
+
 def test_cli_subcommands_are_a_table_and_help_works() -> None:
     assert "verify-bundle" in SUBCOMMANDS
     result = run_cli("--help")

@@ -104,3 +104,14 @@ def test_without_a_tile_source_the_config_asks_for_the_offline_base_map() -> Non
 
 def test_the_local_web_origins_are_both_loopback_spellings() -> None:
     assert web.web_origins(8001) == "http://127.0.0.1:8001,http://localhost:8001"
+
+
+def test_uploads_and_the_card_fields_are_allowed_once_the_stack_names_them(server: web.WebServer) -> None:
+    assert "frame-src 'none'" in get(server.url + "/")[1]["Content-Security-Policy"]
+    server.use(web.SiteConfig(api_base="http://127.0.0.1:8123", blob_origin="http://127.0.0.1:9000",
+                              hosted_fields="http://127.0.0.1:8002/hosted-fields"))
+    _, headers, body = get(server.url + "/config.json")
+    csp = headers["Content-Security-Policy"]
+    assert "connect-src 'self' http://127.0.0.1:8123 http://127.0.0.1:9000;" in csp
+    assert "frame-src http://127.0.0.1:8002;" in csp
+    assert json.loads(body)["payments"] == {"hostedFieldsUrl": "http://127.0.0.1:8002/hosted-fields"}

@@ -267,7 +267,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The claims opened on my order, newest first */
+        get: operations["listOrderClaims"];
         put?: never;
         /** Open a claim and share the order's evidence */
         post: operations["openClaim"];
@@ -694,7 +695,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** A short-lived download URL of the ownership document (its owner, or an admin reviewing it) */
+        get: operations["getOwnershipDocument"];
         put?: never;
         /** Get a presigned PUT for the ownership document */
         post: operations["requestOwnershipUpload"];
@@ -921,6 +923,40 @@ export interface paths {
         put?: never;
         /** Reject a space with a reason (admin) */
         post: operations["rejectSpace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/spaces/{space_id}/quote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What reserving the space for a window would cost now (refused as POST /reservations would refuse it) */
+        get: operations["quoteReservation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reservations/{reservation_id}/extension": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What extending my reservation to a new end would cost now */
+        get: operations["quoteExtension"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1184,6 +1220,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/carparks/{carpark_id}/devices/{device_id}/commands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Order a gate to open or refuse, with a reason (owner, admin, the car park's staff); bills nothing */
+        post: operations["sendGateCommand"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/carparks/{carpark_id}/memberships": {
         parameters: {
             query?: never;
@@ -1287,6 +1340,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/gate/heartbeat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A gate device's heartbeat (HMAC-signed like events); answers its pending commands */
+        post: operations["gateHeartbeat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/payments/webhook": {
         parameters: {
             query?: never;
@@ -1311,7 +1381,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** My saved card (brand and last four digits) */
+        get: operations["getPaymentMethod"];
         /** Save my card (a provider token) for automatic payment */
         put: operations["savePaymentMethod"];
         post?: never;
@@ -1355,6 +1426,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/me/earnings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My earnings as a sharer: each paid order, the platform fee, the payout */
+        get: operations["getMyEarnings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -1381,6 +1469,23 @@ export interface paths {
         };
         /** This API's OpenAPI 3.1 description */
         get: operations["getOpenApi"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/verifier.py": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The offline evidence verifier: one file, Python 3.11+ and cryptography only (python3 verifier.py evidence.zip --validators validators.json; docs/ledger-format.md section 12) */
+        get: operations["getVerifier"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1530,14 +1635,10 @@ export interface components {
              */
             envelope: string;
         };
-        /** CertificateOut */
-        CertificateOut: {
-            /** Header Hash */
-            header_hash: string;
-            /** Signatures */
-            signatures: {
-                [key: string]: string;
-            }[];
+        /** CaCertificateOut */
+        CaCertificateOut: {
+            /** Certificate Pem */
+            certificate_pem: string;
         };
         /** RevocationListOut */
         RevocationListOut: {
@@ -1647,14 +1748,16 @@ export interface components {
             /** Sets */
             sets: components["schemas"]["PhotoSetOut"][];
         };
-        /** ExportOut */
-        ExportOut: {
-            /** Key */
-            key: string;
-            /** Blocks */
-            blocks: number;
-            /** Entries */
-            entries: number;
+        /** EvidenceExportOut */
+        EvidenceExportOut: {
+            /** Url */
+            url: string;
+            /** Expires In */
+            expires_in: number;
+            /** Photos */
+            photos: number;
+            /** Retrieve Entry */
+            retrieve_entry: string;
         };
         /** ClaimOut */
         ClaimOut: {
@@ -1685,6 +1788,11 @@ export interface components {
             share_with: ("sharer" | "carpark")[];
             /** Description */
             description: string;
+        };
+        /** ClaimList */
+        ClaimList: {
+            /** Claims */
+            claims: components["schemas"]["ClaimOut"][];
         };
         /** IdentityDocumentMeta */
         IdentityDocumentMeta: {
@@ -1854,6 +1962,15 @@ export interface components {
             /** Blocks */
             blocks: components["schemas"]["CutBlock"][];
         };
+        /** CertificateOut */
+        CertificateOut: {
+            /** Header Hash */
+            header_hash: string;
+            /** Signatures */
+            signatures: {
+                [key: string]: string;
+            }[];
+        };
         /** DigestOut */
         DigestOut: {
             /**
@@ -1988,6 +2105,15 @@ export interface components {
              */
             user_id: string | null;
         };
+        /** ExportOut */
+        ExportOut: {
+            /** Key */
+            key: string;
+            /** Blocks */
+            blocks: number;
+            /** Entries */
+            entries: number;
+        };
         /** CarParkLinkOut */
         CarParkLinkOut: {
             /** Carpark Id */
@@ -2107,6 +2233,14 @@ export interface components {
             }[];
             /** Created At */
             created_at: string;
+            /**
+             * Navigation
+             * @description directions to the space: geo: URI, Google, Apple and OpenStreetMap URLs
+             * @default {}
+             */
+            navigation: {
+                [key: string]: string;
+            };
         };
         /** AttributesIn */
         AttributesIn: {
@@ -2259,6 +2393,19 @@ export interface components {
              */
             valid_until: string | null;
         };
+        /** CancellationOut */
+        CancellationOut: {
+            /**
+             * Fee Minor
+             * @description what cancelling now costs the caller
+             */
+            fee_minor: number;
+            /**
+             * Refund Minor
+             * @description what cancelling now refunds (or leaves uncharged)
+             */
+            refund_minor: number;
+        };
         /** ReservationOut */
         ReservationOut: {
             /** Reservation Id */
@@ -2336,6 +2483,11 @@ export interface components {
              * @default null
              */
             ledger_entry: string | null;
+            /**
+             * @description GET /reservations/{id} only: what cancelling it now would cost you; null when you cannot
+             * @default null
+             */
+            cancellation: components["schemas"]["CancellationOut"] | null;
         };
         /** ReservationList */
         ReservationList: {
@@ -2505,6 +2657,89 @@ export interface components {
              * @default null
              */
             reason: string | null;
+        };
+        /**
+         * QuoteOut
+         * @description What reserving this window now would cost (the price POST /reservations fixes).
+         */
+        QuoteOut: {
+            /** Space Id */
+            space_id: string;
+            /** Start */
+            start: string;
+            /** End */
+            end: string;
+            /** Price Minor */
+            price_minor: number;
+            /** Rate Minor */
+            rate_minor: number;
+            /** Daily Cap Minor */
+            daily_cap_minor: number | null;
+            /** Currency */
+            currency: string;
+            /**
+             * Timezone
+             * @description the space's IANA time zone
+             */
+            timezone: string;
+        };
+        /** QuoteQuery */
+        QuoteQuery: {
+            /**
+             * Start
+             * @description RFC 3339 timestamp with offset
+             * @example 2026-12-01T09:00:00Z
+             */
+            start: string;
+            /**
+             * End
+             * @description RFC 3339 timestamp with offset
+             * @example 2026-12-01T09:00:00Z
+             */
+            end: string;
+        };
+        /**
+         * ExtensionQuoteOut
+         * @description What extending to `end` now would cost: the new price of the whole stay, and how much more that is.
+         */
+        ExtensionQuoteOut: {
+            /** Reservation Id */
+            reservation_id: string;
+            /** Start */
+            start: string;
+            /** End */
+            end: string;
+            /** Price Minor */
+            price_minor: number;
+            /** Current Price Minor */
+            current_price_minor: number;
+            /** Extra Minor */
+            extra_minor: number;
+            /** Currency */
+            currency: string;
+        };
+        /** ExtensionQuery */
+        ExtensionQuery: {
+            /**
+             * End
+             * @description RFC 3339 timestamp with offset
+             * @example 2026-12-01T09:00:00Z
+             */
+            end: string;
+        };
+        /** DocumentLinkOut */
+        DocumentLinkOut: {
+            /**
+             * Url
+             * @description a short-lived download URL (presigned GET) of the ownership document
+             */
+            url: string;
+            /** Expires In */
+            expires_in: number;
+            /** Content Type */
+            content_type: string;
+            /** Size */
+            size: number;
         };
         /** CarParkOut */
         CarParkOut: {
@@ -2691,6 +2926,61 @@ export interface components {
              */
             state: "pending" | "accepted" | "refused";
         };
+        /** DeviceCertificateOut */
+        DeviceCertificateOut: {
+            /**
+             * Thing Name
+             * @description the Thing, which is also the MQTT client id the device must connect with
+             */
+            thing_name: string;
+            /** Certificate Id */
+            certificate_id: string;
+            /** Certificate Pem */
+            certificate_pem: string;
+            /**
+             * Private Key Pem
+             * @description returned once, at registration or rotation; never stored
+             */
+            private_key_pem: string;
+            endpoint: components["schemas"]["MqttEndpointOut"];
+            /**
+             * Topics
+             * @description events and heartbeat (Basic Ingest, publish QoS 1), commands (subscribe QoS 1)
+             */
+            topics: {
+                [key: string]: string;
+            };
+        };
+        /** DeviceHealthOut */
+        DeviceHealthOut: {
+            /** Last Heartbeat At */
+            last_heartbeat_at: string | null;
+            /** Firmware */
+            firmware: string | null;
+            /** Status */
+            status: {
+                [key: string]: string | number | boolean;
+            };
+            /** Via */
+            via: ("https" | "mqtt") | null;
+            /**
+             * Quiet
+             * @description active and silent for longer than CP_DEVICE_QUIET_S (300 s)
+             */
+            quiet: boolean;
+        };
+        /** MqttEndpointOut */
+        MqttEndpointOut: {
+            /** Host */
+            host: string;
+            /** Port */
+            port: number;
+            /**
+             * Ca Pem
+             * @description the CA the device's TLS client trusts for the broker; null on AWS: Amazon Root CA 1
+             */
+            ca_pem: string | null;
+        };
         /** DeviceOut */
         DeviceOut: {
             /** Device Id */
@@ -2711,16 +3001,80 @@ export interface components {
              * @default null
              */
             secret: string | null;
+            /**
+             * Thing Name
+             * @default null
+             */
+            thing_name: string | null;
+            /**
+             * Certificate Id
+             * @default null
+             */
+            certificate_id: string | null;
+            /**
+             * @description an MQTT device's: once, at creation or rotation
+             * @default null
+             */
+            certificate: components["schemas"]["DeviceCertificateOut"] | null;
+            /**
+             * @description in the device list: the last heartbeat
+             * @default null
+             */
+            health: components["schemas"]["DeviceHealthOut"] | null;
         };
         /** DeviceIn */
         DeviceIn: {
             /** Name */
             name: string;
+            /**
+             * Mqtt
+             * @description also a Thing and an X.509 certificate, to connect to AWS IoT Core over MQTT
+             * @default false
+             */
+            mqtt: boolean;
         };
         /** DeviceList */
         DeviceList: {
             /** Devices */
             devices: components["schemas"]["DeviceOut"][];
+        };
+        /** CommandOut */
+        CommandOut: {
+            /** Command Id */
+            command_id: string;
+            /** Device Id */
+            device_id: string;
+            /** Action */
+            action: string;
+            /** Reason */
+            reason: string;
+            /** Issued By */
+            issued_by: string;
+            /** Issued At */
+            issued_at: string;
+            /** Expires At */
+            expires_at: string;
+            /** State */
+            state: string;
+        };
+        /** CommandIn */
+        CommandIn: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "open" | "refuse";
+            /**
+             * Reason
+             * @description why: kept with who issued it
+             */
+            reason: string;
+            /**
+             * Ttl S
+             * @description default CP_GATE_COMMAND_TTL_S (120)
+             * @default null
+             */
+            ttl_s: number | null;
         };
         /** MembershipOut */
         MembershipOut: {
@@ -2904,6 +3258,64 @@ export interface components {
              */
             snapshot: string | null;
         };
+        /** CommandMessage */
+        CommandMessage: {
+            /**
+             * Type
+             * @constant
+             */
+            type: "command";
+            /** Command Id */
+            command_id: string;
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "open" | "refuse";
+            /** Reason */
+            reason: string;
+            /** Issued At */
+            issued_at: string;
+            /** Expires At */
+            expires_at: string;
+            /** Reservation Id */
+            reservation_id: string | null;
+        };
+        /** HeartbeatOut */
+        HeartbeatOut: {
+            /** Device Id */
+            device_id: string;
+            /** Received At */
+            received_at: string;
+            /** Acked */
+            acked: string[];
+            /**
+             * Commands
+             * @description pending, unexpired commands, oldest first; resent until acknowledged
+             */
+            commands: components["schemas"]["CommandMessage"][];
+        };
+        /**
+         * HeartbeatIn
+         * @description Signed like gate events: headers X-Gate-Device, X-Gate-Timestamp, X-Gate-Signature.
+         */
+        HeartbeatIn: {
+            /** Firmware */
+            firmware: string;
+            /**
+             * Status
+             * @default {}
+             */
+            status: {
+                [key: string]: string | number | boolean;
+            };
+            /**
+             * Acks
+             * @description ids of commands carried out (or dropped)
+             * @default []
+             */
+            acks: string[];
+        };
         /** WebhookAck */
         WebhookAck: {
             /** Received */
@@ -2954,6 +3366,61 @@ export interface components {
             balance_minor: number;
             /** Currency */
             currency: string | null;
+        };
+        /** PayoutOut */
+        PayoutOut: {
+            /** Reservation Id */
+            reservation_id: string;
+            /** Space Id */
+            space_id: string;
+            /**
+             * Paid Minor
+             * @description what the parker paid for the order
+             */
+            paid_minor: number;
+            /**
+             * Fee Minor
+             * @description the platform fee kept from it
+             */
+            fee_minor: number;
+            /**
+             * Payout Minor
+             * @description the sharer's share, credited to the balance
+             */
+            payout_minor: number;
+            /** Currency */
+            currency: string;
+            /** Credited At */
+            credited_at: string;
+        };
+        /** EarningsOut */
+        EarningsOut: {
+            /**
+             * Balance Minor
+             * @description the payouts credited so far (the sum of payout_minor over every order)
+             */
+            balance_minor: number;
+            /** Currency */
+            currency: string | null;
+            /**
+             * Platform Fee Bp
+             * @description the platform fee in basis points of each order's amount (1000 = 10%)
+             */
+            platform_fee_bp: number;
+            /**
+             * Paid Minor
+             * @description sums over the orders listed
+             */
+            paid_minor: number;
+            /** Fee Minor */
+            fee_minor: number;
+            /** Payout Minor */
+            payout_minor: number;
+            /**
+             * Payouts
+             * @description the newest paid orders, newest first
+             */
+            payouts: components["schemas"]["PayoutOut"][];
         };
         /** HealthOut */
         HealthOut: {
@@ -3290,7 +3757,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CertificateOut"];
+                    "application/json": components["schemas"]["CaCertificateOut"];
                 };
             };
             /** @description Invalid input */
@@ -3723,7 +4190,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ExportOut"];
+                    "application/json": components["schemas"]["EvidenceExportOut"];
                 };
             };
             /** @description Invalid input */
@@ -3773,6 +4240,64 @@ export interface operations {
             };
             /** @description Refused by a business rule */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listOrderClaims: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClaimList"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3932,7 +4457,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ExportOut"];
+                    "application/json": components["schemas"]["EvidenceExportOut"];
                 };
             };
             /** @description Invalid input */
@@ -5468,6 +5993,73 @@ export interface operations {
             };
         };
     };
+    getOwnershipDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                space_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentLinkOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused by a business rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     requestOwnershipUpload: {
         parameters: {
             query?: never;
@@ -6502,6 +7094,163 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SpaceOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused by a business rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    quoteReservation: {
+        parameters: {
+            query: {
+                start: string;
+                end: string;
+            };
+            header?: never;
+            path: {
+                space_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuoteOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused by a business rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    quoteExtension: {
+        parameters: {
+            query: {
+                end: string;
+            };
+            header?: never;
+            path: {
+                reservation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExtensionQuoteOut"];
                 };
             };
             /** @description Invalid input */
@@ -7671,6 +8420,89 @@ export interface operations {
             };
         };
     };
+    sendGateCommand: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                carpark_id: string;
+                device_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommandIn"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused by a business rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listMemberships: {
         parameters: {
             query?: never;
@@ -8103,6 +8935,61 @@ export interface operations {
             };
         };
     };
+    gateHeartbeat: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Gate-Device"?: string;
+                "X-Gate-Timestamp"?: string;
+                "X-Gate-Signature"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HeartbeatIn"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeartbeatOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     paymentWebhook: {
         parameters: {
             query?: never;
@@ -8166,6 +9053,53 @@ export interface operations {
             };
             /** @description Refused by a business rule */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPaymentMethod: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentMethodOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8320,6 +9254,53 @@ export interface operations {
             };
         };
     };
+    getMyEarnings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EarningsOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getHealth: {
         parameters: {
             query?: never;
@@ -8364,6 +9345,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getVerifier: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/x-python": string;
+                };
             };
             /** @description Invalid input */
             400: {

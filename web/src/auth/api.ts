@@ -16,3 +16,15 @@ export async function signUp(form: { email: string; password: string; display_na
 export async function me(signal: AbortSignal): Promise<Schemas["UserOut"]> {
   return unwrap(api().GET("/me", { signal }));
 }
+
+export function updateProfile(patch: { display_name: string | null; roles: Role[] | null }): Promise<Schemas["UserOut"]> {
+  return unwrap(api().PATCH("/me", { body: patch }));
+}
+
+export function closeAccount(): Promise<Schemas["ClosedOut"]> {
+  return unwrap(api().POST("/me/close", {}));
+}
+
+export async function myNotifications(signal: AbortSignal): Promise<Schemas["NotificationOut"][]> {
+  return (await unwrap(api().GET("/me/notifications", { signal }))).notifications;
+}

@@ -4,6 +4,8 @@ import { useEffect, useState } from "preact/hooks";
 
 export interface Session {
   idToken: string;
+  /** the Cognito subject: our user id */
+  userId: string;
   email: string;
   groups: string[];
   /** ms since the epoch; a little before the token's own expiry, so no request leaves with a dead token */
@@ -43,7 +45,7 @@ export function startSession(idToken: string, expiresInS: number, email: string)
   const c = claims(idToken);
   const exp = typeof c.exp === "number" ? c.exp * 1000 : Date.now() + expiresInS * 1000;
   const groups = Array.isArray(c["cognito:groups"]) ? (c["cognito:groups"] as unknown[]).map(String) : [];
-  current = { idToken, email, groups, expiresAt: Math.min(exp, Date.now() + expiresInS * 1000) - EARLY_MS };
+  current = { idToken, userId: typeof c.sub === "string" ? c.sub : "", email, groups, expiresAt: Math.min(exp, Date.now() + expiresInS * 1000) - EARLY_MS };
   endedReason = null;
   sessionStorage.setItem(KEY, JSON.stringify(current));
   changed();

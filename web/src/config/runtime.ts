@@ -14,6 +14,8 @@ export interface RuntimeConfig {
   /** The zone times are entered in before a search names its spaces' zone. */
   timeZone: string;
   map: MapConfig;
+  /** The payment provider's hosted card fields (a page of its own origin); null: no card form on this stage. */
+  payments: { hostedFieldsUrl: string | null };
 }
 
 export class ConfigError extends Error {}
@@ -27,6 +29,8 @@ export function parseConfig(raw: unknown): RuntimeConfig {
     throw new ConfigError("config.json must name apiBaseUrl (http or https)");
   }
   const map = isObject(raw.map) ? raw.map : {};
+  const payments = isObject(raw.payments) ? raw.payments : {};
+  const fields = typeof payments.hostedFieldsUrl === "string" && /^https?:\/\//.test(payments.hostedFieldsUrl) ? payments.hostedFieldsUrl : null;
   const center = Array.isArray(map.center) && map.center.length === 2 ? (map.center as [number, number]) : [52.3731, 4.8926];
   return {
     apiBaseUrl: raw.apiBaseUrl.replace(/\/+$/, ""),
@@ -38,6 +42,7 @@ export function parseConfig(raw: unknown): RuntimeConfig {
       center: [Number(center[0]), Number(center[1])],
       zoom: typeof map.zoom === "number" ? map.zoom : 14,
     },
+    payments: { hostedFieldsUrl: fields },
   };
 }
 

@@ -23,14 +23,55 @@ function label(text: string, className: string): L.DivIcon {
   return L.divIcon({ className, html: `<span>${escape(text)}</span>`, iconSize: undefined as unknown as L.PointExpression });
 }
 
-export function createMap(element: HTMLElement, config: MapConfig, onSelect: (id: string) => void): MapController {
-  const map = L.map(element, { center: config.center, zoom: config.zoom, attributionControl: config.tiles !== null });
+function baseMap(element: HTMLElement, config: MapConfig, center: [number, number] = config.center, zoom = config.zoom): L.Map {
+  const map = L.map(element, { center, zoom, attributionControl: config.tiles !== null });
   if (config.tiles) L.tileLayer(config.tiles, { attribution: config.attribution, maxZoom: 19 }).addTo(map);
   else element.classList.add("map--offline");
   L.control.scale({ imperial: false }).addTo(map);
   for (const place of places) {
     L.marker([place.lat, place.lng], { icon: label(place.name, "place-label"), interactive: false, keyboard: false }).addTo(map);
   }
+  return map;
+}
+
+export interface PickerController {
+  /** Moves the pin (typed coordinates) without calling back. */
+  place: (at: [number, number] | null) => void;
+  destroy: () => void;
+}
+
+/** A map to pick a position on: a tap (or a drag of the pin) calls `onPick`; typed coordinates move the pin. */
+export function createPicker(element: HTMLElement, config: MapConfig, initial: [number, number] | null,
+  onPick: (at: [number, number]) => void): PickerController {
+  const map = baseMap(element, config, initial ?? config.center, initial ? 17 : 15);
+  let pin: L.Marker | null = null;
+  const round = (n: number) => Number(n.toFixed(6));
+  const place = (at: [number, number] | null) => {
+    if (!at) {
+      pin?.remove();
+      pin = null;
+      return;
+    }
+    if (!pin) {
+      pin = L.marker(at, { icon: label("Your space", "center-pin"), draggable: true, keyboard: false, title: "Your space" }).addTo(map);
+      pin.on("dragend", () => {
+        const p = pin?.getLatLng();
+        if (p) onPick([round(p.lat), round(p.lng)]);
+      });
+    } else pin.setLatLng(at);
+    if (!map.getBounds().contains(at)) map.panTo(at);
+  };
+  map.on("click", (e: L.LeafletMouseEvent) => {
+    const at: [number, number] = [round(e.latlng.lat), round(e.latlng.lng)];
+    place(at);
+    onPick(at);
+  });
+  place(initial);
+  return { place, destroy: () => map.remove() };
+}
+
+export function createMap(element: HTMLElement, config: MapConfig, onSelect: (id: string) => void): MapController {
+  const map = baseMap(element, config);
   const layer = L.layerGroup().addTo(map);
   const markers = new Map<string, L.Marker>();
 

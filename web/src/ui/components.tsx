@@ -19,6 +19,9 @@ interface InputExtras {
   inputMode?: "numeric" | "text" | "email" | "search";
   step?: number;
   enterKeyHint?: "search" | "go" | "done" | "next";
+  disabled?: boolean;
+  maxLength?: number;
+  autoCapitalize?: "characters" | "none" | "words";
 }
 
 type InputProps = InputExtras & {
@@ -27,7 +30,7 @@ type InputProps = InputExtras & {
   onValue: (value: string) => void;
   error?: string | undefined;
   hint?: string | undefined;
-  type?: "text" | "email" | "password" | "datetime-local";
+  type?: "text" | "email" | "password" | "datetime-local" | "date" | "time";
   inputRef?: Ref<HTMLInputElement>;
 };
 
@@ -105,4 +108,62 @@ export function Page({ title, children, actions }: { title: string; children: Co
       {children}
     </section>
   );
+}
+
+export function TextArea({ label, value, onValue, error, hint, maxLength }: {
+  label: string; value: string; onValue: (value: string) => void; error?: string | undefined; hint?: string; maxLength?: number;
+}) {
+  const id = useId("text");
+  const described = [hint ? `${id}-hint` : "", error ? `${id}-error` : ""].filter(Boolean).join(" ") || undefined;
+  return (
+    <div class={`field${error ? " field--invalid" : ""}`}>
+      <label for={id}>{label}</label>
+      {hint && <p id={`${id}-hint`} class="hint">{hint}</p>}
+      <textarea id={id} value={value} rows={4} maxLength={maxLength} aria-invalid={error ? true : undefined} aria-describedby={described}
+        onInput={(e) => onValue(e.currentTarget.value)} />
+      {error && <p id={`${id}-error`} class="field-error" role="alert">{error}</p>}
+    </div>
+  );
+}
+
+/** A file picker; `capture` opens the phone's camera directly. */
+export function FileField({ label, accept, capture, onFile, error, hint, disabled }: {
+  label: string; accept: string; capture?: "environment" | "user"; onFile: (file: File) => void; error?: string | undefined;
+  hint?: string; disabled?: boolean;
+}) {
+  const id = useId("file");
+  const described = [hint ? `${id}-hint` : "", error ? `${id}-error` : ""].filter(Boolean).join(" ") || undefined;
+  return (
+    <div class={`field field--file${error ? " field--invalid" : ""}`}>
+      <label for={id}>{label}</label>
+      {hint && <p id={`${id}-hint`} class="hint">{hint}</p>}
+      <input id={id} type="file" accept={accept} capture={capture} disabled={disabled} aria-invalid={error ? true : undefined}
+        aria-describedby={described} onChange={(e) => {
+          const file = e.currentTarget.files?.[0];
+          if (file) onFile(file);
+          e.currentTarget.value = ""; // the same file may be picked again after a failure
+        }} />
+      {error && <p id={`${id}-error`} class="field-error" role="alert">{error}</p>}
+    </div>
+  );
+}
+
+export function Progress({ label, fraction }: { label: string; fraction: number }) {
+  const pct = Math.round(fraction * 100);
+  return (
+    <div class="progress">
+      <progress max={100} value={pct} aria-label={label} />
+      <span aria-hidden="true">{pct}%</span>
+    </div>
+  );
+}
+
+export function Notice({ kind = "info", children }: { kind?: "info" | "success" | "warn" | "error"; children: ComponentChildren }) {
+  return <div class={`notice notice--${kind}`} role={kind === "error" || kind === "warn" ? "alert" : "status"}>{children}</div>;
+}
+
+/** A list's "more" control, shown only when the API says there is a next page. */
+export function LoadMore({ next, onMore }: { next: string | null; onMore: (next: string) => void }) {
+  if (!next) return null;
+  return <button type="button" class="button button--secondary" onClick={() => onMore(next)}>Show more</button>;
 }

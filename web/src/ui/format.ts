@@ -92,3 +92,18 @@ export function windowText(startIso: string, endIso: string, zone: string): stri
 export function distance(m: number): string {
   return m < 1000 ? `${m} m` : `${(m / 1000).toFixed(1)} km`;
 }
+
+/** "3.50" or "3,50" in a currency's major unit → integer minor units; null when it is not an amount. */
+export function parseMoney(text: string, currency: string): number | null {
+  const t = text.trim().replace(",", ".");
+  const digits = minorDigits(currency);
+  if (!new RegExp(`^\\d{1,7}(\\.\\d{1,${Math.max(digits, 1)}})?$`).test(t)) return null;
+  const [whole = "0", frac = ""] = t.split(".");
+  return Number(whole) * 10 ** digits + Number((frac + "0".repeat(digits)).slice(0, digits) || "0");
+}
+
+/** Minor units → the text a money input shows ("350" → "3.50"). */
+export function moneyInput(minor: number, currency: string): string {
+  const digits = minorDigits(currency);
+  return digits ? (minor / 10 ** digits).toFixed(digits) : String(minor);
+}

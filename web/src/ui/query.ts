@@ -16,6 +16,14 @@ export function cached<T>(key: string): T | undefined {
   return answers.get(key) as T | undefined;
 }
 
+// Every screen showing a key, so that a change made on one screen refreshes the others showing the same data.
+const watchers = new Map<string, Set<() => void>>();
+
+/** Loads again every shown query whose key starts with `prefix` (after a change the server made). */
+export function invalidate(prefix: string): void {
+  watchers.forEach((set, key) => key.startsWith(prefix) && set.forEach((reload) => reload()));
+}
+
 function report(problem: Problem): Problem {
   if (problem.kind === "signed_out") endSession(problem.message);
   return problem;
@@ -46,6 +54,15 @@ export function useQuery<T>(key: string | null, load: (signal: AbortSignal) => P
   }, [key, attempt]);
 
   const retry = useCallback(() => setAttempt((n) => n + 1), []);
+  useEffect(() => {
+    if (key === null) return;
+    const set = watchers.get(key) ?? new Set();
+    watchers.set(key, set.add(retry));
+    return () => {
+      set.delete(retry);
+      if (!set.size) watchers.delete(key);
+    };
+  }, [key]);
   if (state.key !== key || !state.done) return { status: "loading", data: key ? cached<T>(key) : undefined, problem: undefined, retry };
   if (state.problem) return { status: "error", data: state.data, problem: state.problem, retry };
   return { status: "success", data: state.data as T, problem: undefined, retry };
