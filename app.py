@@ -13,7 +13,7 @@ from chalice import Chalice, Rate
 
 from chalicelib import bootstrap
 from chalicelib.api.http import auth
-from chalicelib.routes import accounts, enclave, evidence, identity, ledger, marketplace, orders, system
+from chalicelib.routes import accounts, carparks, enclave, evidence, gate, identity, ledger, marketplace, payments, system
 from chalicelib.services import evidence as evidence_service
 from chalicelib.services import gate_devices
 from chalicelib.services import orders as orders_service
@@ -27,7 +27,9 @@ app.register_blueprint(accounts.bp)
 app.register_blueprint(marketplace.bp)
 app.register_blueprint(enclave.bp)
 app.register_blueprint(identity.bp)
-app.register_blueprint(orders.bp)
+app.register_blueprint(carparks.bp)
+app.register_blueprint(gate.bp)
+app.register_blueprint(payments.bp)
 
 
 @app.schedule(Rate(15, unit=Rate.MINUTES), name="expire_no_shows")
@@ -71,4 +73,4 @@ def ledger_cutter(event: Any) -> dict[str, Any]:
 @app.lambda_function(name="gate_events")
 def gate_events(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Gate devices on MQTT: the IoT topic rule (infra/iot.json) hands each event and heartbeat here (docs/gate.md)."""
-    return gate_devices.handle_rule_event(event, o=bootstrap.deps().gate, rt=bootstrap.devices(), settings=orders.gate_settings())
+    return gate_devices.handle_rule_event(event, o=bootstrap.deps().gate, rt=bootstrap.devices(), settings=gate.gate_settings())

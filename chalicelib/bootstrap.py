@@ -19,6 +19,8 @@ from pathlib import Path
 
 from . import config
 from .adapters import images
+from .adapters.balances import DynamoBalances
+from .adapters.carparks import DynamoCarParkRepository, DynamoDeviceRepository, DynamoMembershipRepository, KmsSecretBox
 from .adapters.cognito import CognitoIdentityProvider
 from .adapters.devices import DynamoDeviceState, IotCertificates, IotDataChannel, LocalCaIssuer, MqttChannel, iot_issuer
 from .adapters.enclave import KmsEnclave
@@ -31,24 +33,18 @@ from .adapters.enclave_tables import (
     enclave_models,
 )
 from .adapters.evidence_store import DynamoClaimRepository, DynamoExportLog, DynamoPhotoSetRepository, evidence_models
+from .adapters.gate_events import DynamoGateEventLog
 from .adapters.gazetteer import GazetteerGeocoder
 from .adapters.idempotency import DynamoIdempotencyStore
 from .adapters.ledger_tables import DynamoLedgerStore, ledger_models
-from .adapters.orders import (
-    DynamoBalances,
-    DynamoCarParkRepository,
-    DynamoDeviceRepository,
-    DynamoGateEventLog,
-    DynamoMembershipRepository,
-    DynamoNotificationFeed,
-    KmsSecretBox,
-    OrderReservationRepository,
-)
+from .adapters.notifications import DynamoNotificationFeed
 from .adapters.payments import LocalPaymentProvider
-from .adapters.repositories import DynamoSpaceRepository, DynamoUserRepository
+from .adapters.reservations import DynamoReservationRepository
 from .adapters.s3blobs import S3BlobStore
+from .adapters.spaces import DynamoSpaceRepository
 from .adapters.staff import DynamoStaffRepository
-from .adapters.tables import device_state_model, models, order_models
+from .adapters.tables import device_state_model, models, operations_models
+from .adapters.users import DynamoUserRepository
 from .adapters.validators import (
     InProcessValidators,
     KmsKeyDirectory,
@@ -100,7 +96,7 @@ class Deps:
     new_id: Callable[[], str]
     users: UserRepository
     spaces: SpaceRepository
-    reservations: OrderReservationRepository
+    reservations: DynamoReservationRepository
     idempotency: Claims[KeyedRequest, Reply]
     idp: IdentityProvider
     blobs: BlobStore
@@ -148,7 +144,7 @@ def local_payments(clock: Clock, ids: Callable[[], str] = new_id) -> LocalPaymen
     """The payment provider this deployment talks to (only the local one exists so far)."""
     if config.payment_provider() != "local":
         raise config.ConfigError(f"no adapter for payment provider {config.payment_provider()!r}")
-    return LocalPaymentProvider(order_models(), models().connection, secret=config.payment_webhook_secret(), clock=clock,
+    return LocalPaymentProvider(operations_models(), models().connection, secret=config.payment_webhook_secret(), clock=clock,
                                 new_id=ids, webhook_url=config.payment_webhook_url(), delay_s=config.local_payment_delay_s())
 
 
@@ -159,10 +155,10 @@ def build(*, clock: Clock | None = None, new_id: Callable[[], str] = new_id, enc
     the certified ledger (`ledger` replaces only where services record entries), validators in-process or on
     Lambda (config.validator_transport), the configured payment provider."""
     clock = clock or SystemClock()
-    m, om = models(), order_models()
+    m, om = models(), operations_models()
     enclave = enclave or build_enclave(clock)
     spaces = DynamoSpaceRepository(m)
-    reservations = OrderReservationRepository(m, spaces, enclave)
+    reservations = DynamoReservationRepository(m, spaces, enclave)
     ca = EnclaveCA(enclave, DynamoNodeCertificates(enclave_models()), clock, node_days=config.node_certificate_days())
     keys = KmsKeyDirectory(config.validator_key_arns(), config.region())
     validators = ValidatorNodes(keys)

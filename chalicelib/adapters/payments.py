@@ -31,7 +31,7 @@ from ..domain.timeutil import format_instant
 from ..services.order_ports import Charge, PaymentMethod
 from ..services.ports import Clock
 from .dynamo import condition_failed
-from .tables import OrderModels
+from .tables import OperationsModels
 
 DECLINING_TOKENS = {"tok_chargeDeclined": "card_declined", "tok_insufficientFunds": "insufficient_funds"}
 BRANDS = {"tok_visa": ("visa", "4242"), "tok_mastercard": ("mastercard", "4444"), "tok_chargeDeclined": ("visa", "0002"),
@@ -79,7 +79,7 @@ def http_deliver(url: str) -> Deliver:
 
 
 class LocalPaymentProvider:
-    def __init__(self, models: OrderModels, connection: Any, *, secret: bytes, clock: Clock, new_id: Callable[[], str],
+    def __init__(self, models: OperationsModels, connection: Any, *, secret: bytes, clock: Clock, new_id: Callable[[], str],
                  webhook_url: str | None = None, delay_s: float = 1.0) -> None:
         self.model = models.payments
         self.connection = connection

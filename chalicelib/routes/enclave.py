@@ -7,8 +7,8 @@ from typing import Any
 from chalice import Blueprint
 
 from .. import bootstrap
-from ..api import schemas as s
 from ..api.http import Api
+from ..api.schemas import enclave as s
 from ..domain import envelope
 from ..services import nodes
 

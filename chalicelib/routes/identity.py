@@ -9,8 +9,8 @@ from typing import Any
 from chalice import Blueprint
 
 from .. import bootstrap
-from ..api import schemas as s
 from ..api.http import Api
+from ..api.schemas import identity as s
 from ..domain.errors import InvalidInputError
 from ..domain.identity import IdentityCase
 from ..domain.timeutil import format_instant

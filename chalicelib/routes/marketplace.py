@@ -8,9 +8,9 @@ from typing import Any
 from chalice import Blueprint
 
 from .. import bootstrap, config
-from ..api import schemas as s
 from ..api.http import Api
 from ..api.present import reservation_out, search_out, space_out, window_spec
+from ..api.schemas import marketplace as s
 from ..domain import errors as e
 from ..domain.geo import Point
 from ..domain.spaces import SpaceAttributes, SpaceFilter

@@ -17,20 +17,18 @@ from ..domain.plates import normalise_plate
 from ..domain.reservations import Reservation
 from ..domain.spaces import LINK_ACCEPTED, LINK_PENDING, LINK_STATES, Space
 from ..domain.staff import INVITED, OWNER, STAFF, StaffMembership, founding_membership, invitation
-from .device_ports import Identities, IssuedCertificate
-from .order_ports import (
+from .carpark_ports import (
     CarParkRepository,
     DeviceRepository,
     GateEventLog,
     GateEventRecord,
     MembershipRepository,
-    Notification,
-    NotificationFeed,
-    OrderReservations,
     SecretBox,
     StaffRepository,
 )
-from .ports import Clock, IdentityProvider, SpaceRepository, UserRepository
+from .device_ports import Identities, IssuedCertificate
+from .order_ports import Notification, NotificationFeed
+from .ports import Clock, IdentityProvider, ReservationRepository, SpaceRepository, UserRepository
 from .retry import on_conflict
 
 SECRET_BYTES = 32
@@ -51,7 +49,7 @@ class CarParks:
     secrets: SecretBox
     memberships: MembershipRepository
     spaces: SpaceRepository
-    reservations: OrderReservations
+    reservations: ReservationRepository
     gate_events: GateEventLog
     notifications: NotificationFeed
     clock: Clock

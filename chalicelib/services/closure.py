@@ -35,8 +35,9 @@ from ..domain.reservations import BILLED, DISPUTED, ENTERED, PAID, RESERVED, Res
 from ..domain.spaces import WITHDRAWN
 from ..domain.staff import ACTIVE, INVITED
 from . import reservations as booking
+from .carpark_ports import GateEventLog, GateEventRecord, StaffRepository
 from .evidence import EvidenceStores, erase_exports_of
-from .order_ports import GateEventLog, GateEventRecord, Notification, StaffRepository
+from .order_ports import Notification
 from .orders import OrderLifecycle, settle_cancellation
 from .ports import IdentityProvider, KeyEraser, UserRepository
 from .retry import on_conflict

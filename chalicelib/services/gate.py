@@ -20,18 +20,10 @@ from ..domain.errors import ForbiddenError, InvalidInputError, NotFoundError, Un
 from ..domain.gate import ENTRY, EXIT, OPEN, Decision, decide_entry, decide_exit
 from ..domain.plates import normalise_plate
 from ..domain.timeutil import format_instant, parse_instant
+from .carpark_ports import CarParkRepository, DeviceRepository, GateEventLog, GateEventRecord, MembershipRepository, SecretBox
 from .idempotency import Refusals, run_once
-from .order_ports import (
-    CarParkRepository,
-    DeviceRepository,
-    GateEventLog,
-    GateEventRecord,
-    MembershipRepository,
-    OrderReservations,
-    SecretBox,
-)
 from .orders import OrderLifecycle, finish_stay, start_stay
-from .ports import Clock
+from .ports import Clock, ReservationRepository
 
 MAX_EVENT_BYTES = 64 * 1024  # a plate read and a small snapshot reference
 EVENTS = Refusals("event_id", "event_replayed", "this event id was already used for a different event", "event_in_progress",
@@ -54,7 +46,7 @@ class Gate:
     secrets: SecretBox
     gate_events: GateEventLog
     carparks: CarParkRepository
-    reservations: OrderReservations
+    reservations: ReservationRepository
     memberships: MembershipRepository
     clock: Clock
     orders: OrderLifecycle

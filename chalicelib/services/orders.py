@@ -17,8 +17,8 @@ from ..domain.pricing import Tariff
 from ..domain.reservations import BILLED, CANCELLED, COMPLETED, ENTERED, EXITED, NO_SHOW, PAID, RESERVED, Reservation
 from ..domain.spaces import Space
 from ..domain.timeutil import format_instant
-from .order_ports import Balances, Notification, NotificationFeed, OrderReservations, PaymentProvider, Payout
-from .ports import Clock, Ledger, LedgerReceipt, SpaceRepository
+from .order_ports import Balances, Notification, NotificationFeed, PaymentProvider, Payout
+from .ports import Clock, Ledger, LedgerReceipt, ReservationRepository, SpaceRepository
 from .retry import on_conflict
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ class OrderLifecycle:
     """What the order's steps after the reservation depend on, and nothing else (the composition root builds it;
     tests build it from fakes)."""
 
-    reservations: OrderReservations
+    reservations: ReservationRepository
     spaces: SpaceRepository
     payments: PaymentProvider
     balances: Balances

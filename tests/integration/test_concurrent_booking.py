@@ -19,7 +19,8 @@ ATTEMPTS = 24
 
 
 def test_concurrent_overlapping_reservations_yield_exactly_one(stack: Any) -> None:
-    from chalicelib.adapters.repositories import DynamoReservationRepository, DynamoSpaceRepository
+    from chalicelib.adapters.reservations import DynamoReservationRepository
+    from chalicelib.adapters.spaces import DynamoSpaceRepository
     from chalicelib.adapters.tables import models
 
     spaces = DynamoSpaceRepository(models())
@@ -55,7 +56,8 @@ def test_concurrent_overlapping_reservations_yield_exactly_one(stack: Any) -> No
 
 def test_retried_request_with_same_idempotency_key_books_once_under_concurrency(stack: Any) -> None:
     from chalicelib.adapters.idempotency import DynamoIdempotencyStore
-    from chalicelib.adapters.repositories import DynamoReservationRepository, DynamoSpaceRepository
+    from chalicelib.adapters.reservations import DynamoReservationRepository
+    from chalicelib.adapters.spaces import DynamoSpaceRepository
     from chalicelib.adapters.tables import models
 
     enclave = build_enclave(SystemClock())

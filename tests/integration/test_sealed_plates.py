@@ -11,12 +11,13 @@ import boto3
 import pytest
 
 from chalicelib import config
+from chalicelib.adapters.carparks import DynamoMembershipRepository
 from chalicelib.adapters.enclave import KmsEnclave
 from chalicelib.adapters.idempotency import DynamoIdempotencyStore
-from chalicelib.adapters.orders import DynamoMembershipRepository, OrderReservationRepository
-from chalicelib.adapters.repositories import DynamoSpaceRepository
+from chalicelib.adapters.reservations import DynamoReservationRepository
 from chalicelib.adapters.sealed_fields import ERASED, PLATE, FieldSealer
-from chalicelib.adapters.tables import models, order_models
+from chalicelib.adapters.spaces import DynamoSpaceRepository
+from chalicelib.adapters.tables import models, operations_models
 from chalicelib.bootstrap import SystemClock, build_enclave
 from chalicelib.domain.carparks import Membership
 from chalicelib.domain.gate import gate_key
@@ -36,9 +37,9 @@ def stored(table: str, key: dict[str, Any]) -> dict[str, Any]:
     return dict(boto3.client("dynamodb").get_item(TableName=config.table_name(table), Key=key, ConsistentRead=True)["Item"])
 
 
-def a_booking(enclave: KmsEnclave, plate: str, carpark_id: str) -> tuple[OrderReservationRepository, Reservation]:
+def a_booking(enclave: KmsEnclave, plate: str, carpark_id: str) -> tuple[DynamoReservationRepository, Reservation]:
     spaces = DynamoSpaceRepository(models())
-    repo = OrderReservationRepository(models(), spaces, enclave)
+    repo = DynamoReservationRepository(models(), spaces, enclave)
     space = replace(a_space(), carpark_id=carpark_id)
     spaces.add(space)
     r = Reservation(uuid.uuid4().hex, space.space_id, uuid.uuid4().hex, space.owner_id, plate, NOW + timedelta(days=1),
@@ -77,7 +78,7 @@ def test_after_the_parker_is_erased_the_plate_reads_as_erased_and_is_dropped_on_
 
 
 def test_memberships_seal_plate_and_holder_to_the_car_park(enclave: KmsEnclave) -> None:
-    repo, carpark = DynamoMembershipRepository(order_models(), enclave), uuid.uuid4().hex
+    repo, carpark = DynamoMembershipRepository(operations_models(), enclave), uuid.uuid4().hex
     m = Membership(uuid.uuid4().hex, carpark, "GH12IJ", "Holder Pietersen", "monthly", date(2026, 12, 1), date(2026, 12, 31), NOW)
     repo.add(m)
     item = stored("memberships", {"membership_id": {"S": m.membership_id}})

@@ -22,8 +22,9 @@ from chalicelib.domain.reservations import BILLED, ENTERED, RESERVED, Reservatio
 from chalicelib.domain.spaces import APPROVED, OwnershipDocument, Space, SpaceAttributes
 from chalicelib.domain.staff import founding_membership, invitation
 from chalicelib.services import accounts, closure
+from chalicelib.services.carpark_ports import GateEventRecord
 from chalicelib.services.evidence import EvidenceStores
-from chalicelib.services.order_ports import GateEventRecord, Notification
+from chalicelib.services.order_ports import Notification
 from chalicelib.services.orders import OrderLifecycle
 from tests.fakes import (
     FakeBalances,

@@ -1,17 +1,17 @@
-"""Car parks and their staff dashboard, the gate webhook, payments and notifications."""
+"""Car parks: their staff, space links, gate devices and commands, members, and the staff dashboard."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint, Response
+from chalice import Blueprint
 
-from .. import bootstrap, config
-from ..api import device_schemas as ds
-from ..api import order_schemas as s
-from ..api import schemas as ms
-from ..api.http import Api, json_response
-from ..api.present import reservation_out, space_out
+from .. import bootstrap
+from ..api.http import Api
+from ..api.present import notification_out, reservation_out, space_out
+from ..api.schemas import accounts as acc
+from ..api.schemas import carparks as s
+from ..api.schemas import marketplace as ms
 from ..domain.accounts import User
 from ..domain.availability import parse_clock
 from ..domain.carparks import CarPark, Device, Membership, OpeningRule
@@ -19,9 +19,9 @@ from ..domain.errors import NotFoundError
 from ..domain.gate_devices import topics
 from ..domain.staff import StaffMembership
 from ..domain.timeutil import format_instant
-from ..services import carparks, gate, gate_devices, payments
+from ..services import carparks, gate_devices
+from ..services.carpark_ports import GateEventRecord
 from ..services.device_ports import IssuedCertificate
-from ..services.order_ports import GateEventRecord, Notification
 
 bp = Blueprint(__name__)
 api = Api(bp)
@@ -71,10 +71,6 @@ def movement_out(e: GateEventRecord) -> dict[str, Any]:
     return {"device_id": e.device_id, "direction": e.direction, "plate": e.plate, "decision": r.get("decision"),
             "reason": r.get("reason"), "reservation_id": r.get("reservation_id"), "at": format_instant(e.occurred_at)}
 
-
-def notification_out(n: Notification) -> dict[str, Any]:
-    return {"notification_id": n.notification_id, "kind": n.kind, "title": n.title, "body": n.body,
-            "reservation_id": n.reservation_id, "created_at": format_instant(n.created_at)}
 
 
 # ---------------------------------------------------------------- car parks
@@ -153,9 +149,9 @@ def leave_carpark(carpark_id: str) -> dict[str, Any]:
 
 @api.route("GET", "/carparks/{carpark_id}/space-links", "listSpaceLinks",
            "Spaces that name this car park, by link state; pending ones wait for an owner's decision (owners)", "carparks",
-           query=ms.SpaceLinkQuery, response=ms.SpaceList)
+           query=s.SpaceLinkQuery, response=ms.SpaceList)
 def list_space_links(carpark_id: str) -> dict[str, Any]:
-    q = api.query(ms.SpaceLinkQuery)
+    q = api.query(s.SpaceLinkQuery)
     found = carparks.space_links(api.principal(), carpark_id, q.state, o=bootstrap.deps().carparks)
     return {"spaces": [space_out(sp, owner_view=False, link_view=True) for sp in found]}
 
@@ -215,9 +211,9 @@ def list_devices(carpark_id: str) -> dict[str, Any]:
 
 @api.route("POST", "/carparks/{carpark_id}/devices/{device_id}/commands", "sendGateCommand",
            "Order a gate to open or refuse, with a reason (owner, admin, the car park's staff); bills nothing", "gate",
-           request=ds.CommandIn, response=ds.CommandOut, status=201, errors=(409, 422))
+           request=s.CommandIn, response=s.CommandOut, status=201, errors=(409, 422))
 def send_gate_command(carpark_id: str, device_id: str) -> dict[str, Any]:
-    req = api.body(ds.CommandIn)
+    req = api.body(s.CommandIn)
     c = gate_devices.enqueue_command(api.principal(), carpark_id, device_id, action=req.action, reason=req.reason, o=bootstrap.deps().carparks,
                                      rt=bootstrap.devices(), ttl_s=req.ttl_s)
     return {"command_id": c.command_id, "device_id": c.device_id, "action": c.action, "reason": c.reason, "issued_by": c.issued_by,
@@ -255,88 +251,13 @@ def list_transactions(carpark_id: str) -> dict[str, Any]:
 
 
 @api.route("GET", "/carparks/{carpark_id}/reservations", "listCarParkReservations", "Reservations at the car park", "dashboard",
-           response=s.ReservationList)
+           response=ms.ReservationList)
 def list_carpark_reservations(carpark_id: str) -> dict[str, Any]:
     return {"reservations": [reservation_out(r) for r in carparks.carpark_reservations(api.principal(), carpark_id, o=bootstrap.deps().carparks)]}
 
 
 @api.route("GET", "/carparks/{carpark_id}/notifications", "listCarParkNotifications", "The car park's feed, newest first",
-           "dashboard", response=s.NotificationList)
+           "dashboard", response=acc.NotificationList)
 def carpark_notifications(carpark_id: str) -> dict[str, Any]:
     return {"notifications": [notification_out(n) for n in carparks.carpark_feed(api.principal(), carpark_id, o=bootstrap.deps().carparks)]}
 
-
-# ---------------------------------------------------------------- webhooks (authenticated by HMAC, not by the authorizer)
-
-
-@api.route("POST", "/gate/events", "gateEvent", "A plate read from a gate device (HMAC-signed); answers open or deny", "gate",
-           request=s.GateEventIn, response=s.GateDecisionOut, errors=(401, 403, 409, 422), auth=False,
-           headers=("X-Gate-Device", "X-Gate-Timestamp", "X-Gate-Signature"))
-def gate_event() -> Response:
-    reply = gate_devices.receive_https_event(api.header("X-Gate-Device"), api.header("X-Gate-Timestamp"), api.header("X-Gate-Signature"),
-                                             api.request.raw_body or b"", o=bootstrap.deps().gate, rt=bootstrap.devices(),
-                                             settings=gate_settings())
-    return json_response(200, reply.body, {"Idempotent-Replayed": str(reply.replayed).lower()})
-
-
-def gate_settings() -> gate.GateSettings:
-    return gate.GateSettings(config.gate_max_skew_s(), config.gate_grace_min(), config.plate_min_confidence_pct())
-
-
-@api.route("POST", "/gate/heartbeat", "gateHeartbeat", "A gate device's heartbeat (HMAC-signed like events); answers its pending commands",
-           "gate", request=ds.HeartbeatIn, response=ds.HeartbeatOut, errors=(401, 409), auth=False,
-           headers=("X-Gate-Device", "X-Gate-Timestamp", "X-Gate-Signature"))
-def gate_heartbeat() -> dict[str, Any]:
-    return gate_devices.heartbeat_https(api.header("X-Gate-Device"), api.header("X-Gate-Timestamp"), api.header("X-Gate-Signature"),
-                                        api.request.raw_body or b"", o=bootstrap.deps().gate, rt=bootstrap.devices(), settings=gate_settings())
-
-
-@api.route("POST", "/payments/webhook", "paymentWebhook", "The payment provider's signed verdict on a charge or refund", "payments",
-           request=s.PaymentWebhookIn, response=s.WebhookAck, errors=(401, 404, 409, 422), auth=False,
-           headers=("X-Payment-Timestamp", "X-Payment-Signature"))
-def payment_webhook() -> dict[str, Any]:
-    r = payments.receive_webhook(api.header("X-Payment-Timestamp"), api.header("X-Payment-Signature"), api.request.raw_body or b"",
-                                 o=bootstrap.deps().orders, secret=config.payment_webhook_secret(), max_skew_s=config.gate_max_skew_s())
-    return {"received": True, "reservation_id": r.reservation_id, "state": r.state, "payment_status": r.payment_status}
-
-
-# ---------------------------------------------------------------- the caller's money and feed
-
-
-@api.route("PUT", "/me/payment-method", "savePaymentMethod", "Save my card (a provider token) for automatic payment", "payments",
-           request=s.PaymentMethodIn, response=s.PaymentMethodOut)
-def save_payment_method() -> dict[str, Any]:
-    req = api.body(s.PaymentMethodIn)
-    m = payments.save_method(api.principal(), req.token, o=bootstrap.deps().orders)
-    return {"method_id": m.method_id, "brand": m.brand, "last4": m.last4}
-
-
-@api.route("GET", "/me/balance", "getMyBalance", "My balance as a sharer (payouts credited)", "payments", response=s.BalanceOut)
-def my_balance() -> dict[str, Any]:
-    amount, currency = bootstrap.deps().balances.balance(api.principal().user_id)
-    return {"balance_minor": amount, "currency": currency}
-
-
-@api.route("GET", "/me/notifications", "listMyNotifications", "My notifications, newest first", "accounts",
-           response=s.NotificationList)
-def my_notifications() -> dict[str, Any]:
-    return {"notifications": [notification_out(n) for n in bootstrap.deps().notifications.feed(api.principal().user_id, 50)]}
-
-
-@api.route("GET", "/me/earnings", "getMyEarnings", "My earnings as a sharer: each paid order, the platform fee, the payout",
-           "payments", response=s.EarningsOut)
-def my_earnings() -> dict[str, Any]:
-    found = payments.earnings(api.principal(), o=bootstrap.deps().orders)
-    rows = [{"reservation_id": r.reservation_id, "space_id": r.space_id, "paid_minor": p.amount_minor + p.fee_minor,
-             "fee_minor": p.fee_minor, "payout_minor": p.amount_minor, "currency": p.currency, "credited_at": format_instant(p.created_at)}
-            for r, p in found.payouts]
-    return {"balance_minor": found.balance_minor, "currency": found.currency, "platform_fee_bp": found.platform_fee_bp,
-            "paid_minor": sum(x["paid_minor"] for x in rows), "fee_minor": sum(x["fee_minor"] for x in rows),
-            "payout_minor": sum(x["payout_minor"] for x in rows), "payouts": rows}
-
-
-@api.route("GET", "/me/payment-method", "getPaymentMethod", "My saved card (brand and last four digits)", "payments",
-           response=s.PaymentMethodOut)
-def get_payment_method() -> dict[str, Any]:
-    m = payments.current_method(api.principal(), o=bootstrap.deps().orders)
-    return {"method_id": m.method_id, "brand": m.brand, "last4": m.last4}
