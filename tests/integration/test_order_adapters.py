@@ -94,7 +94,7 @@ def test_a_refused_webhook_is_sent_again_by_the_provider_itself_until_accepted(c
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/payments/webhook"
-        p = LocalPaymentProvider(order_models(), models().connection, secret=SECRET, clock=clock, new_id=lambda: uuid.uuid4().hex,
+        p = LocalPaymentProvider(operations_models(), models().connection, secret=SECRET, clock=clock, new_id=lambda: uuid.uuid4().hex,
                                  webhook_url=url, delay_s=0.05)
         customer, ref = uuid.uuid4().hex, uuid.uuid4().hex
         p.save_method(customer, "tok_visa")
