@@ -18,7 +18,9 @@ Read = Callable[[], Lines]
 
 
 @pytest.fixture
-def world(api: ApiClient) -> Iterator[World]:
+def world(own_stack: dict[str, str], api: ApiClient) -> Iterator[World]:
+    # The certified ledger with the clock moved hours on: a stack of its own, so the node certificates its CA makes at
+    # that time are nobody else's (tests/order_helpers.make_world)
     yield make_world(api, real_ledger=True)
     bootstrap.override(None)
 
