@@ -10,9 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from . import config
+from . import config, validator_function
 from .adapters import images
 from .adapters.cognito import CognitoIdentityProvider
 from .adapters.devices import DynamoDeviceState, IotCertificates, IotDataChannel, LocalCaIssuer, MqttChannel, iot_issuer
@@ -28,7 +27,7 @@ from .adapters.enclave_tables import (
 from .adapters.evidence_store import DynamoClaimRepository, DynamoExportLog, DynamoPhotoSetRepository, evidence_models
 from .adapters.gazetteer import GazetteerGeocoder
 from .adapters.idempotency import DynamoIdempotencyStore
-from .adapters.ledger_tables import DynamoLedgerStore, DynamoWatermarks, ledger_models
+from .adapters.ledger_tables import DynamoLedgerStore, ledger_models
 from .adapters.orders import (
     DynamoBalances,
     DynamoCarParkRepository,
@@ -48,7 +47,6 @@ from .adapters.tables import device_state_model, models, order_models
 from .adapters.validators import (
     InProcessValidators,
     KmsKeyDirectory,
-    KmsSigner,
     LambdaValidatorInvoker,
     lambda_function_names,
     validator_id,
@@ -58,8 +56,8 @@ from .services import carparks
 from .services.device_ports import CommandChannel, DeviceCertificates, DeviceRuntime
 from .services.evidence import EvidenceStores
 from .services.idempotency import IdempotencyStore
-from .services.ledger import LedgerService, LedgerSettings, validator_set_of
-from .services.ledger_ports import KeyDirectory, ValidatorTransport
+from .services.ledger import LedgerService, LedgerSettings
+from .services.ledger_ports import ValidatorTransport
 from .services.ledger_reads import LedgerEvidence
 from .services.order_ports import PaymentProvider
 from .services.orders import Orders
@@ -77,7 +75,7 @@ from .services.ports import (
     SpaceRepository,
     UserRepository,
 )
-from .services.validator import ValidatorNode, validate_block
+from .validator_function import ValidatorNodes
 
 
 class SystemClock:
@@ -112,7 +110,6 @@ class Deps:
 
 _lock = threading.Lock()
 _deps: Deps | None = None
-_validators: ValidatorNodes | None = None
 
 
 def build_enclave(clock: Clock) -> KmsEnclave:
@@ -124,28 +121,6 @@ def build_enclave(clock: Clock) -> KmsEnclave:
 def ledger_settings() -> LedgerSettings:
     return LedgerSettings(config.ledger_id(), config.ledger_block_size(), config.ledger_block_timeout_s(),
                           config.validator_deadline_s())
-
-
-class ValidatorNodes:
-    """This deployment's validator nodes, built on first use (reading their public keys is a KMS call)."""
-
-    def __init__(self, keys: KeyDirectory) -> None:
-        self.keys = keys
-        self.lock = threading.Lock()
-        self.nodes: list[ValidatorNode] = []
-
-    def node(self, index: int) -> ValidatorNode:
-        with self.lock:
-            if not self.nodes:
-                lm = ledger_models()
-                store, marks = DynamoLedgerStore(lm), DynamoWatermarks(lm)
-                vset = validator_set_of(self.keys)
-                self.nodes = [ValidatorNode(validator_id(i), config.ledger_id(), store, marks, KmsSigner(arn, config.region()), vset)
-                              for i, arn in enumerate(config.validator_key_arns())]
-            return self.nodes[index]
-
-    def handle(self, index: int, request: dict[str, Any]) -> dict[str, Any]:
-        return validate_block(self.node(index), request)
 
 
 def build_transport(nodes: ValidatorNodes) -> ValidatorTransport:
@@ -200,26 +175,22 @@ def deps() -> Deps:
 
 
 def validator_nodes() -> ValidatorNodes:
-    """What a validator function needs, and nothing more. On AWS each validator is its own function under its own
-    role, which may sign with its own key and write its own watermark only (infra/template.json), so it builds
-    these alone, not the whole graph; in a process that has the graph, they are the graph's."""
-    global _validators
+    """What a validator function needs, and nothing more (chalicelib/validator_function.py): in a process that has
+    the graph, the graph's nodes; else nodes built alone, never the whole graph."""
     with _lock:
         if _deps is not None:
             return _deps.validators
-        if _validators is None:
-            _validators = ValidatorNodes(KmsKeyDirectory(config.validator_key_arns(), config.region()))
-        return _validators
+    return validator_function.nodes()
 
 
 def override(value: Deps | None) -> None:
     """Tests swap the whole graph (for example, to a fixed clock); None rebuilds on next use."""
-    global _deps, _orders, _validators, _devices
+    global _deps, _orders, _devices
     with _lock:
         _deps = value
         _orders = None
-        _validators = None
         _devices = None
+    validator_function.reset()
 
 
 # ---------------------------------------------------------------- the order lifecycle

@@ -27,12 +27,16 @@ def _key_id(arn: str) -> str:
     return arn.rsplit("key/", 1)[-1]
 
 
+def kms_client(region: str) -> Any:
+    return boto3.client("kms", region_name=region, config=Config(retries={"max_attempts": 2}))
+
+
 class KmsSigner:
     """One validator's key: Sign with MessageType RAW (KMS hashes with SHA-256 itself)."""
 
     def __init__(self, key_arn: str, region: str, client: Any = None) -> None:
         self.key_arn = key_arn
-        self.kms = client or boto3.client("kms", region_name=region, config=Config(retries={"max_attempts": 2}))
+        self.kms = client or kms_client(region)
 
     def sign(self, payload: bytes) -> bytes:
         try:
