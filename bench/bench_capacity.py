@@ -272,7 +272,7 @@ def run() -> tuple[list[list[Op]], Op, int, collections.Counter[str]]:
         with Client(app_module.app, stage_name="local") as client:
             counting = CountingClient(client)
             world = make_world(ApiClient(counting), real_ledger=True)
-            meter.register(world.orders.secrets.client.meta.events)  # type: ignore[attr-defined]
+            meter.register(world.deps.carparks.secrets.client.meta.events)  # type: ignore[attr-defined]
             for service in ("idp", "blobs"):
                 meter.register(getattr(bootstrap.deps(), service).client.meta.events)
             bench = Bench(meter, counting.http, logs, bootstrap.deps().enclave)

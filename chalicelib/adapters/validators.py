@@ -12,8 +12,13 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from .. import config
 from ..domain.errors import UnavailableError
+from ..services.ledger import validator_set_of
+from ..services.ledger_ports import KeyDirectory
+from ..services.validator import ValidatorNode, validate_block
 from ..verify import low_s_signature
+from .ledger_tables import DynamoLedgerStore, DynamoWatermarks, ledger_models
 
 SIGNING_ALGORITHM = "ECDSA_SHA_256"
 
@@ -68,6 +73,32 @@ class KmsKeyDirectory:
                 except (BotoCoreError, ClientError) as exc:
                     raise UnavailableError(f"the validators' public keys could not be read from KMS: {exc}") from exc
             return list(self._keys)
+
+
+class ValidatorNodes:
+    """This deployment's validator nodes, each built on its first request (reading the public keys is a KMS call).
+    Each validator Lambda function builds these alone, never the API's graph: its role may sign with its own key and
+    write its own watermark only (infra/template.json). It only ever serves its own index, so it builds one node;
+    given ``kms``, the signers share that client (chalicelib/validator_function.py)."""
+
+    def __init__(self, keys: KeyDirectory, kms: Any = None) -> None:
+        self.keys = keys
+        self.kms = kms
+        self.lock = threading.Lock()
+        self.nodes: dict[int, ValidatorNode] = {}
+
+    def node(self, index: int) -> ValidatorNode:
+        with self.lock:
+            if index not in self.nodes:
+                lm = ledger_models()
+                arn = config.validator_key_arns()[index]
+                self.nodes[index] = ValidatorNode(validator_id(index), config.ledger_id(), DynamoLedgerStore(lm),
+                                                  DynamoWatermarks(lm), KmsSigner(arn, config.region(), self.kms),
+                                                  validator_set_of(self.keys))
+            return self.nodes[index]
+
+    def handle(self, index: int, request: dict[str, Any]) -> dict[str, Any]:
+        return validate_block(self.node(index), request)
 
 
 class InProcessValidators:

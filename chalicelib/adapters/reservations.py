@@ -1,116 +1,31 @@
-"""DynamoDB repositories. Every write is conditional: on the item's absence or on its version."""
+"""Reservations on DynamoDB: the plate sealed to the parker, found at the gate by its blind index."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from ..domain import geo
-from ..domain.accounts import User
 from ..domain.errors import ConcurrentUpdateError, ConflictError, NotFoundError
-from ..domain.reservations import Reservation
+from ..domain.reservations import RESERVED, Reservation
 from ..domain.spaces import Space
-from ..domain.timeutil import format_instant, parse_instant
+from ..domain.timeutil import format_instant
 from . import codec
-from .dynamo import conditional_save
+from .dynamo import CONDITION_FAILED, last_instant_before
 from .sealed_fields import ERASED, PLATE, FieldSealer, SealingEnclave
+from .spaces import DynamoSpaceRepository
 from .tables import Models
-
-CONDITION_FAILED = "ConditionalCheckFailed"
-
-
-class DynamoUserRepository:
-    def __init__(self, models: Models) -> None:
-        self.model = models.users
-
-    def _item(self, user: User) -> Model:
-        return self.model(
-            user.user_id,
-            email=user.email,
-            display_name=user.display_name,
-            roles=list(user.roles),
-            status=user.status,
-            created_at=format_instant(user.created_at),
-            closed_at=format_instant(user.closed_at) if user.closed_at else None,
-            version=user.version,
-        )
-
-    def add(self, user: User) -> None:
-        conditional_save(self._item(user), self.model.user_id.does_not_exist(), ConflictError("account already exists", field="email", code="account_exists"))
-
-    def get(self, user_id: str) -> User:
-        try:
-            item = self.model.get(user_id, consistent_read=True)
-        except DoesNotExist:
-            raise NotFoundError("no such user", field="user_id") from None
-        return User(
-            user_id=item.user_id,
-            email=item.email,
-            display_name=item.display_name,
-            roles=tuple(item.roles),
-            status=item.status,
-            created_at=parse_instant(item.created_at, field="created_at"),
-            version=int(item.version),
-            closed_at=parse_instant(item.closed_at, field="closed_at") if item.closed_at else None,
-        )
-
-    def save(self, user: User, expected_version: int) -> None:
-        conditional_save(self._item(user), self.model.version == expected_version, ConcurrentUpdateError("account changed meanwhile"))
-
-
-class DynamoSpaceRepository:
-    def __init__(self, models: Models) -> None:
-        self.model = models.spaces
-
-    def item(self, space: Space) -> Model:
-        values = codec.space_values(space, geo.encode(space.location.lat, space.location.lng))
-        return self.model(values.pop("space_id"), **values)
-
-    def add(self, space: Space) -> None:
-        conditional_save(self.item(space), self.model.space_id.does_not_exist(), ConflictError("space already exists", field="space_id"))
-
-    def get(self, space_id: str) -> Space:
-        try:
-            return codec.space_from_item(self.model.get(space_id, consistent_read=True))
-        except DoesNotExist:
-            raise NotFoundError("no such space", field="space_id") from None
-
-    def save(self, space: Space, expected_version: int) -> None:
-        conditional_save(self.item(space), self.model.version == expected_version, ConcurrentUpdateError("space changed meanwhile", field="space_id"))
-
-    def by_owner(self, owner_id: str, limit: int | None = None) -> list[Space]:
-        return [codec.space_from_item(i) for i in self.model.by_owner.query(owner_id, scan_index_forward=False, limit=limit)]
-
-    def pending(self, limit: int) -> list[Space]:
-        return [codec.space_from_item(i) for i in self.model.by_review.query("pending", limit=limit)]
-
-    def linked_to(self, carpark_id: str, link_state: str, limit: int) -> list[Space]:
-        """Spaces naming this car park whose link is in this state, oldest request first."""
-        found = self.model.by_carpark_link.query(carpark_id, range_key_condition=self.model.link_sort.startswith(f"{link_state}#"),
-                                                 limit=limit)
-        return [codec.space_from_item(i) for i in found]
-
-    def in_cells(self, cells: list[str]) -> tuple[list[Space], int]:
-        """Approved spaces in the given geohash cells, and how many items DynamoDB read for them."""
-        found: list[Space] = []
-        read = 0
-        for cell in cells:
-            condition = None if len(cell) == geo.INDEX_PRECISION else self.model.geohash.startswith(cell)
-            result = self.model.by_cell.query(cell[: geo.INDEX_PRECISION], range_key_condition=condition)
-            for item in result:
-                found.append(codec.space_from_item(item))
-            read += result.total_count
-        return found, read
 
 
 class DynamoReservationRepository:
     """Reservations, their plate sealed to the parker (purpose "plate", object id = reservation id) and looked up
     at the gate by a blind index (adapters/sealed_fields.py). After the parker's key is erased the plate reads
-    as ERASED, and the item keeps no sealed fields and no gate key when it is written again."""
+    as ERASED, and the item keeps no sealed fields and no gate key when it is written again. The one reservations
+    adapter: what booking and changing need, and the gate's, the sweep's and the dashboard's queries."""
 
     def __init__(self, models: Models, spaces: DynamoSpaceRepository, enclave: SealingEnclave) -> None:
         self.model = models.reservations
@@ -126,7 +41,7 @@ class DynamoReservationRepository:
 
     def _reservation(self, item: Any) -> Reservation:
         fields = self.sealer.open(item.parker_id, PLATE, item.reservation_id, item.sealed)
-        return codec.reservation_from_item(item, fields or {"plate": ERASED, "request_hash": None})
+        return codec.reservation_from_item(item, fields or {"plate": ERASED})
 
     def get(self, reservation_id: str) -> Reservation:
         try:
@@ -183,3 +98,21 @@ class DynamoReservationRepository:
             if CONDITION_FAILED in reasons:
                 raise ConcurrentUpdateError("space calendar changed meanwhile", field="space_id") from exc
             raise
+
+    def for_plate(self, carpark_id: str, plate: str) -> list[Reservation]:
+        """Every reservation whose plate a camera could confuse with this one: one query on the blind index."""
+        return self._query(self.model.by_gate_key.query(self.sealer.gate_tag(carpark_id, plate)))
+
+    def at_carpark(self, carpark_id: str, limit: int) -> list[Reservation]:
+        return self._query(self.model.by_carpark.query(carpark_id, scan_index_forward=False, limit=limit))
+
+    def paid_at_carpark(self, carpark_id: str, since: datetime, until: datetime) -> list[Reservation]:
+        cond = self.model.paid_at.between(format_instant(since), last_instant_before(until))
+        return self._query(self.model.by_carpark_paid.query(carpark_id, range_key_condition=cond))
+
+    def expired(self, before: datetime, limit: int) -> list[Reservation]:
+        cond = self.model.end <= format_instant(before)
+        return self._query(self.model.by_expiry.query(RESERVED, range_key_condition=cond, limit=limit))
+
+    def uncharged(self, limit: int) -> list[Reservation]:
+        return self._query(self.model.by_expiry.query(codec.UNCHARGED, limit=limit))
