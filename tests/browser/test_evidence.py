@@ -87,6 +87,7 @@ def test_photos_receipt_evidence_and_a_claim(phone_context: BrowserContext, phon
     checked = verify_bundle(zip_path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     expect(phone.get_by_role("status").filter(has_text="8 photos")).to_be_visible()
+    check_screen(phone, "34-evidence-saved")  # the zip's long name wraps: it once widened the page past the screen
 
     phone.get_by_role("button", name="Open a claim…").click()
     phone.get_by_role("button", name="Open the claim").click()
