@@ -13,7 +13,7 @@ from chalice import Chalice, Rate
 
 from chalicelib import bootstrap
 from chalicelib.api.http import auth
-from chalicelib.routes import accounts, enclave, evidence, identity, ledger, marketplace, orders, system
+from chalicelib.routes import accounts, carparks, enclave, evidence, gate, identity, ledger, marketplace, payments, system
 from chalicelib.services import evidence as evidence_service
 from chalicelib.services import gate_devices
 from chalicelib.services import orders as orders_service
@@ -27,13 +27,15 @@ app.register_blueprint(accounts.bp)
 app.register_blueprint(marketplace.bp)
 app.register_blueprint(enclave.bp)
 app.register_blueprint(identity.bp)
-app.register_blueprint(orders.bp)
+app.register_blueprint(carparks.bp)
+app.register_blueprint(gate.bp)
+app.register_blueprint(payments.bp)
 
 
 @app.schedule(Rate(15, unit=Rate.MINUTES), name="expire_no_shows")
 def expire_no_shows(event: object) -> dict[str, list[str]]:
     """Reservations nobody drove into become no-shows (policy fee charged, space released); bills left uncharged are charged."""
-    o = bootstrap.orders()
+    o = bootstrap.deps().orders
     expired = [r.reservation_id for r in orders_service.expire_no_shows(o)]
     return {"expired": expired, "charged": [r.reservation_id for r in orders_service.charge_uncharged(o)]}
 
@@ -45,7 +47,7 @@ app.register_blueprint(evidence.bp)
 @app.schedule(Rate(5, unit=Rate.MINUTES), name="expire_evidence_exports")
 def expire_evidence_exports(event: object) -> dict[str, list[str]]:
     """Evidence zips (decrypted photos and their salts) are deleted once their download window is over."""
-    return {"deleted": evidence_service.expire_exports(bootstrap.evidence_stores())}
+    return {"deleted": evidence_service.expire_exports(bootstrap.deps().evidence)}
 
 VALIDATORS = 4  # N = 3f+1 with f = 1: one Lambda function, and one KMS key, per validator
 
@@ -71,4 +73,4 @@ def ledger_cutter(event: Any) -> dict[str, Any]:
 @app.lambda_function(name="gate_events")
 def gate_events(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Gate devices on MQTT: the IoT topic rule (infra/iot.json) hands each event and heartbeat here (docs/gate.md)."""
-    return gate_devices.handle_rule_event(event, o=bootstrap.orders(), rt=bootstrap.devices(), settings=orders.gate_settings())
+    return gate_devices.handle_rule_event(event, o=bootstrap.deps().gate, rt=bootstrap.devices(), settings=gate.gate_settings())

@@ -32,7 +32,7 @@ from ..domain.timeutil import format_instant
 from ..services.order_ports import Charge, PaymentMethod
 from ..services.ports import Clock
 from .dynamo import condition_failed
-from .tables import OrderModels
+from .tables import OperationsModels
 
 log = logging.getLogger(__name__)
 REDELIVERIES = 14  # 1 s doubling to 60 s: about ten minutes of retries
@@ -84,7 +84,7 @@ def http_deliver(url: str) -> Deliver:
 
 
 class LocalPaymentProvider:
-    def __init__(self, models: OrderModels, connection: Any, *, secret: bytes, clock: Clock, new_id: Callable[[], str],
+    def __init__(self, models: OperationsModels, connection: Any, *, secret: bytes, clock: Clock, new_id: Callable[[], str],
                  webhook_url: str | None = None, delay_s: float = 1.0) -> None:
         self.model = models.payments
         self.connection = connection

@@ -12,9 +12,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from chalicelib import config
-from chalicelib.adapters.orders import DynamoBalances, KmsSecretBox
+from chalicelib.adapters.balances import DynamoBalances
+from chalicelib.adapters.carparks import KmsSecretBox
 from chalicelib.adapters.payments import LocalPaymentProvider
-from chalicelib.adapters.tables import models, order_models
+from chalicelib.adapters.tables import models, operations_models
 from chalicelib.domain import signing
 from chalicelib.domain.errors import ConflictError, UnavailableError
 from chalicelib.services.order_ports import Payout
@@ -24,7 +25,7 @@ SECRET = b"integration-test-webhook-secret"
 
 
 def provider(clock: FakeClock) -> LocalPaymentProvider:
-    return LocalPaymentProvider(order_models(), models().connection, secret=SECRET, clock=clock, new_id=lambda: uuid.uuid4().hex)
+    return LocalPaymentProvider(operations_models(), models().connection, secret=SECRET, clock=clock, new_id=lambda: uuid.uuid4().hex)
 
 
 @pytest.fixture
@@ -93,7 +94,7 @@ def test_a_refused_webhook_is_sent_again_by_the_provider_itself_until_accepted(c
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/payments/webhook"
-        p = LocalPaymentProvider(order_models(), models().connection, secret=SECRET, clock=clock, new_id=lambda: uuid.uuid4().hex,
+        p = LocalPaymentProvider(operations_models(), models().connection, secret=SECRET, clock=clock, new_id=lambda: uuid.uuid4().hex,
                                  webhook_url=url, delay_s=0.05)
         customer, ref = uuid.uuid4().hex, uuid.uuid4().hex
         p.save_method(customer, "tok_visa")
@@ -109,7 +110,7 @@ def test_a_refused_webhook_is_sent_again_by_the_provider_itself_until_accepted(c
 
 
 def test_payout_is_credited_once(stack: object) -> None:
-    balances = DynamoBalances(order_models(), models().connection)
+    balances = DynamoBalances(operations_models(), models().connection)
     sharer, order = uuid.uuid4().hex, uuid.uuid4().hex
     payout = Payout(order, sharer, 467, 83, "EUR", datetime(2026, 12, 1, tzinfo=UTC))
     assert balances.credit(payout) is True
