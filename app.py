@@ -13,9 +13,9 @@ from chalice import Chalice, Rate
 
 from chalicelib import bootstrap
 from chalicelib.api.http import auth
-from chalicelib.routes import accounts, enclave, evidence, identity, ledger, marketplace, orders, system
+from chalicelib.routes import accounts, console, enclave, evidence, identity, ledger, marketplace, orders, system
+from chalicelib.services import console_reports, gate_devices
 from chalicelib.services import evidence as evidence_service
-from chalicelib.services import gate_devices
 from chalicelib.services import orders as orders_service
 
 app = Chalice(app_name="carparker")
@@ -28,6 +28,7 @@ app.register_blueprint(marketplace.bp)
 app.register_blueprint(enclave.bp)
 app.register_blueprint(identity.bp)
 app.register_blueprint(orders.bp)
+app.register_blueprint(console.bp)
 
 
 @app.schedule(Rate(15, unit=Rate.MINUTES), name="expire_no_shows")
@@ -46,6 +47,13 @@ app.register_blueprint(evidence.bp)
 def expire_evidence_exports(event: object) -> dict[str, list[str]]:
     """Evidence zips (decrypted photos and their salts) are deleted once their download window is over."""
     return {"deleted": evidence_service.expire_exports(bootstrap.evidence_stores())}
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES), name="expire_console_exports")
+def expire_console_exports(event: object) -> dict[str, list[str]]:
+    """The console's large CSV exports are deleted once their presigned download has expired."""
+    o = bootstrap.orders()
+    return {"deleted": console_reports.expire_exports(o.console, o.clock.now()) if o.console else []}
 
 VALIDATORS = 4  # N = 3f+1 with f = 1: one Lambda function, and one KMS key, per validator
 

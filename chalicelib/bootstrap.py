@@ -15,6 +15,7 @@ from typing import Any
 from . import config
 from .adapters import images
 from .adapters.cognito import CognitoIdentityProvider
+from .adapters.console_wiring import build_console
 from .adapters.devices import DynamoDeviceState, IotCertificates, IotDataChannel, LocalCaIssuer, MqttChannel, iot_issuer
 from .adapters.enclave import KmsEnclave
 from .adapters.enclave_ca import EnclaveCA
@@ -256,6 +257,7 @@ def build_orders(d: Deps) -> Orders:
         policy=billing_policy(),
         platform_fee_bp=config.platform_fee_bp(),
         ledger=d.ledger,
+        console=build_console(om, d.sealing, d.blobs),
     )
 
 

@@ -297,7 +297,13 @@ def revoke_device(principal: Principal, carpark_id: str, device_id: str, *, o: O
 
 def add_membership(principal: Principal, carpark_id: str, *, plate: str, holder: str, plan: str, valid_from: date | None,
                    o: Orders) -> Membership:
-    """Members (monthly, quarterly, annual plans) are day-to-day work: owners and staff both add them."""
+    """Members (monthly, quarterly, annual plans) are day-to-day work: owners and staff both add them. With the
+    console's stores (every stage), a plate's plans may not overlap (services/console_admin.py)."""
+    if o.console is not None:
+        from . import console_admin  # it builds on this module
+
+        return console_admin.add_member(principal, carpark_id, plate=plate, holder=holder, plan=plan, valid_from=valid_from,
+                                        o=o).record.membership
     carpark = viewed(principal, carpark_id, o)
     start = valid_from or local_day(o.clock.now(), carpark.timezone)
     membership = Membership(o.new_id(), carpark.carpark_id, normalise_plate(plate), holder, plan, start, membership_end(plan, start),

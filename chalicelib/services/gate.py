@@ -20,6 +20,7 @@ from ..domain.errors import ConflictError, ForbiddenError, InvalidInputError, No
 from ..domain.gate import ENTRY, EXIT, OPEN, Decision, decide_entry, decide_exit
 from ..domain.plates import normalise_plate
 from ..domain.timeutil import format_instant, parse_instant
+from . import console_hooks
 from .order_ports import GateEventRecord
 from .orders import Orders, finish_stay, start_stay
 
@@ -119,8 +120,9 @@ def apply_event(o: Orders, device: Device, raw: bytes, signed_at: datetime, sett
     except Exception:
         o.gate_events.release(record.event_key)  # nothing happened: the device may send it again
         raise
-    o.gate_events.finish(GateEventRecord(**{**record.__dict__, "state": "done", "direction": event.direction, "plate": event.plate,
-                                            "response": body}))
+    done = GateEventRecord(**{**record.__dict__, "state": "done", "direction": event.direction, "plate": event.plate, "response": body})
+    o.gate_events.finish(done)
+    console_hooks.gate_recorded(o, done, body)
     return GateReply(body, False)
 
 
@@ -140,12 +142,14 @@ def _apply(o: Orders, event: GateEvent, settings: GateSettings) -> Decision:
     if event.direction == ENTRY:
         decision = decide_entry(event.plate, event.confidence_pct, event.occurred_at, carpark=carpark, reservations=reservations,
                                 members=members, grace_min=settings.grace_min, min_confidence_pct=settings.min_confidence_pct)
+        decision = console_hooks.screen_entry(o, carpark, event, decision, reservations, members, settings.min_confidence_pct)
         if decision.action == OPEN and decision.reservation_id:
-            start_stay(o, decision.reservation_id, event.occurred_at)
+            console_hooks.stay_started(o, start_stay(o, decision.reservation_id, event.occurred_at))
         return decision
     decision = decide_exit(event.plate, event.occurred_at, carpark=carpark, reservations=reservations, members=members)
+    decision = console_hooks.screen_exit(o, carpark, event, decision, reservations, members, settings.min_confidence_pct)
     if decision.action == OPEN and decision.reservation_id:
-        finish_stay(o, decision.reservation_id, event.occurred_at)
+        console_hooks.stay_ended(o, finish_stay(o, decision.reservation_id, event.occurred_at))
     return decision
 
 

@@ -18,6 +18,8 @@ from ..domain.pricing import Tariff
 from ..domain.reservations import BILLED, CANCELLED, COMPLETED, ENTERED, EXITED, NO_SHOW, PAID, RESERVED, Reservation
 from ..domain.spaces import Space
 from ..domain.timeutil import format_instant
+from . import console_hooks
+from .console_ports import Console
 from .order_ports import (
     Balances,
     CarParkRepository,
@@ -58,6 +60,7 @@ class Orders:
     policy: BillingPolicy
     platform_fee_bp: int
     ledger: Ledger | None = None
+    console: Console | None = None  # the car-park console's stores (services/console_hooks.py); None: no console hooks
 
 
 def _tariff(space: Space, window_id: str) -> Tariff:
@@ -191,6 +194,7 @@ def _payment_failed(o: Orders, r: Reservation, failure: str) -> Reservation:
         return failed
 
     failed = on_conflict(attempt)
+    console_hooks.payment_failed(o, failed)
     _notify(o, r.parker_id, f"{r.charge_id}:failed", "payment_failed", "Payment failed",
             f"We could not charge {r.amount_due_minor} {r.currency} minor units ({failure}); update your payment method",
             o.clock.now(), r.reservation_id)
@@ -209,6 +213,7 @@ def _fee_paid(o: Orders, r: Reservation) -> Reservation:
     done = on_conflict(attempt)
     assert done.paid_at is not None
     _payout(o, done, done.paid_at)
+    console_hooks.fee_paid(o, done)
     return done
 
 
@@ -267,6 +272,7 @@ def complete(o: Orders, r: Reservation) -> Reservation:
         return r
     assert r.paid_at is not None
     _payout(o, r, r.paid_at)
+    console_hooks.stay_paid(o, r)  # the car park's books: counted once, whatever the redeliveries
     if o.ledger is None:
         log.warning("order %s paid but no ledger is configured; it stays paid", r.reservation_id)
         return r
@@ -311,6 +317,7 @@ def expire_no_shows(o: Orders, *, limit: int = 100) -> list[Reservation]:
     for candidate in o.reservations.expired(now - timedelta(minutes=o.policy.grace_min), limit):
         expired = _expire(o, candidate.reservation_id, now)
         if expired is not None:
+            console_hooks.no_show(o, expired)
             done.append(collect_payment(o, expired))
             _notify(o, expired.parker_id, f"{expired.reservation_id}:no_show", "no_show", "Missed reservation",
                     f"No entry was recorded; a fee of {expired.fee_minor} {expired.currency} minor units applies", now,
