@@ -17,6 +17,7 @@ from ..domain.plates import normalise_plate
 from ..domain.reservations import Reservation
 from ..domain.spaces import LINK_ACCEPTED, LINK_PENDING, LINK_STATES, Space
 from ..domain.staff import INVITED, OWNER, STAFF, StaffMembership, founding_membership, invitation
+from . import audit_log
 from .device_ports import Identities, IssuedCertificate
 from .order_ports import GateEventRecord, Notification
 from .orders import Orders
@@ -168,6 +169,7 @@ def invite_staff(principal: Principal, carpark_id: str, *, user_id: str | None, 
     o.notifications.add(Notification(person.user_id, f"staff:{carpark.carpark_id}:{made.version}", "staff_invitation",
                                      "Invitation to a car park", f"You are invited to work at {carpark.name} as {role}; accept or "
                                      "decline under your invitations", now, None))
+    audit_log.record(o, principal, carpark, "staff.invited", f"user:{person.user_id}", f"invited as {role}")
     return made
 
 
@@ -194,20 +196,27 @@ def remove_staff(principal: Principal, carpark_id: str, user_id: str, *, o: Orde
     """An owner ends a membership (or withdraws an open invitation); the founding owner stays."""
     carpark = managed(principal, carpark_id, o)
     now = o.clock.now()
-    return _change_membership(carpark.carpark_id, user_id, o, lambda m: m.ended(principal.user_id, now, founding_owner=carpark.owner_id))
+    gone = _change_membership(carpark.carpark_id, user_id, o, lambda m: m.ended(principal.user_id, now, founding_owner=carpark.owner_id))
+    audit_log.record(o, principal, carpark, "staff.removed", f"user:{user_id}", f"{gone.role} membership ended")
+    return gone
 
 
 def answer_invitation(principal: Principal, carpark_id: str, accept: bool, *, o: Orders) -> StaffMembership:
     """Only the invited person turns an invitation into a membership, or declines it."""
     now = o.clock.now()
-    return _change_membership(carpark_id, principal.user_id, o, lambda m: m.accepted(now) if accept else m.declined(now))
+    answered = _change_membership(carpark_id, principal.user_id, o, lambda m: m.accepted(now) if accept else m.declined(now))
+    audit_log.record(o, principal, o.carparks.get(carpark_id), "staff.accepted" if accept else "staff.declined",
+                     f"user:{principal.user_id}", f"{'accepted' if accept else 'declined'} the invitation as {answered.role}")
+    return answered
 
 
 def leave(principal: Principal, carpark_id: str, *, o: Orders) -> StaffMembership:
     carpark = o.carparks.get(carpark_id)
     now = o.clock.now()
-    return _change_membership(carpark.carpark_id, principal.user_id, o,
+    left = _change_membership(carpark.carpark_id, principal.user_id, o,
                               lambda m: m.ended(principal.user_id, now, founding_owner=carpark.owner_id))
+    audit_log.record(o, principal, carpark, "staff.left", f"user:{principal.user_id}", f"left the car park ({left.role})")
+    return left
 
 
 def my_invitations(principal: Principal, *, o: Orders) -> list[tuple[StaffMembership, CarPark]]:
@@ -244,6 +253,7 @@ def register_device(principal: Principal, carpark_id: str, name: str, *, o: Orde
     device = Device(device_id, carpark.carpark_id, name, o.secrets.seal(device_id, secret.encode()), 1, ACTIVE, o.clock.now(),
                     thing_name=cert.thing_name if cert else None, certificate_id=cert.certificate_id if cert else None)
     o.devices.add(device)
+    audit_log.record(o, principal, carpark, "device.registered", f"device:{device_id}", f"registered {name}", {"mqtt": cert is not None})
     return DeviceSecret(device, secret, cert)
 
 
@@ -276,6 +286,8 @@ def rotate_device_secret(principal: Principal, carpark_id: str, device_id: str, 
         raise
     if mqtt and cert and before.certificate_id:
         mqtt.deactivate(before.certificate_id)
+    audit_log.record(o, principal, carpark, "device.rotated", f"device:{device_id}", f"new secret for {rotated.name}",
+                     {"secret_version": rotated.secret_version})
     return DeviceSecret(rotated, secret, cert)
 
 
@@ -292,6 +304,7 @@ def revoke_device(principal: Principal, carpark_id: str, device_id: str, *, o: O
     gone = on_conflict(attempt)
     if mqtt and gone.certificate_id:
         mqtt.deactivate(gone.certificate_id)
+    audit_log.record(o, principal, carpark, "device.revoked", f"device:{device_id}", f"revoked {gone.name}")
     return gone
 
 

@@ -340,3 +340,20 @@ def test_a_large_export_is_deleted_once_its_download_has_expired(shift: Shift) -
     assert gone in big["url"]
     with pytest.raises(urllib.error.HTTPError):
         urllib.request.urlopen(big["url"])  # noqa: S310 - the local S3's presigned URL
+
+
+def test_the_audit_view_lists_staff_and_device_changes_with_who_and_when(shift: Shift) -> None:
+    s = shift
+    assert s.post(f"/devices/{s.gate.device_id}/rotate", who=s.owner).status == 200
+    assert s.post(f"/devices/{s.gate.device_id}/revoke", who=s.owner).status == 200
+    assert s.post(f"/staff/{s.staff.user_id}/remove", who=s.owner).status == 200
+    entries = s.get("/audit", s.owner).body["entries"]
+    seen = [(e["action"], e["actor"], e["role"]) for e in entries]
+    assert ("staff.invited", s.owner.user_id, "owner") in seen and ("staff.accepted", s.staff.user_id, "staff") in seen
+    assert ("device.registered", s.owner.user_id, "owner") in seen and ("device.rotated", s.owner.user_id, "owner") in seen
+    assert ("device.revoked", s.owner.user_id, "owner") in seen and ("staff.removed", s.owner.user_id, "owner") in seen
+    assert [e["at"] for e in entries] == sorted((e["at"] for e in entries), reverse=True)
+    first = s.get("/audit?limit=2", s.owner).body
+    rest = s.get(f"/audit?limit=50&next={first['next']}", s.owner).body
+    assert [e["entry_id"] for e in first["entries"] + rest["entries"]] == [e["entry_id"] for e in entries]
+    assert s.get("/occupancy").status == 404  # removed staff see nothing any more
