@@ -90,6 +90,779 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/carparks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a car park (admin or owner) */
+        post: operations["createCarPark"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A car park (owner, admin, its staff) */
+        get: operations["getCarPark"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/staff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Everyone invited to or working at the car park (owners) */
+        get: operations["listCarParkStaff"];
+        put?: never;
+        /** Invite an existing account (by email or user id) as staff or co-owner; it counts only once they accept (owners) */
+        post: operations["inviteCarParkStaff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/staff/{user_id}/remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End a membership or withdraw an open invitation (owners); the founding owner stays */
+        post: operations["removeCarParkStaff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/staff-invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open invitations to work at a car park */
+        get: operations["listMyStaffInvitations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/staff-invitations/{carpark_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept an invitation: I work here from now on */
+        post: operations["acceptStaffInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/staff-invitations/{carpark_id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decline an invitation */
+        post: operations["declineStaffInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/carparks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The car parks I own or work at, with my role at each */
+        get: operations["listMyCarParks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/carparks/{carpark_id}/leave": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop working at a car park (the founding owner cannot) */
+        post: operations["leaveCarPark"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/space-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Spaces that name this car park, by link state; pending ones wait for an owner's decision (owners) */
+        get: operations["listSpaceLinks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/space-links/{space_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept a space into the car park: its bookings are admitted by the gate and counted here (owners) */
+        post: operations["acceptSpaceLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/space-links/{space_id}/refuse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Refuse a space's request to join the car park, or end an accepted link (owners) */
+        post: operations["refuseSpaceLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The car park's gate devices */
+        get: operations["listGateDevices"];
+        put?: never;
+        /** Register a gate device; its secret is shown once */
+        post: operations["registerGateDevice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/devices/{device_id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Give a device a new secret (shown once); the old one stops working */
+        post: operations["rotateGateDeviceSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/devices/{device_id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke a device: its signed events are refused from now on */
+        post: operations["revokeGateDevice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/devices/{device_id}/commands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Order a gate to open or refuse, with a reason (owner, admin, the car park's staff); bills nothing */
+        post: operations["sendGateCommand"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/memberships": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The car park's members */
+        get: operations["listMemberships"];
+        put?: never;
+        /** A monthly, quarterly or annual member */
+        post: operations["addMembership"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/movements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Car in / car out for a day, newest first */
+        get: operations["listMovements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/transactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Paid orders between two days, with daily totals */
+        get: operations["listTransactions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/reservations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Reservations at the car park */
+        get: operations["listCarParkReservations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The car park's feed, newest first */
+        get: operations["listCarParkNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/gate/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A plate read from a gate device (HMAC-signed); answers open or deny */
+        post: operations["gateEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/gate/heartbeat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A gate device's heartbeat (HMAC-signed like events); answers its pending commands */
+        post: operations["gateHeartbeat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/payments/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The payment provider's signed verdict on a charge or refund */
+        post: operations["paymentWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/payment-method": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My saved card (brand and last four digits) */
+        get: operations["getPaymentMethod"];
+        /** Save my card (a provider token) for automatic payment */
+        put: operations["savePaymentMethod"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/balance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My balance as a sharer (payouts credited) */
+        get: operations["getMyBalance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My notifications, newest first */
+        get: operations["listMyNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/earnings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My earnings as a sharer: each paid order, the platform fee, the payout */
+        get: operations["getMyEarnings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/occupancy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Cars inside now against capacity, per lot */
+        get: operations["getOccupancy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/inside": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The cars inside with their entry time and stay so far */
+        get: operations["listCarsInside"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The movements feed: each gate event and override with the camera's read, the plate matched, the decision and its reason; poll with since=<next> for only what is new */
+        get: operations["pollMovements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/overrides": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Staff overrides, newest first */
+        get: operations["listOverrides"];
+        put?: never;
+        /** Let a car in or out, or mark it as left, with a reason: the gate opens by a device command; recorded with who and why */
+        post: operations["createOverride"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Overstays, failed payments, unknown or blocked plates at a gate, quiet devices; newest first */
+        get: operations["listAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/alerts/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark an alert as seen and handled */
+        post: operations["acknowledgeAlert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/books": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A day's or a period's paid stays, no-shows, fees and refunds, newest first, with totals and each paid stay's proof */
+        get: operations["listBooks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/stays/{reservation_id}/proof": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A paid stay's ledger bundle (carparker.evidence/v1): verify it offline with verify-bundle */
+        get: operations["getStayProof"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Revenue by day, week or month, occupancy by weekday and hour, average stay, no-show rate, overstays (from aggregates) */
+        get: operations["getHistoryReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The rows behind a chart or list as CSV: inline when small, else a presigned download that expires */
+        post: operations["createExport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Members by last valid day (expiring_within_days: those ending soon); state flags expiring ones */
+        get: operations["listMembers"];
+        put?: never;
+        /** A monthly, quarterly or annual member; refused if the plate holds a plan on any of its days */
+        post: operations["addMember"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/members/{membership_id}/renew": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The next period for the same plate and holder, from the day after its latest plan */
+        post: operations["renewMember"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/members/{membership_id}/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End a membership today (a car inside still leaves) */
+        post: operations["endMember"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/plate-lists": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Allowed and blocked plates */
+        get: operations["listListedPlates"];
+        put?: never;
+        /** Allow a plate in, or block it (refused at the entry even with a reservation, and its parker told why) */
+        post: operations["addListedPlate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/plate-lists/{entry_id}/remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Take a plate off its list */
+        post: operations["removeListedPlate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Tariff, lots with capacities, opening rules */
+        get: operations["getCarParkSettings"];
+        /** Change tariff, lots, capacities and opening rules, checked whole, on the version read (owners) */
+        put: operations["saveCarParkSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who did what and when: staff changes, overrides, devices, memberships, lists, settings (owners) */
+        get: operations["listAuditTrail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/enclave/public-key": {
         parameters: {
             query?: never;
@@ -963,486 +1736,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/carparks": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Create a car park (admin or owner) */
-        post: operations["createCarPark"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/carparks/{carpark_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A car park (owner, admin, its staff) */
-        get: operations["getCarPark"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/carparks/{carpark_id}/staff": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Everyone invited to or working at the car park (owners) */
-        get: operations["listCarParkStaff"];
-        put?: never;
-        /** Invite an existing account (by email or user id) as staff or co-owner; it counts only once they accept (owners) */
-        post: operations["inviteCarParkStaff"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/carparks/{carpark_id}/staff/{user_id}/remove": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** End a membership or withdraw an open invitation (owners); the founding owner stays */
-        post: operations["removeCarParkStaff"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/me/staff-invitations": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Open invitations to work at a car park */
-        get: operations["listMyStaffInvitations"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/me/staff-invitations/{carpark_id}/accept": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Accept an invitation: I work here from now on */
-        post: operations["acceptStaffInvitation"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/me/staff-invitations/{carpark_id}/decline": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Decline an invitation */
-        post: operations["declineStaffInvitation"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/me/carparks": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The car parks I own or work at, with my role at each */
-        get: operations["listMyCarParks"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/me/carparks/{carpark_id}/leave": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Stop working at a car park (the founding owner cannot) */
-        post: operations["leaveCarPark"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/carparks/{carpark_id}/space-links": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Spaces that name this car park, by link state; pending ones wait for an owner's decision (owners) */
-        get: operations["listSpaceLinks"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/carparks/{carpark_id}/space-links/{space_id}/accept": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Accept a space into the car park: its bookings are admitted by the gate and counted here (owners) */
-        post: operations["acceptSpaceLink"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/carparks/{carpark_id}/space-links/{space_id}/refuse": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Refuse a space's request to join the car park, or end an accepted link (owners) */
-        post: operations["refuseSpaceLink"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/carparks/{carpark_id}/devices": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The car park's gate devices */
-        get: operations["listGateDevices"];
-        put?: never;
-        /** Register a gate device; its secret is shown once */
-        post: operations["registerGateDevice"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/carparks/{carpark_id}/devices/{device_id}/rotate": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Give a device a new secret (shown once); the old one stops working */
-        post: operations["rotateGateDeviceSecret"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/carparks/{carpark_id}/devices/{device_id}/revoke": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Revoke a device: its signed events are refused from now on */
-        post: operations["revokeGateDevice"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/carparks/{carpark_id}/devices/{device_id}/commands": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Order a gate to open or refuse, with a reason (owner, admin, the car park's staff); bills nothing */
-        post: operations["sendGateCommand"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/carparks/{carpark_id}/memberships": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The car park's members */
-        get: operations["listMemberships"];
-        put?: never;
-        /** A monthly, quarterly or annual member */
-        post: operations["addMembership"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/carparks/{carpark_id}/movements": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Car in / car out for a day, newest first */
-        get: operations["listMovements"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/carparks/{carpark_id}/transactions": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Paid orders between two days, with daily totals */
-        get: operations["listTransactions"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/carparks/{carpark_id}/reservations": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Reservations at the car park */
-        get: operations["listCarParkReservations"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/carparks/{carpark_id}/notifications": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The car park's feed, newest first */
-        get: operations["listCarParkNotifications"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/gate/events": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** A plate read from a gate device (HMAC-signed); answers open or deny */
-        post: operations["gateEvent"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/gate/heartbeat": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** A gate device's heartbeat (HMAC-signed like events); answers its pending commands */
-        post: operations["gateHeartbeat"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/payments/webhook": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** The payment provider's signed verdict on a charge or refund */
-        post: operations["paymentWebhook"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/me/payment-method": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** My saved card (brand and last four digits) */
-        get: operations["getPaymentMethod"];
-        /** Save my card (a provider token) for automatic payment */
-        put: operations["savePaymentMethod"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/me/balance": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** My balance as a sharer (payouts credited) */
-        get: operations["getMyBalance"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/me/notifications": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** My notifications, newest first */
-        get: operations["listMyNotifications"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/me/earnings": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** My earnings as a sharer: each paid order, the platform fee, the payout */
-        get: operations["getMyEarnings"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/health": {
         parameters: {
             query?: never;
@@ -1622,6 +1915,1824 @@ export interface components {
              * @default true
              */
             email_reusable: boolean;
+        };
+        /** CarParkOut */
+        CarParkOut: {
+            /** Carpark Id */
+            carpark_id: string;
+            /** Owner Id */
+            owner_id: string;
+            /** Name */
+            name: string;
+            /** Kind */
+            kind: string;
+            /** Address */
+            address: string;
+            /** Lots */
+            lots: string[];
+            /** Timezone */
+            timezone: string;
+            /** Opening */
+            opening: {
+                [key: string]: unknown;
+            }[];
+            /** Created At */
+            created_at: string;
+        };
+        /** OpeningIn */
+        OpeningIn: {
+            /**
+             * Days
+             * @description 0=Monday .. 6=Sunday
+             */
+            days: number[];
+            /**
+             * Open
+             * @description local HH:MM
+             */
+            open: string;
+            /**
+             * Close
+             * @description local HH:MM, 24:00 allowed
+             */
+            close: string;
+        };
+        /** CarParkIn */
+        CarParkIn: {
+            /** Name */
+            name: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "residential" | "public";
+            /** Address */
+            address: string;
+            /**
+             * Lots
+             * @default []
+             */
+            lots: string[];
+            /**
+             * Timezone
+             * @default Europe/Amsterdam
+             */
+            timezone: string;
+            /**
+             * Opening
+             * @description empty: open around the clock
+             * @default []
+             */
+            opening: components["schemas"]["OpeningIn"][];
+        };
+        /** PersonOut */
+        PersonOut: {
+            /** Display Name */
+            display_name: string;
+            /** Email */
+            email: string;
+        };
+        /** StaffOut */
+        StaffOut: {
+            /** Carpark Id */
+            carpark_id: string;
+            /** User Id */
+            user_id: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "owner" | "staff";
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "invited" | "active" | "declined" | "removed";
+            /** Invited By */
+            invited_by: string;
+            /** Invited At */
+            invited_at: string;
+            /**
+             * Decided At
+             * @description when it was accepted, declined or ended
+             */
+            decided_at: string | null;
+            /**
+             * Ended By
+             * @default null
+             */
+            ended_by: string | null;
+            /**
+             * @description name and email, shown to owners once the person accepted
+             * @default null
+             */
+            person: components["schemas"]["PersonOut"] | null;
+        };
+        /**
+         * StaffIn
+         * @description Name the person by the email of their account or by their user id (exactly one).
+         */
+        StaffIn: {
+            /**
+             * Email
+             * @default null
+             */
+            email: string | null;
+            /**
+             * User Id
+             * @default null
+             */
+            user_id: string | null;
+            /**
+             * Role
+             * @description owner: may also manage staff, devices and space links
+             * @default staff
+             * @enum {string}
+             */
+            role: "staff" | "owner";
+        };
+        /** StaffList */
+        StaffList: {
+            /** Staff */
+            staff: components["schemas"]["StaffOut"][];
+        };
+        /** InvitationOut */
+        InvitationOut: {
+            /** Carpark Id */
+            carpark_id: string;
+            /** Carpark Name */
+            carpark_name: string;
+            /** Carpark Address */
+            carpark_address: string;
+            /** Role */
+            role: string;
+            /** State */
+            state: string;
+            /** Invited At */
+            invited_at: string;
+        };
+        /** InvitationList */
+        InvitationList: {
+            /** Invitations */
+            invitations: components["schemas"]["InvitationOut"][];
+        };
+        /** MyCarParkOut */
+        MyCarParkOut: {
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "owner" | "staff";
+            /** Since */
+            since: string | null;
+            carpark: components["schemas"]["CarParkOut"];
+        };
+        /** MyCarParkList */
+        MyCarParkList: {
+            /** Carparks */
+            carparks: components["schemas"]["MyCarParkOut"][];
+        };
+        /** CarParkLinkOut */
+        CarParkLinkOut: {
+            /** Carpark Id */
+            carpark_id: string;
+            /**
+             * State
+             * @description accepted: the car park's gate admits this space's parkers and its stays count at the car park; pending: waiting for one of the car park's owners (the space cannot be booked meanwhile)
+             * @enum {string}
+             */
+            state: "pending" | "accepted" | "refused";
+            /** Decided At */
+            decided_at: string | null;
+            /**
+             * Decided By
+             * @description the car-park owner who decided (the space's own owner when it owns the car park)
+             */
+            decided_by: string | null;
+        };
+        /** DocumentOut */
+        DocumentOut: {
+            /** Status */
+            status: string;
+            /** Content Type */
+            content_type: string;
+            /** Size */
+            size: number;
+        };
+        /** SpaceOut */
+        SpaceOut: {
+            /** Space Id */
+            space_id: string;
+            /** Owner Id */
+            owner_id: string;
+            /** Title */
+            title: string;
+            /** Address */
+            address: string;
+            /** Lat */
+            lat: number;
+            /** Lng */
+            lng: number;
+            /** Status */
+            status: string;
+            /** Reject Reason */
+            reject_reason: string | null;
+            /**
+             * Carpark Id
+             * @description the car park this space names (others see it only once the link is accepted)
+             */
+            carpark_id: string | null;
+            /** @default null */
+            carpark_link: components["schemas"]["CarParkLinkOut"] | null;
+            /** Lot */
+            lot: string | null;
+            /** Timezone */
+            timezone: string;
+            /** Currency */
+            currency: string;
+            /** Attributes */
+            attributes: {
+                [key: string]: unknown;
+            };
+            /** Windows */
+            windows: components["schemas"]["WindowOut"][];
+            document: components["schemas"]["DocumentOut"] | null;
+            /** Booked */
+            booked: {
+                [key: string]: string;
+            }[];
+            /** Created At */
+            created_at: string;
+            /**
+             * Navigation
+             * @description directions to the space: geo: URI, Google, Apple and OpenStreetMap URLs
+             * @default {}
+             */
+            navigation: {
+                [key: string]: string;
+            };
+        };
+        /** WindowOut */
+        WindowOut: {
+            /** Window Id */
+            window_id: string;
+            /** Kind */
+            kind: string;
+            /** Rate Minor */
+            rate_minor: number;
+            /** Daily Cap Minor */
+            daily_cap_minor: number | null;
+            /** Increment Min */
+            increment_min: number;
+            /**
+             * Start
+             * @default null
+             */
+            start: string | null;
+            /**
+             * End
+             * @default null
+             */
+            end: string | null;
+            /**
+             * Days
+             * @default null
+             */
+            days: number[] | null;
+            /**
+             * Start Time
+             * @default null
+             */
+            start_time: string | null;
+            /**
+             * End Time
+             * @default null
+             */
+            end_time: string | null;
+            /**
+             * Valid From
+             * @default null
+             */
+            valid_from: string | null;
+            /**
+             * Valid Until
+             * @default null
+             */
+            valid_until: string | null;
+        };
+        /** SpaceList */
+        SpaceList: {
+            /** Spaces */
+            spaces: components["schemas"]["SpaceOut"][];
+        };
+        /** SpaceLinkQuery */
+        SpaceLinkQuery: {
+            /**
+             * State
+             * @default pending
+             * @enum {string}
+             */
+            state: "pending" | "accepted" | "refused";
+        };
+        /** DeviceCertificateOut */
+        DeviceCertificateOut: {
+            /**
+             * Thing Name
+             * @description the Thing, which is also the MQTT client id the device must connect with
+             */
+            thing_name: string;
+            /** Certificate Id */
+            certificate_id: string;
+            /** Certificate Pem */
+            certificate_pem: string;
+            /**
+             * Private Key Pem
+             * @description returned once, at registration or rotation; never stored
+             */
+            private_key_pem: string;
+            endpoint: components["schemas"]["MqttEndpointOut"];
+            /**
+             * Topics
+             * @description events and heartbeat (Basic Ingest, publish QoS 1), commands (subscribe QoS 1)
+             */
+            topics: {
+                [key: string]: string;
+            };
+        };
+        /** DeviceHealthOut */
+        DeviceHealthOut: {
+            /** Last Heartbeat At */
+            last_heartbeat_at: string | null;
+            /** Firmware */
+            firmware: string | null;
+            /** Status */
+            status: {
+                [key: string]: string | number | boolean;
+            };
+            /** Via */
+            via: ("https" | "mqtt") | null;
+            /**
+             * Quiet
+             * @description active and silent for longer than CP_DEVICE_QUIET_S (300 s)
+             */
+            quiet: boolean;
+        };
+        /** MqttEndpointOut */
+        MqttEndpointOut: {
+            /** Host */
+            host: string;
+            /** Port */
+            port: number;
+            /**
+             * Ca Pem
+             * @description the CA the device's TLS client trusts for the broker; null on AWS: Amazon Root CA 1
+             */
+            ca_pem: string | null;
+        };
+        /** DeviceOut */
+        DeviceOut: {
+            /** Device Id */
+            device_id: string;
+            /** Carpark Id */
+            carpark_id: string;
+            /** Name */
+            name: string;
+            /** Status */
+            status: string;
+            /** Secret Version */
+            secret_version: number;
+            /** Created At */
+            created_at: string;
+            /**
+             * Secret
+             * @description the HMAC secret: returned once, at creation or rotation
+             * @default null
+             */
+            secret: string | null;
+            /**
+             * Thing Name
+             * @default null
+             */
+            thing_name: string | null;
+            /**
+             * Certificate Id
+             * @default null
+             */
+            certificate_id: string | null;
+            /**
+             * @description an MQTT device's: once, at creation or rotation
+             * @default null
+             */
+            certificate: components["schemas"]["DeviceCertificateOut"] | null;
+            /**
+             * @description in the device list: the last heartbeat
+             * @default null
+             */
+            health: components["schemas"]["DeviceHealthOut"] | null;
+        };
+        /** DeviceIn */
+        DeviceIn: {
+            /** Name */
+            name: string;
+            /**
+             * Mqtt
+             * @description also a Thing and an X.509 certificate, to connect to AWS IoT Core over MQTT
+             * @default false
+             */
+            mqtt: boolean;
+        };
+        /** DeviceList */
+        DeviceList: {
+            /** Devices */
+            devices: components["schemas"]["DeviceOut"][];
+        };
+        /** CommandOut */
+        CommandOut: {
+            /** Command Id */
+            command_id: string;
+            /** Device Id */
+            device_id: string;
+            /** Action */
+            action: string;
+            /** Reason */
+            reason: string;
+            /** Issued By */
+            issued_by: string;
+            /** Issued At */
+            issued_at: string;
+            /** Expires At */
+            expires_at: string;
+            /** State */
+            state: string;
+        };
+        /** CommandIn */
+        CommandIn: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "open" | "refuse";
+            /**
+             * Reason
+             * @description why: kept with who issued it
+             */
+            reason: string;
+            /**
+             * Ttl S
+             * @description default CP_GATE_COMMAND_TTL_S (120)
+             * @default null
+             */
+            ttl_s: number | null;
+        };
+        /** MembershipOut */
+        MembershipOut: {
+            /** Membership Id */
+            membership_id: string;
+            /** Carpark Id */
+            carpark_id: string;
+            /** Plate */
+            plate: string;
+            /** Holder */
+            holder: string;
+            /** Plan */
+            plan: string;
+            /** Valid From */
+            valid_from: string;
+            /** Valid Until */
+            valid_until: string;
+        };
+        /** MembershipIn */
+        MembershipIn: {
+            /** Plate */
+            plate: string;
+            /** Holder */
+            holder: string;
+            /**
+             * Plan
+             * @enum {string}
+             */
+            plan: "monthly" | "quarterly" | "annual";
+            /**
+             * Valid From
+             * @default null
+             */
+            valid_from: string | null;
+        };
+        /** MembershipList */
+        MembershipList: {
+            /** Memberships */
+            memberships: components["schemas"]["MembershipOut"][];
+        };
+        /** MovementOut */
+        MovementOut: {
+            /** Device Id */
+            device_id: string;
+            /** Direction */
+            direction: string | null;
+            /** Plate */
+            plate: string | null;
+            /** Decision */
+            decision: string | null;
+            /** Reason */
+            reason: string | null;
+            /** Reservation Id */
+            reservation_id: string | null;
+            /** At */
+            at: string;
+        };
+        /** MovementList */
+        MovementList: {
+            /** Movements */
+            movements: components["schemas"]["MovementOut"][];
+        };
+        /** DayQuery */
+        DayQuery: {
+            /**
+             * Date
+             * @description local day; default today
+             * @default null
+             */
+            date: string | null;
+        };
+        /** CancellationOut */
+        CancellationOut: {
+            /**
+             * Fee Minor
+             * @description what cancelling now costs the caller
+             */
+            fee_minor: number;
+            /**
+             * Refund Minor
+             * @description what cancelling now refunds (or leaves uncharged)
+             */
+            refund_minor: number;
+        };
+        /** ReservationOut */
+        ReservationOut: {
+            /** Reservation Id */
+            reservation_id: string;
+            /** Space Id */
+            space_id: string;
+            /** Parker Id */
+            parker_id: string;
+            /** Sharer Id */
+            sharer_id: string;
+            /** Plate */
+            plate: string;
+            /** Start */
+            start: string;
+            /** End */
+            end: string;
+            /** Price Minor */
+            price_minor: number;
+            /** Currency */
+            currency: string;
+            /** State */
+            state: string;
+            /** Fee Minor */
+            fee_minor: number;
+            /** Refund Minor */
+            refund_minor: number;
+            /** Cancelled By */
+            cancelled_by: string | null;
+            /** Carpark Id */
+            carpark_id: string | null;
+            /** Lot */
+            lot: string | null;
+            /** Created At */
+            created_at: string;
+            /**
+             * Entered At
+             * @default null
+             */
+            entered_at: string | null;
+            /**
+             * Exited At
+             * @default null
+             */
+            exited_at: string | null;
+            /**
+             * Bill
+             * @description reserved, overstay, surcharge, cap discount, refund (minor units)
+             * @default null
+             */
+            bill: {
+                [key: string]: number;
+            } | null;
+            /**
+             * Amount Due Minor
+             * @default 0
+             */
+            amount_due_minor: number;
+            /**
+             * Payment Status
+             * @default null
+             */
+            payment_status: string | null;
+            /**
+             * Paid At
+             * @default null
+             */
+            paid_at: string | null;
+            /**
+             * Completed At
+             * @default null
+             */
+            completed_at: string | null;
+            /**
+             * Ledger Entry
+             * @default null
+             */
+            ledger_entry: string | null;
+            /**
+             * @description GET /reservations/{id} only: what cancelling it now would cost you; null when you cannot
+             * @default null
+             */
+            cancellation: components["schemas"]["CancellationOut"] | null;
+        };
+        /** TransactionsOut */
+        TransactionsOut: {
+            /** Since */
+            since: string;
+            /** Until */
+            until: string;
+            /** Orders */
+            orders: components["schemas"]["ReservationOut"][];
+            /** Days */
+            days: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
+            /** Total Minor */
+            total_minor: number;
+        };
+        /** RangeQuery */
+        RangeQuery: {
+            /**
+             * From
+             * @description first local day; default today
+             * @default null
+             */
+            from: string | null;
+            /**
+             * To
+             * @description last local day (inclusive); default the first
+             * @default null
+             */
+            to: string | null;
+        };
+        /** ReservationList */
+        ReservationList: {
+            /** Reservations */
+            reservations: components["schemas"]["ReservationOut"][];
+        };
+        /** NotificationOut */
+        NotificationOut: {
+            /** Notification Id */
+            notification_id: string;
+            /** Kind */
+            kind: string;
+            /** Title */
+            title: string;
+            /** Body */
+            body: string;
+            /** Reservation Id */
+            reservation_id: string | null;
+            /** Created At */
+            created_at: string;
+        };
+        /** NotificationList */
+        NotificationList: {
+            /** Notifications */
+            notifications: components["schemas"]["NotificationOut"][];
+        };
+        /** GateDecisionOut */
+        GateDecisionOut: {
+            /** Event Id */
+            event_id: string;
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "open" | "deny";
+            /** Reason */
+            reason: string;
+            /** Message */
+            message: string;
+            /** Plate */
+            plate: string;
+            /** Reservation Id */
+            reservation_id: string | null;
+            /** Membership Id */
+            membership_id: string | null;
+            /** Direction */
+            direction: string;
+            /** At */
+            at: string;
+        };
+        /**
+         * GateEventIn
+         * @description Signed by the device: headers X-Gate-Device, X-Gate-Timestamp, X-Gate-Signature (see docs/gate.md).
+         */
+        GateEventIn: {
+            /** Event Id */
+            event_id: string;
+            /**
+             * Carpark Id
+             * @description optional; if given it must be the device's car park
+             * @default null
+             */
+            carpark_id: string | null;
+            /**
+             * Direction
+             * @enum {string}
+             */
+            direction: "entry" | "exit";
+            /** Plate */
+            plate: string;
+            /**
+             * Confidence
+             * @default 1
+             */
+            confidence: number;
+            /**
+             * Captured At
+             * @default null
+             */
+            captured_at: string | null;
+            /**
+             * Snapshot
+             * @default null
+             */
+            snapshot: string | null;
+        };
+        /** CommandMessage */
+        CommandMessage: {
+            /**
+             * Type
+             * @constant
+             */
+            type: "command";
+            /** Command Id */
+            command_id: string;
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "open" | "refuse";
+            /** Reason */
+            reason: string;
+            /** Issued At */
+            issued_at: string;
+            /** Expires At */
+            expires_at: string;
+            /** Reservation Id */
+            reservation_id: string | null;
+        };
+        /** HeartbeatOut */
+        HeartbeatOut: {
+            /** Device Id */
+            device_id: string;
+            /** Received At */
+            received_at: string;
+            /** Acked */
+            acked: string[];
+            /**
+             * Commands
+             * @description pending, unexpired commands, oldest first; resent until acknowledged
+             */
+            commands: components["schemas"]["CommandMessage"][];
+        };
+        /**
+         * HeartbeatIn
+         * @description Signed like gate events: headers X-Gate-Device, X-Gate-Timestamp, X-Gate-Signature.
+         */
+        HeartbeatIn: {
+            /** Firmware */
+            firmware: string;
+            /**
+             * Status
+             * @default {}
+             */
+            status: {
+                [key: string]: string | number | boolean;
+            };
+            /**
+             * Acks
+             * @description ids of commands carried out (or dropped)
+             * @default []
+             */
+            acks: string[];
+        };
+        /** WebhookAck */
+        WebhookAck: {
+            /** Received */
+            received: boolean;
+            /** Reservation Id */
+            reservation_id: string;
+            /** State */
+            state: string;
+            /** Payment Status */
+            payment_status: string | null;
+        };
+        /**
+         * PaymentWebhookIn
+         * @description Signed by the provider: headers X-Payment-Timestamp, X-Payment-Signature (see docs/gate.md).
+         */
+        PaymentWebhookIn: {
+            /** Event Id */
+            event_id: string;
+            /** Type */
+            type: string;
+            /** Created */
+            created: string;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+        };
+        /** PaymentMethodOut */
+        PaymentMethodOut: {
+            /** Method Id */
+            method_id: string;
+            /** Brand */
+            brand: string;
+            /** Last4 */
+            last4: string;
+        };
+        /** PaymentMethodIn */
+        PaymentMethodIn: {
+            /**
+             * Token
+             * @example tok_visa
+             */
+            token: string;
+        };
+        /** BalanceOut */
+        BalanceOut: {
+            /** Balance Minor */
+            balance_minor: number;
+            /** Currency */
+            currency: string | null;
+        };
+        /** PayoutOut */
+        PayoutOut: {
+            /** Reservation Id */
+            reservation_id: string;
+            /** Space Id */
+            space_id: string;
+            /**
+             * Paid Minor
+             * @description what the parker paid for the order
+             */
+            paid_minor: number;
+            /**
+             * Fee Minor
+             * @description the platform fee kept from it
+             */
+            fee_minor: number;
+            /**
+             * Payout Minor
+             * @description the sharer's share, credited to the balance
+             */
+            payout_minor: number;
+            /** Currency */
+            currency: string;
+            /** Credited At */
+            credited_at: string;
+        };
+        /** EarningsOut */
+        EarningsOut: {
+            /**
+             * Balance Minor
+             * @description the payouts credited so far (the sum of payout_minor over every order)
+             */
+            balance_minor: number;
+            /** Currency */
+            currency: string | null;
+            /**
+             * Platform Fee Bp
+             * @description the platform fee in basis points of each order's amount (1000 = 10%)
+             */
+            platform_fee_bp: number;
+            /**
+             * Paid Minor
+             * @description sums over the orders listed
+             */
+            paid_minor: number;
+            /** Fee Minor */
+            fee_minor: number;
+            /** Payout Minor */
+            payout_minor: number;
+            /**
+             * Payouts
+             * @description the newest paid orders, newest first
+             */
+            payouts: components["schemas"]["PayoutOut"][];
+        };
+        /** LotOccupancyOut */
+        LotOccupancyOut: {
+            /**
+             * Lot
+             * @description null: cars of no lot (members, allowed plates, cars let in by staff)
+             */
+            lot: string | null;
+            /** Capacity */
+            capacity: number;
+            /** Occupied */
+            occupied: number;
+            /** Free */
+            free: number;
+        };
+        /** OccupancyOut */
+        OccupancyOut: {
+            /** Carpark Id */
+            carpark_id: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Capacity */
+            capacity: number;
+            /** Occupied */
+            occupied: number;
+            /** Lots */
+            lots: components["schemas"]["LotOccupancyOut"][];
+        };
+        /** PresenceOut */
+        PresenceOut: {
+            /**
+             * Key
+             * @description the car's presence: reservation#<id>, member#<tag>, allowed#<tag> or override#<tag>
+             */
+            key: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "reservation" | "member" | "allowed" | "override";
+            /** Plate */
+            plate: string;
+            /** Lot */
+            lot: string | null;
+            /**
+             * Entered At
+             * Format: date-time
+             */
+            entered_at: string;
+            /** Stay Min */
+            stay_min: number;
+            /**
+             * Due
+             * @description a reservation's end
+             */
+            due: string | null;
+            /** Overstaying */
+            overstaying: boolean;
+            /** Reservation Id */
+            reservation_id: string | null;
+            /** Membership Id */
+            membership_id: string | null;
+        };
+        /** PresenceList */
+        PresenceList: {
+            /** Inside */
+            inside: components["schemas"]["PresenceOut"][];
+            /** Next */
+            next: string | null;
+        };
+        /** InsideQuery */
+        InsideQuery: {
+            /**
+             * Limit
+             * @description items per page
+             * @default 50
+             */
+            limit: number;
+            /**
+             * Next
+             * @description the `next` cursor of the previous page
+             * @default null
+             */
+            next: string | null;
+            /**
+             * Order
+             * @default oldest
+             * @enum {string}
+             */
+            order: "oldest" | "newest";
+        };
+        /** FeedMovementOut */
+        FeedMovementOut: {
+            /** Movement Id */
+            movement_id: string;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "gate" | "override";
+            /**
+             * Direction
+             * @enum {string}
+             */
+            direction: "entry" | "exit" | "let_in" | "let_out" | "mark_left";
+            /**
+             * Read
+             * @description the plate as the camera read it (an override: as staff typed it)
+             */
+            read: string | null;
+            /**
+             * Matched
+             * @description the known plate it was taken for
+             */
+            matched: string | null;
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "open" | "deny";
+            /**
+             * Reason
+             * @description a gate reason code (docs/gate.md), or the staff member's reason
+             */
+            reason: string;
+            /** Message */
+            message: string | null;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /** Device Id */
+            device_id: string | null;
+            /** Reservation Id */
+            reservation_id: string | null;
+            /** Membership Id */
+            membership_id: string | null;
+            /** By */
+            by: string | null;
+        };
+        /** FeedOut */
+        FeedOut: {
+            /**
+             * Movements
+             * @description without since: newest first; with since: only new ones, oldest first
+             */
+            movements: components["schemas"]["FeedMovementOut"][];
+            /**
+             * Next
+             * @description poll again with since=<this>
+             */
+            next: string;
+            /**
+             * More
+             * @description more are waiting: poll again at once
+             */
+            more: boolean;
+        };
+        /** FeedQuery */
+        FeedQuery: {
+            /**
+             * Since
+             * @description the `next` of the previous poll; none: the newest movements
+             * @default null
+             */
+            since: string | null;
+            /**
+             * Limit
+             * @description items per page
+             * @default 50
+             */
+            limit: number;
+        };
+        /** OverrideOut */
+        OverrideOut: {
+            /** Override Id */
+            override_id: string;
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "let_in" | "let_out" | "mark_left";
+            /** Plate */
+            plate: string;
+            /** Reason */
+            reason: string;
+            /** By */
+            by: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * Billed
+             * @description what the override billed (docs/console.md)
+             */
+            billed: string;
+            /** Device Id */
+            device_id: string | null;
+            /**
+             * Command Id
+             * @description the gate command that opens the barrier
+             */
+            command_id: string | null;
+            /** Reservation Id */
+            reservation_id: string | null;
+            /** Membership Id */
+            membership_id: string | null;
+            /**
+             * Flagged
+             * @description nothing on record explained the car: an alert was raised
+             */
+            flagged: boolean;
+        };
+        /** OverrideIn */
+        OverrideIn: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "let_in" | "let_out" | "mark_left";
+            /** Plate */
+            plate: string;
+            /** Reason */
+            reason: string;
+            /**
+             * Device Id
+             * @description the gate to open (not for mark_left)
+             * @default null
+             */
+            device_id: string | null;
+            /**
+             * Reservation Id
+             * @description which reservation, if the plate has several
+             * @default null
+             */
+            reservation_id: string | null;
+        };
+        /** OverrideList */
+        OverrideList: {
+            /** Overrides */
+            overrides: components["schemas"]["OverrideOut"][];
+            /** Next */
+            next: string | null;
+        };
+        /** PageQuery */
+        PageQuery: {
+            /**
+             * Limit
+             * @description items per page
+             * @default 50
+             */
+            limit: number;
+            /**
+             * Next
+             * @description the `next` cursor of the previous page
+             * @default null
+             */
+            next: string | null;
+        };
+        /** AlertOut */
+        AlertOut: {
+            /** Alert Id */
+            alert_id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "overstay" | "payment_failed" | "unknown_plate" | "blocked_plate" | "quiet_device" | "unbilled_exit";
+            /** Title */
+            title: string;
+            /** Body */
+            body: string;
+            /**
+             * Raised At
+             * Format: date-time
+             */
+            raised_at: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "open" | "acknowledged";
+            /** Reservation Id */
+            reservation_id: string | null;
+            /** Device Id */
+            device_id: string | null;
+            /** Acknowledged By */
+            acknowledged_by: string | null;
+            /** Acknowledged At */
+            acknowledged_at: string | null;
+        };
+        /** AlertList */
+        AlertList: {
+            /** Alerts */
+            alerts: components["schemas"]["AlertOut"][];
+            /** Next */
+            next: string | null;
+        };
+        /** AlertQuery */
+        AlertQuery: {
+            /**
+             * Limit
+             * @description items per page
+             * @default 50
+             */
+            limit: number;
+            /**
+             * Next
+             * @description the `next` cursor of the previous page
+             * @default null
+             */
+            next: string | null;
+            /**
+             * State
+             * @default open
+             * @enum {string}
+             */
+            state: "open" | "all";
+        };
+        /** AcknowledgeIn */
+        AcknowledgeIn: {
+            /** Alert Id */
+            alert_id: string;
+        };
+        /** TotalsOut */
+        TotalsOut: {
+            /** Revenue Minor */
+            revenue_minor: number;
+            /** Paid Stays */
+            paid_stays: number;
+            /** Member Visits */
+            member_visits: number;
+            /** No Shows */
+            no_shows: number;
+            /** Overstays */
+            overstays: number;
+            /** Stay Minutes */
+            stay_minutes: number;
+            /** Refunds */
+            refunds: number;
+            /** Refunded Minor */
+            refunded_minor: number;
+            /** Fees Minor */
+            fees_minor: number;
+        };
+        /** TransactionOut */
+        TransactionOut: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "paid" | "refund" | "no_show" | "fee";
+            /** Reservation Id */
+            reservation_id: string;
+            /** Plate */
+            plate: string | null;
+            /** Lot */
+            lot: string | null;
+            /** Entered At */
+            entered_at: string | null;
+            /** Exited At */
+            exited_at: string | null;
+            /** Stay Min */
+            stay_min: number;
+            /** Overstay Min */
+            overstay_min: number;
+            /** Amount Minor */
+            amount_minor: number;
+            /** Currency */
+            currency: string;
+            /**
+             * State
+             * @description the reservation's state now
+             */
+            state: string | null;
+            /** Payment Status */
+            payment_status: string | null;
+            /** Ledger Entry */
+            ledger_entry: string | null;
+            /**
+             * Proof
+             * @description path of the paid stay's ledger bundle (verify offline with verify-bundle)
+             */
+            proof: string | null;
+        };
+        /** TransactionList */
+        TransactionList: {
+            /** Carpark Id */
+            carpark_id: string;
+            /**
+             * Since
+             * Format: date
+             */
+            since: string;
+            /**
+             * Until
+             * Format: date
+             */
+            until: string;
+            /** Currency */
+            currency: string;
+            /** @description over the whole period, whatever the page */
+            totals: components["schemas"]["TotalsOut"];
+            /** Transactions */
+            transactions: components["schemas"]["TransactionOut"][];
+            /** Next */
+            next: string | null;
+        };
+        /** PeriodQuery */
+        PeriodQuery: {
+            /**
+             * Limit
+             * @description items per page
+             * @default 50
+             */
+            limit: number;
+            /**
+             * Next
+             * @description the `next` cursor of the previous page
+             * @default null
+             */
+            next: string | null;
+            /**
+             * From
+             * @description first local day; default today
+             * @default null
+             */
+            from: string | null;
+            /**
+             * To
+             * @description last local day (inclusive); default the first
+             * @default null
+             */
+            to: string | null;
+        };
+        /** SeriesRow */
+        SeriesRow: {
+            /** Revenue Minor */
+            revenue_minor: number;
+            /** Paid Stays */
+            paid_stays: number;
+            /** Member Visits */
+            member_visits: number;
+            /** No Shows */
+            no_shows: number;
+            /** Overstays */
+            overstays: number;
+            /** Stay Minutes */
+            stay_minutes: number;
+            /** Refunds */
+            refunds: number;
+            /** Refunded Minor */
+            refunded_minor: number;
+            /** Fees Minor */
+            fees_minor: number;
+            /**
+             * Period
+             * @description the day, the Monday of the week, or YYYY-MM
+             */
+            period: string;
+        };
+        /** SummaryOut */
+        SummaryOut: {
+            /** Revenue Minor */
+            revenue_minor: number;
+            /** Paid Stays */
+            paid_stays: number;
+            /** Member Visits */
+            member_visits: number;
+            /** No Shows */
+            no_shows: number;
+            /** Overstays */
+            overstays: number;
+            /** Stay Minutes */
+            stay_minutes: number;
+            /** Refunds */
+            refunds: number;
+            /** Refunded Minor */
+            refunded_minor: number;
+            /** Fees Minor */
+            fees_minor: number;
+            /** Average Stay Min */
+            average_stay_min: number;
+            /**
+             * No Show Rate
+             * @description no-shows / (paid stays + no-shows)
+             */
+            no_show_rate: number;
+        };
+        /** ReportOut */
+        ReportOut: {
+            /** Carpark Id */
+            carpark_id: string;
+            /**
+             * Since
+             * Format: date
+             */
+            since: string;
+            /**
+             * Until
+             * Format: date
+             */
+            until: string;
+            /**
+             * Granularity
+             * @enum {string}
+             */
+            granularity: "day" | "week" | "month";
+            /** Currency */
+            currency: string;
+            summary: components["schemas"]["SummaryOut"];
+            /** Series */
+            series: components["schemas"]["SeriesRow"][];
+            /**
+             * Heatmap
+             * @description average cars present, 7 weekdays (Monday first) x 24 local hours
+             */
+            heatmap: number[][];
+            /**
+             * By Hour
+             * @description average cars present by local hour of day
+             */
+            by_hour: number[];
+        };
+        /** ReportQuery */
+        ReportQuery: {
+            /**
+             * From
+             * @default null
+             */
+            from: string | null;
+            /**
+             * To
+             * @default null
+             */
+            to: string | null;
+            /**
+             * Granularity
+             * @default day
+             * @enum {string}
+             */
+            granularity: "day" | "week" | "month";
+        };
+        /** CsvExportOut */
+        CsvExportOut: {
+            /** Dataset */
+            dataset: string;
+            /** Filename */
+            filename: string;
+            /** Rows */
+            rows: number;
+            /**
+             * Csv
+             * @description the CSV itself, for small exports
+             */
+            csv: string | null;
+            /**
+             * Url
+             * @description a presigned download for large ones (expires_at)
+             */
+            url: string | null;
+            /** Expires At */
+            expires_at: string | null;
+        };
+        /** ExportIn */
+        ExportIn: {
+            /**
+             * Dataset
+             * @enum {string}
+             */
+            dataset: "series" | "heatmap" | "transactions";
+            /**
+             * From
+             * @default null
+             */
+            from: string | null;
+            /**
+             * To
+             * @default null
+             */
+            to: string | null;
+            /**
+             * Granularity
+             * @default day
+             * @enum {string}
+             */
+            granularity: "day" | "week" | "month";
+        };
+        /** MemberOut */
+        MemberOut: {
+            /** Membership Id */
+            membership_id: string;
+            /** Carpark Id */
+            carpark_id: string;
+            /** Plate */
+            plate: string;
+            /** Holder */
+            holder: string;
+            /**
+             * Plan
+             * @enum {string}
+             */
+            plan: "monthly" | "quarterly" | "annual";
+            /**
+             * Valid From
+             * Format: date
+             */
+            valid_from: string;
+            /**
+             * Valid Until
+             * Format: date
+             */
+            valid_until: string;
+            /**
+             * State
+             * @description expiring: ends within 14 days
+             * @enum {string}
+             */
+            state: "upcoming" | "active" | "expiring" | "expired" | "ended";
+            /** Price Minor */
+            price_minor: number | null;
+            /** Added By */
+            added_by: string | null;
+            /** Ended At */
+            ended_at: string | null;
+            /** Renews */
+            renews: string | null;
+        };
+        /** MemberList */
+        MemberList: {
+            /** Memberships */
+            memberships: components["schemas"]["MemberOut"][];
+            /** Next */
+            next: string | null;
+        };
+        /** MemberQuery */
+        MemberQuery: {
+            /**
+             * Limit
+             * @description items per page
+             * @default 50
+             */
+            limit: number;
+            /**
+             * Next
+             * @description the `next` cursor of the previous page
+             * @default null
+             */
+            next: string | null;
+            /**
+             * Expiring Within Days
+             * @default null
+             */
+            expiring_within_days: number | null;
+        };
+        /** MemberIn */
+        MemberIn: {
+            /** Plate */
+            plate: string;
+            /** Holder */
+            holder: string;
+            /**
+             * Plan
+             * @enum {string}
+             */
+            plan: "monthly" | "quarterly" | "annual";
+            /**
+             * Valid From
+             * @default null
+             */
+            valid_from: string | null;
+        };
+        /** RenewIn */
+        RenewIn: {
+            /**
+             * Plan
+             * @default null
+             */
+            plan: ("monthly" | "quarterly" | "annual") | null;
+        };
+        /** ListedOut */
+        ListedOut: {
+            /** Entry Id */
+            entry_id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "allow" | "block";
+            /** Plate */
+            plate: string;
+            /** Reason */
+            reason: string;
+            /** Added By */
+            added_by: string;
+            /**
+             * Added At
+             * Format: date-time
+             */
+            added_at: string;
+            /**
+             * Valid Until
+             * Format: date
+             */
+            valid_until: string | null;
+        };
+        /** ListedList */
+        ListedList: {
+            /** Entries */
+            entries: components["schemas"]["ListedOut"][];
+            /** Next */
+            next: string | null;
+        };
+        /** ListedQuery */
+        ListedQuery: {
+            /**
+             * Limit
+             * @description items per page
+             * @default 50
+             */
+            limit: number;
+            /**
+             * Next
+             * @description the `next` cursor of the previous page
+             * @default null
+             */
+            next: string | null;
+            /**
+             * Kind
+             * @default null
+             */
+            kind: ("allow" | "block") | null;
+        };
+        /** ListedIn */
+        ListedIn: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "allow" | "block";
+            /** Plate */
+            plate: string;
+            /** Reason */
+            reason: string;
+            /**
+             * Valid Until
+             * @default null
+             */
+            valid_until: string | null;
+        };
+        /** LotIO */
+        LotIO: {
+            /** Name */
+            name: string;
+            /**
+             * Capacity
+             * @default null
+             */
+            capacity: number | null;
+            /**
+             * Hourly Rate Minor
+             * @default null
+             */
+            hourly_rate_minor: number | null;
+            /**
+             * Daily Cap Minor
+             * @default null
+             */
+            daily_cap_minor: number | null;
+        };
+        /** OpeningIO */
+        OpeningIO: {
+            /** Days */
+            days: number[];
+            /** Open */
+            open: string;
+            /** Close */
+            close: string;
+        };
+        /** TariffIO */
+        TariffIO: {
+            /**
+             * Hourly Rate Minor
+             * @default null
+             */
+            hourly_rate_minor: number | null;
+            /**
+             * Daily Cap Minor
+             * @default null
+             */
+            daily_cap_minor: number | null;
+            /**
+             * Plans
+             * @default {}
+             */
+            plans: {
+                [key: string]: number;
+            };
+        };
+        /** SettingsOut */
+        SettingsOut: {
+            /** Carpark Id */
+            carpark_id: string;
+            /** Version */
+            version: number;
+            /** Currency */
+            currency: string;
+            tariff: components["schemas"]["TariffIO"];
+            /** Lots */
+            lots: components["schemas"]["LotIO"][];
+            /** Unassigned Capacity */
+            unassigned_capacity: number;
+            /** Opening */
+            opening: components["schemas"]["OpeningIO"][];
+        };
+        /** SettingsIn */
+        SettingsIn: {
+            /**
+             * Version
+             * @description the version read; 409 version_conflict if someone saved since
+             */
+            version: number;
+            /** Currency */
+            currency: string;
+            tariff: components["schemas"]["TariffIO"];
+            /** Lots */
+            lots: components["schemas"]["LotIO"][];
+            /** Unassigned Capacity */
+            unassigned_capacity: number;
+            /** Opening */
+            opening: components["schemas"]["OpeningIO"][];
+        };
+        /** AuditOut */
+        AuditOut: {
+            /** Entry Id */
+            entry_id: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Actor */
+            actor: string;
+            /** Role */
+            role: string;
+            /** Action */
+            action: string;
+            /**
+             * Area
+             * @enum {string}
+             */
+            area: "alert" | "device" | "export" | "list" | "membership" | "override" | "settings" | "staff";
+            /** Target */
+            target: string;
+            /** Summary */
+            summary: string;
+            /** Details */
+            details: {
+                [key: string]: string | number | boolean | null;
+            };
+        };
+        /** AuditList */
+        AuditList: {
+            /** Entries */
+            entries: components["schemas"]["AuditOut"][];
+            /** Next */
+            next: string | null;
+        };
+        /** AuditQuery */
+        AuditQuery: {
+            /**
+             * Limit
+             * @description items per page
+             * @default 50
+             */
+            limit: number;
+            /**
+             * Next
+             * @description the `next` cursor of the previous page
+             * @default null
+             */
+            next: string | null;
+            /**
+             * From
+             * @default null
+             */
+            from: string | null;
+            /**
+             * To
+             * @default null
+             */
+            to: string | null;
         };
         /** EnclaveKeyOut */
         EnclaveKeyOut: {
@@ -2114,134 +4225,6 @@ export interface components {
             /** Entries */
             entries: number;
         };
-        /** CarParkLinkOut */
-        CarParkLinkOut: {
-            /** Carpark Id */
-            carpark_id: string;
-            /**
-             * State
-             * @description accepted: the car park's gate admits this space's parkers and its stays count at the car park; pending: waiting for one of the car park's owners (the space cannot be booked meanwhile)
-             * @enum {string}
-             */
-            state: "pending" | "accepted" | "refused";
-            /** Decided At */
-            decided_at: string | null;
-            /**
-             * Decided By
-             * @description the car-park owner who decided (the space's own owner when it owns the car park)
-             */
-            decided_by: string | null;
-        };
-        /** DocumentOut */
-        DocumentOut: {
-            /** Status */
-            status: string;
-            /** Content Type */
-            content_type: string;
-            /** Size */
-            size: number;
-        };
-        /** WindowOut */
-        WindowOut: {
-            /** Window Id */
-            window_id: string;
-            /** Kind */
-            kind: string;
-            /** Rate Minor */
-            rate_minor: number;
-            /** Daily Cap Minor */
-            daily_cap_minor: number | null;
-            /** Increment Min */
-            increment_min: number;
-            /**
-             * Start
-             * @default null
-             */
-            start: string | null;
-            /**
-             * End
-             * @default null
-             */
-            end: string | null;
-            /**
-             * Days
-             * @default null
-             */
-            days: number[] | null;
-            /**
-             * Start Time
-             * @default null
-             */
-            start_time: string | null;
-            /**
-             * End Time
-             * @default null
-             */
-            end_time: string | null;
-            /**
-             * Valid From
-             * @default null
-             */
-            valid_from: string | null;
-            /**
-             * Valid Until
-             * @default null
-             */
-            valid_until: string | null;
-        };
-        /** SpaceOut */
-        SpaceOut: {
-            /** Space Id */
-            space_id: string;
-            /** Owner Id */
-            owner_id: string;
-            /** Title */
-            title: string;
-            /** Address */
-            address: string;
-            /** Lat */
-            lat: number;
-            /** Lng */
-            lng: number;
-            /** Status */
-            status: string;
-            /** Reject Reason */
-            reject_reason: string | null;
-            /**
-             * Carpark Id
-             * @description the car park this space names (others see it only once the link is accepted)
-             */
-            carpark_id: string | null;
-            /** @default null */
-            carpark_link: components["schemas"]["CarParkLinkOut"] | null;
-            /** Lot */
-            lot: string | null;
-            /** Timezone */
-            timezone: string;
-            /** Currency */
-            currency: string;
-            /** Attributes */
-            attributes: {
-                [key: string]: unknown;
-            };
-            /** Windows */
-            windows: components["schemas"]["WindowOut"][];
-            document: components["schemas"]["DocumentOut"] | null;
-            /** Booked */
-            booked: {
-                [key: string]: string;
-            }[];
-            /** Created At */
-            created_at: string;
-            /**
-             * Navigation
-             * @description directions to the space: geo: URI, Google, Apple and OpenStreetMap URLs
-             * @default {}
-             */
-            navigation: {
-                [key: string]: string;
-            };
-        };
         /** AttributesIn */
         AttributesIn: {
             /**
@@ -2306,11 +4289,6 @@ export interface components {
              *     }
              */
             attributes: components["schemas"]["AttributesIn"];
-        };
-        /** SpaceList */
-        SpaceList: {
-            /** Spaces */
-            spaces: components["schemas"]["SpaceOut"][];
         };
         /** UploadTicketOut */
         UploadTicketOut: {
@@ -2392,107 +4370,6 @@ export interface components {
              * @default null
              */
             valid_until: string | null;
-        };
-        /** CancellationOut */
-        CancellationOut: {
-            /**
-             * Fee Minor
-             * @description what cancelling now costs the caller
-             */
-            fee_minor: number;
-            /**
-             * Refund Minor
-             * @description what cancelling now refunds (or leaves uncharged)
-             */
-            refund_minor: number;
-        };
-        /** ReservationOut */
-        ReservationOut: {
-            /** Reservation Id */
-            reservation_id: string;
-            /** Space Id */
-            space_id: string;
-            /** Parker Id */
-            parker_id: string;
-            /** Sharer Id */
-            sharer_id: string;
-            /** Plate */
-            plate: string;
-            /** Start */
-            start: string;
-            /** End */
-            end: string;
-            /** Price Minor */
-            price_minor: number;
-            /** Currency */
-            currency: string;
-            /** State */
-            state: string;
-            /** Fee Minor */
-            fee_minor: number;
-            /** Refund Minor */
-            refund_minor: number;
-            /** Cancelled By */
-            cancelled_by: string | null;
-            /** Carpark Id */
-            carpark_id: string | null;
-            /** Lot */
-            lot: string | null;
-            /** Created At */
-            created_at: string;
-            /**
-             * Entered At
-             * @default null
-             */
-            entered_at: string | null;
-            /**
-             * Exited At
-             * @default null
-             */
-            exited_at: string | null;
-            /**
-             * Bill
-             * @description reserved, overstay, surcharge, cap discount, refund (minor units)
-             * @default null
-             */
-            bill: {
-                [key: string]: number;
-            } | null;
-            /**
-             * Amount Due Minor
-             * @default 0
-             */
-            amount_due_minor: number;
-            /**
-             * Payment Status
-             * @default null
-             */
-            payment_status: string | null;
-            /**
-             * Paid At
-             * @default null
-             */
-            paid_at: string | null;
-            /**
-             * Completed At
-             * @default null
-             */
-            completed_at: string | null;
-            /**
-             * Ledger Entry
-             * @default null
-             */
-            ledger_entry: string | null;
-            /**
-             * @description GET /reservations/{id} only: what cancelling it now would cost you; null when you cannot
-             * @default null
-             */
-            cancellation: components["schemas"]["CancellationOut"] | null;
-        };
-        /** ReservationList */
-        ReservationList: {
-            /** Reservations */
-            reservations: components["schemas"]["ReservationOut"][];
         };
         /** SearchHitOut */
         SearchHitOut: {
@@ -2740,687 +4617,6 @@ export interface components {
             content_type: string;
             /** Size */
             size: number;
-        };
-        /** CarParkOut */
-        CarParkOut: {
-            /** Carpark Id */
-            carpark_id: string;
-            /** Owner Id */
-            owner_id: string;
-            /** Name */
-            name: string;
-            /** Kind */
-            kind: string;
-            /** Address */
-            address: string;
-            /** Lots */
-            lots: string[];
-            /** Timezone */
-            timezone: string;
-            /** Opening */
-            opening: {
-                [key: string]: unknown;
-            }[];
-            /** Created At */
-            created_at: string;
-        };
-        /** OpeningIn */
-        OpeningIn: {
-            /**
-             * Days
-             * @description 0=Monday .. 6=Sunday
-             */
-            days: number[];
-            /**
-             * Open
-             * @description local HH:MM
-             */
-            open: string;
-            /**
-             * Close
-             * @description local HH:MM, 24:00 allowed
-             */
-            close: string;
-        };
-        /** CarParkIn */
-        CarParkIn: {
-            /** Name */
-            name: string;
-            /**
-             * Kind
-             * @enum {string}
-             */
-            kind: "residential" | "public";
-            /** Address */
-            address: string;
-            /**
-             * Lots
-             * @default []
-             */
-            lots: string[];
-            /**
-             * Timezone
-             * @default Europe/Amsterdam
-             */
-            timezone: string;
-            /**
-             * Opening
-             * @description empty: open around the clock
-             * @default []
-             */
-            opening: components["schemas"]["OpeningIn"][];
-        };
-        /** PersonOut */
-        PersonOut: {
-            /** Display Name */
-            display_name: string;
-            /** Email */
-            email: string;
-        };
-        /** StaffOut */
-        StaffOut: {
-            /** Carpark Id */
-            carpark_id: string;
-            /** User Id */
-            user_id: string;
-            /**
-             * Role
-             * @enum {string}
-             */
-            role: "owner" | "staff";
-            /**
-             * State
-             * @enum {string}
-             */
-            state: "invited" | "active" | "declined" | "removed";
-            /** Invited By */
-            invited_by: string;
-            /** Invited At */
-            invited_at: string;
-            /**
-             * Decided At
-             * @description when it was accepted, declined or ended
-             */
-            decided_at: string | null;
-            /**
-             * Ended By
-             * @default null
-             */
-            ended_by: string | null;
-            /**
-             * @description name and email, shown to owners once the person accepted
-             * @default null
-             */
-            person: components["schemas"]["PersonOut"] | null;
-        };
-        /**
-         * StaffIn
-         * @description Name the person by the email of their account or by their user id (exactly one).
-         */
-        StaffIn: {
-            /**
-             * Email
-             * @default null
-             */
-            email: string | null;
-            /**
-             * User Id
-             * @default null
-             */
-            user_id: string | null;
-            /**
-             * Role
-             * @description owner: may also manage staff, devices and space links
-             * @default staff
-             * @enum {string}
-             */
-            role: "staff" | "owner";
-        };
-        /** StaffList */
-        StaffList: {
-            /** Staff */
-            staff: components["schemas"]["StaffOut"][];
-        };
-        /** InvitationOut */
-        InvitationOut: {
-            /** Carpark Id */
-            carpark_id: string;
-            /** Carpark Name */
-            carpark_name: string;
-            /** Carpark Address */
-            carpark_address: string;
-            /** Role */
-            role: string;
-            /** State */
-            state: string;
-            /** Invited At */
-            invited_at: string;
-        };
-        /** InvitationList */
-        InvitationList: {
-            /** Invitations */
-            invitations: components["schemas"]["InvitationOut"][];
-        };
-        /** MyCarParkOut */
-        MyCarParkOut: {
-            /**
-             * Role
-             * @enum {string}
-             */
-            role: "owner" | "staff";
-            /** Since */
-            since: string | null;
-            carpark: components["schemas"]["CarParkOut"];
-        };
-        /** MyCarParkList */
-        MyCarParkList: {
-            /** Carparks */
-            carparks: components["schemas"]["MyCarParkOut"][];
-        };
-        /** SpaceLinkQuery */
-        SpaceLinkQuery: {
-            /**
-             * State
-             * @default pending
-             * @enum {string}
-             */
-            state: "pending" | "accepted" | "refused";
-        };
-        /** DeviceCertificateOut */
-        DeviceCertificateOut: {
-            /**
-             * Thing Name
-             * @description the Thing, which is also the MQTT client id the device must connect with
-             */
-            thing_name: string;
-            /** Certificate Id */
-            certificate_id: string;
-            /** Certificate Pem */
-            certificate_pem: string;
-            /**
-             * Private Key Pem
-             * @description returned once, at registration or rotation; never stored
-             */
-            private_key_pem: string;
-            endpoint: components["schemas"]["MqttEndpointOut"];
-            /**
-             * Topics
-             * @description events and heartbeat (Basic Ingest, publish QoS 1), commands (subscribe QoS 1)
-             */
-            topics: {
-                [key: string]: string;
-            };
-        };
-        /** DeviceHealthOut */
-        DeviceHealthOut: {
-            /** Last Heartbeat At */
-            last_heartbeat_at: string | null;
-            /** Firmware */
-            firmware: string | null;
-            /** Status */
-            status: {
-                [key: string]: string | number | boolean;
-            };
-            /** Via */
-            via: ("https" | "mqtt") | null;
-            /**
-             * Quiet
-             * @description active and silent for longer than CP_DEVICE_QUIET_S (300 s)
-             */
-            quiet: boolean;
-        };
-        /** MqttEndpointOut */
-        MqttEndpointOut: {
-            /** Host */
-            host: string;
-            /** Port */
-            port: number;
-            /**
-             * Ca Pem
-             * @description the CA the device's TLS client trusts for the broker; null on AWS: Amazon Root CA 1
-             */
-            ca_pem: string | null;
-        };
-        /** DeviceOut */
-        DeviceOut: {
-            /** Device Id */
-            device_id: string;
-            /** Carpark Id */
-            carpark_id: string;
-            /** Name */
-            name: string;
-            /** Status */
-            status: string;
-            /** Secret Version */
-            secret_version: number;
-            /** Created At */
-            created_at: string;
-            /**
-             * Secret
-             * @description the HMAC secret: returned once, at creation or rotation
-             * @default null
-             */
-            secret: string | null;
-            /**
-             * Thing Name
-             * @default null
-             */
-            thing_name: string | null;
-            /**
-             * Certificate Id
-             * @default null
-             */
-            certificate_id: string | null;
-            /**
-             * @description an MQTT device's: once, at creation or rotation
-             * @default null
-             */
-            certificate: components["schemas"]["DeviceCertificateOut"] | null;
-            /**
-             * @description in the device list: the last heartbeat
-             * @default null
-             */
-            health: components["schemas"]["DeviceHealthOut"] | null;
-        };
-        /** DeviceIn */
-        DeviceIn: {
-            /** Name */
-            name: string;
-            /**
-             * Mqtt
-             * @description also a Thing and an X.509 certificate, to connect to AWS IoT Core over MQTT
-             * @default false
-             */
-            mqtt: boolean;
-        };
-        /** DeviceList */
-        DeviceList: {
-            /** Devices */
-            devices: components["schemas"]["DeviceOut"][];
-        };
-        /** CommandOut */
-        CommandOut: {
-            /** Command Id */
-            command_id: string;
-            /** Device Id */
-            device_id: string;
-            /** Action */
-            action: string;
-            /** Reason */
-            reason: string;
-            /** Issued By */
-            issued_by: string;
-            /** Issued At */
-            issued_at: string;
-            /** Expires At */
-            expires_at: string;
-            /** State */
-            state: string;
-        };
-        /** CommandIn */
-        CommandIn: {
-            /**
-             * Action
-             * @enum {string}
-             */
-            action: "open" | "refuse";
-            /**
-             * Reason
-             * @description why: kept with who issued it
-             */
-            reason: string;
-            /**
-             * Ttl S
-             * @description default CP_GATE_COMMAND_TTL_S (120)
-             * @default null
-             */
-            ttl_s: number | null;
-        };
-        /** MembershipOut */
-        MembershipOut: {
-            /** Membership Id */
-            membership_id: string;
-            /** Carpark Id */
-            carpark_id: string;
-            /** Plate */
-            plate: string;
-            /** Holder */
-            holder: string;
-            /** Plan */
-            plan: string;
-            /** Valid From */
-            valid_from: string;
-            /** Valid Until */
-            valid_until: string;
-        };
-        /** MembershipIn */
-        MembershipIn: {
-            /** Plate */
-            plate: string;
-            /** Holder */
-            holder: string;
-            /**
-             * Plan
-             * @enum {string}
-             */
-            plan: "monthly" | "quarterly" | "annual";
-            /**
-             * Valid From
-             * @default null
-             */
-            valid_from: string | null;
-        };
-        /** MembershipList */
-        MembershipList: {
-            /** Memberships */
-            memberships: components["schemas"]["MembershipOut"][];
-        };
-        /** MovementOut */
-        MovementOut: {
-            /** Device Id */
-            device_id: string;
-            /** Direction */
-            direction: string | null;
-            /** Plate */
-            plate: string | null;
-            /** Decision */
-            decision: string | null;
-            /** Reason */
-            reason: string | null;
-            /** Reservation Id */
-            reservation_id: string | null;
-            /** At */
-            at: string;
-        };
-        /** MovementList */
-        MovementList: {
-            /** Movements */
-            movements: components["schemas"]["MovementOut"][];
-        };
-        /** DayQuery */
-        DayQuery: {
-            /**
-             * Date
-             * @description local day; default today
-             * @default null
-             */
-            date: string | null;
-        };
-        /** TransactionsOut */
-        TransactionsOut: {
-            /** Since */
-            since: string;
-            /** Until */
-            until: string;
-            /** Orders */
-            orders: components["schemas"]["ReservationOut"][];
-            /** Days */
-            days: {
-                [key: string]: {
-                    [key: string]: number;
-                };
-            };
-            /** Total Minor */
-            total_minor: number;
-        };
-        /** RangeQuery */
-        RangeQuery: {
-            /**
-             * From
-             * @description first local day; default today
-             * @default null
-             */
-            from: string | null;
-            /**
-             * To
-             * @description last local day (inclusive); default the first
-             * @default null
-             */
-            to: string | null;
-        };
-        /** NotificationOut */
-        NotificationOut: {
-            /** Notification Id */
-            notification_id: string;
-            /** Kind */
-            kind: string;
-            /** Title */
-            title: string;
-            /** Body */
-            body: string;
-            /** Reservation Id */
-            reservation_id: string | null;
-            /** Created At */
-            created_at: string;
-        };
-        /** NotificationList */
-        NotificationList: {
-            /** Notifications */
-            notifications: components["schemas"]["NotificationOut"][];
-        };
-        /** GateDecisionOut */
-        GateDecisionOut: {
-            /** Event Id */
-            event_id: string;
-            /**
-             * Decision
-             * @enum {string}
-             */
-            decision: "open" | "deny";
-            /** Reason */
-            reason: string;
-            /** Message */
-            message: string;
-            /** Plate */
-            plate: string;
-            /** Reservation Id */
-            reservation_id: string | null;
-            /** Membership Id */
-            membership_id: string | null;
-            /** Direction */
-            direction: string;
-            /** At */
-            at: string;
-        };
-        /**
-         * GateEventIn
-         * @description Signed by the device: headers X-Gate-Device, X-Gate-Timestamp, X-Gate-Signature (see docs/gate.md).
-         */
-        GateEventIn: {
-            /** Event Id */
-            event_id: string;
-            /**
-             * Carpark Id
-             * @description optional; if given it must be the device's car park
-             * @default null
-             */
-            carpark_id: string | null;
-            /**
-             * Direction
-             * @enum {string}
-             */
-            direction: "entry" | "exit";
-            /** Plate */
-            plate: string;
-            /**
-             * Confidence
-             * @default 1
-             */
-            confidence: number;
-            /**
-             * Captured At
-             * @default null
-             */
-            captured_at: string | null;
-            /**
-             * Snapshot
-             * @default null
-             */
-            snapshot: string | null;
-        };
-        /** CommandMessage */
-        CommandMessage: {
-            /**
-             * Type
-             * @constant
-             */
-            type: "command";
-            /** Command Id */
-            command_id: string;
-            /**
-             * Action
-             * @enum {string}
-             */
-            action: "open" | "refuse";
-            /** Reason */
-            reason: string;
-            /** Issued At */
-            issued_at: string;
-            /** Expires At */
-            expires_at: string;
-            /** Reservation Id */
-            reservation_id: string | null;
-        };
-        /** HeartbeatOut */
-        HeartbeatOut: {
-            /** Device Id */
-            device_id: string;
-            /** Received At */
-            received_at: string;
-            /** Acked */
-            acked: string[];
-            /**
-             * Commands
-             * @description pending, unexpired commands, oldest first; resent until acknowledged
-             */
-            commands: components["schemas"]["CommandMessage"][];
-        };
-        /**
-         * HeartbeatIn
-         * @description Signed like gate events: headers X-Gate-Device, X-Gate-Timestamp, X-Gate-Signature.
-         */
-        HeartbeatIn: {
-            /** Firmware */
-            firmware: string;
-            /**
-             * Status
-             * @default {}
-             */
-            status: {
-                [key: string]: string | number | boolean;
-            };
-            /**
-             * Acks
-             * @description ids of commands carried out (or dropped)
-             * @default []
-             */
-            acks: string[];
-        };
-        /** WebhookAck */
-        WebhookAck: {
-            /** Received */
-            received: boolean;
-            /** Reservation Id */
-            reservation_id: string;
-            /** State */
-            state: string;
-            /** Payment Status */
-            payment_status: string | null;
-        };
-        /**
-         * PaymentWebhookIn
-         * @description Signed by the provider: headers X-Payment-Timestamp, X-Payment-Signature (see docs/gate.md).
-         */
-        PaymentWebhookIn: {
-            /** Event Id */
-            event_id: string;
-            /** Type */
-            type: string;
-            /** Created */
-            created: string;
-            /** Data */
-            data: {
-                [key: string]: unknown;
-            };
-        };
-        /** PaymentMethodOut */
-        PaymentMethodOut: {
-            /** Method Id */
-            method_id: string;
-            /** Brand */
-            brand: string;
-            /** Last4 */
-            last4: string;
-        };
-        /** PaymentMethodIn */
-        PaymentMethodIn: {
-            /**
-             * Token
-             * @example tok_visa
-             */
-            token: string;
-        };
-        /** BalanceOut */
-        BalanceOut: {
-            /** Balance Minor */
-            balance_minor: number;
-            /** Currency */
-            currency: string | null;
-        };
-        /** PayoutOut */
-        PayoutOut: {
-            /** Reservation Id */
-            reservation_id: string;
-            /** Space Id */
-            space_id: string;
-            /**
-             * Paid Minor
-             * @description what the parker paid for the order
-             */
-            paid_minor: number;
-            /**
-             * Fee Minor
-             * @description the platform fee kept from it
-             */
-            fee_minor: number;
-            /**
-             * Payout Minor
-             * @description the sharer's share, credited to the balance
-             */
-            payout_minor: number;
-            /** Currency */
-            currency: string;
-            /** Credited At */
-            credited_at: string;
-        };
-        /** EarningsOut */
-        EarningsOut: {
-            /**
-             * Balance Minor
-             * @description the payouts credited so far (the sum of payout_minor over every order)
-             */
-            balance_minor: number;
-            /** Currency */
-            currency: string | null;
-            /**
-             * Platform Fee Bp
-             * @description the platform fee in basis points of each order's amount (1000 = 10%)
-             */
-            platform_fee_bp: number;
-            /**
-             * Paid Minor
-             * @description sums over the orders listed
-             */
-            paid_minor: number;
-            /** Fee Minor */
-            fee_minor: number;
-            /** Payout Minor */
-            payout_minor: number;
-            /**
-             * Payouts
-             * @description the newest paid orders, newest first
-             */
-            payouts: components["schemas"]["PayoutOut"][];
         };
         /** HealthOut */
         HealthOut: {
@@ -3704,6 +4900,3388 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createCarPark: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CarParkIn"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CarParkOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCarPark: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CarParkOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listCarParkStaff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffList"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    inviteCarParkStaff: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StaffIn"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused by a business rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    removeCarParkStaff: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                carpark_id: string;
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused by a business rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listMyStaffInvitations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationList"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    acceptStaffInvitation: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    declineStaffInvitation: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listMyCarParks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyCarParkList"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    leaveCarPark: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused by a business rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listSpaceLinks: {
+        parameters: {
+            query?: {
+                state?: "pending" | "accepted" | "refused";
+            };
+            header?: never;
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SpaceList"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    acceptSpaceLink: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                carpark_id: string;
+                space_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SpaceOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    refuseSpaceLink: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                carpark_id: string;
+                space_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SpaceOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listGateDevices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceList"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    registerGateDevice: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeviceIn"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rotateGateDeviceSecret: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                carpark_id: string;
+                device_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused by a business rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revokeGateDevice: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                carpark_id: string;
+                device_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused by a business rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    sendGateCommand: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                carpark_id: string;
+                device_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommandIn"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused by a business rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listMemberships: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MembershipList"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    addMembership: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MembershipIn"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MembershipOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listMovements: {
+        parameters: {
+            query?: {
+                date?: string | null;
+            };
+            header?: never;
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MovementList"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listTransactions: {
+        parameters: {
+            query?: {
+                from?: string | null;
+                to?: string | null;
+            };
+            header?: never;
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransactionsOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listCarParkReservations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReservationList"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listCarParkNotifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationList"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    gateEvent: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Gate-Device"?: string;
+                "X-Gate-Timestamp"?: string;
+                "X-Gate-Signature"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GateEventIn"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GateDecisionOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused by a business rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    gateHeartbeat: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Gate-Device"?: string;
+                "X-Gate-Timestamp"?: string;
+                "X-Gate-Signature"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HeartbeatIn"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeartbeatOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    paymentWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Payment-Timestamp"?: string;
+                "X-Payment-Signature"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaymentWebhookIn"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookAck"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused by a business rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPaymentMethod: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentMethodOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    savePaymentMethod: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaymentMethodIn"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentMethodOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMyBalance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BalanceOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listMyNotifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationList"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMyEarnings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EarningsOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getOccupancy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OccupancyOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listCarsInside: {
+        parameters: {
+            query?: {
+                limit?: number;
+                next?: string | null;
+                order?: "oldest" | "newest";
+            };
+            header?: never;
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PresenceList"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    pollMovements: {
+        parameters: {
+            query?: {
+                since?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listOverrides: {
+        parameters: {
+            query?: {
+                limit?: number;
+                next?: string | null;
+            };
+            header?: never;
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverrideList"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createOverride: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OverrideIn"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverrideOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused by a business rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listAlerts: {
+        parameters: {
+            query?: {
+                limit?: number;
+                next?: string | null;
+                state?: "open" | "all";
+            };
+            header?: never;
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertList"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    acknowledgeAlert: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcknowledgeIn"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listBooks: {
+        parameters: {
+            query?: {
+                limit?: number;
+                next?: string | null;
+                from?: string | null;
+                to?: string | null;
+            };
+            header?: never;
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransactionList"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getStayProof: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                carpark_id: string;
+                reservation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getHistoryReport: {
+        parameters: {
+            query?: {
+                from?: string | null;
+                to?: string | null;
+                granularity?: "day" | "week" | "month";
+            };
+            header?: never;
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createExport: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExportIn"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CsvExportOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listMembers: {
+        parameters: {
+            query?: {
+                limit?: number;
+                next?: string | null;
+                expiring_within_days?: number | null;
+            };
+            header?: never;
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberList"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    addMember: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberIn"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    renewMember: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                carpark_id: string;
+                membership_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RenewIn"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    endMember: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                carpark_id: string;
+                membership_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused by a business rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listListedPlates: {
+        parameters: {
+            query?: {
+                limit?: number;
+                next?: string | null;
+                kind?: ("allow" | "block") | null;
+            };
+            header?: never;
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListedList"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    addListedPlate: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ListedIn"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListedOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    removeListedPlate: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                carpark_id: string;
+                entry_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListedOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCarParkSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    saveCarParkSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SettingsIn"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listAuditTrail: {
+        parameters: {
+            query?: {
+                limit?: number;
+                next?: string | null;
+                from?: string | null;
+                to?: string | null;
+            };
+            header?: never;
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditList"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7300,1998 +11878,6 @@ export interface operations {
             };
             /** @description Refused by a business rule */
             422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    createCarPark: {
-        parameters: {
-            query?: never;
-            header?: {
-                "Idempotency-Key"?: string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CarParkIn"];
-            };
-        };
-        responses: {
-            /** @description Success */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CarParkOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getCarPark: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                carpark_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CarParkOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    listCarParkStaff: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                carpark_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["StaffList"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    inviteCarParkStaff: {
-        parameters: {
-            query?: never;
-            header?: {
-                "Idempotency-Key"?: string;
-            };
-            path: {
-                carpark_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["StaffIn"];
-            };
-        };
-        responses: {
-            /** @description Success */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["StaffOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Refused by a business rule */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    removeCarParkStaff: {
-        parameters: {
-            query?: never;
-            header?: {
-                "Idempotency-Key"?: string;
-            };
-            path: {
-                carpark_id: string;
-                user_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["StaffOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Refused by a business rule */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    listMyStaffInvitations: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["InvitationList"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    acceptStaffInvitation: {
-        parameters: {
-            query?: never;
-            header?: {
-                "Idempotency-Key"?: string;
-            };
-            path: {
-                carpark_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["StaffOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    declineStaffInvitation: {
-        parameters: {
-            query?: never;
-            header?: {
-                "Idempotency-Key"?: string;
-            };
-            path: {
-                carpark_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["StaffOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    listMyCarParks: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MyCarParkList"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    leaveCarPark: {
-        parameters: {
-            query?: never;
-            header?: {
-                "Idempotency-Key"?: string;
-            };
-            path: {
-                carpark_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["StaffOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Refused by a business rule */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    listSpaceLinks: {
-        parameters: {
-            query?: {
-                state?: "pending" | "accepted" | "refused";
-            };
-            header?: never;
-            path: {
-                carpark_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SpaceList"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    acceptSpaceLink: {
-        parameters: {
-            query?: never;
-            header?: {
-                "Idempotency-Key"?: string;
-            };
-            path: {
-                carpark_id: string;
-                space_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SpaceOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    refuseSpaceLink: {
-        parameters: {
-            query?: never;
-            header?: {
-                "Idempotency-Key"?: string;
-            };
-            path: {
-                carpark_id: string;
-                space_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SpaceOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    listGateDevices: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                carpark_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DeviceList"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    registerGateDevice: {
-        parameters: {
-            query?: never;
-            header?: {
-                "Idempotency-Key"?: string;
-            };
-            path: {
-                carpark_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["DeviceIn"];
-            };
-        };
-        responses: {
-            /** @description Success */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DeviceOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    rotateGateDeviceSecret: {
-        parameters: {
-            query?: never;
-            header?: {
-                "Idempotency-Key"?: string;
-            };
-            path: {
-                carpark_id: string;
-                device_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DeviceOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Refused by a business rule */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    revokeGateDevice: {
-        parameters: {
-            query?: never;
-            header?: {
-                "Idempotency-Key"?: string;
-            };
-            path: {
-                carpark_id: string;
-                device_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DeviceOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Refused by a business rule */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    sendGateCommand: {
-        parameters: {
-            query?: never;
-            header?: {
-                "Idempotency-Key"?: string;
-            };
-            path: {
-                carpark_id: string;
-                device_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CommandIn"];
-            };
-        };
-        responses: {
-            /** @description Success */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CommandOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Refused by a business rule */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    listMemberships: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                carpark_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MembershipList"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    addMembership: {
-        parameters: {
-            query?: never;
-            header?: {
-                "Idempotency-Key"?: string;
-            };
-            path: {
-                carpark_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["MembershipIn"];
-            };
-        };
-        responses: {
-            /** @description Success */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MembershipOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    listMovements: {
-        parameters: {
-            query?: {
-                date?: string | null;
-            };
-            header?: never;
-            path: {
-                carpark_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MovementList"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    listTransactions: {
-        parameters: {
-            query?: {
-                from?: string | null;
-                to?: string | null;
-            };
-            header?: never;
-            path: {
-                carpark_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TransactionsOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    listCarParkReservations: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                carpark_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ReservationList"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    listCarParkNotifications: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                carpark_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["NotificationList"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    gateEvent: {
-        parameters: {
-            query?: never;
-            header?: {
-                "X-Gate-Device"?: string;
-                "X-Gate-Timestamp"?: string;
-                "X-Gate-Signature"?: string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["GateEventIn"];
-            };
-        };
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["GateDecisionOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Refused by a business rule */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    gateHeartbeat: {
-        parameters: {
-            query?: never;
-            header?: {
-                "X-Gate-Device"?: string;
-                "X-Gate-Timestamp"?: string;
-                "X-Gate-Signature"?: string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["HeartbeatIn"];
-            };
-        };
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HeartbeatOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    paymentWebhook: {
-        parameters: {
-            query?: never;
-            header?: {
-                "X-Payment-Timestamp"?: string;
-                "X-Payment-Signature"?: string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["PaymentWebhookIn"];
-            };
-        };
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WebhookAck"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Refused by a business rule */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getPaymentMethod: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PaymentMethodOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    savePaymentMethod: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["PaymentMethodIn"];
-            };
-        };
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PaymentMethodOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getMyBalance: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["BalanceOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    listMyNotifications: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["NotificationList"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getMyEarnings: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["EarningsOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
