@@ -38,7 +38,7 @@ class BookStore(Protocol):
         ...
 
     def months(self, carpark_id: str, firsts: list[date]) -> dict[str, Counters]:
-        """Month items by "YYYY-MM" (one BatchGetItem)."""
+        """Month items by "YYYY-MM" (one Query over the months' key range)."""
         ...
 
     def days(self, carpark_id: str, ranges: list[tuple[date, date]]) -> dict[date, Counters]:

@@ -108,7 +108,7 @@ class Report:
 
 def report(principal: Principal, carpark_id: str, *, since: date | None, until: date | None, granularity: str, o: Orders) -> Report:
     """Revenue by day, week or month, occupancy by weekday and hour, average stay, no-show rate, overstays: from one
-    BatchGetItem of month items and a Query of day items for the months the period covers only in part."""
+    Query of month items and a Query of day items for each month the period covers only in part."""
     carpark = carparks.viewed(principal, carpark_id, o)
     c = audit_log.console_of(o)
     period = _period(carpark, since, until, o)
