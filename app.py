@@ -13,7 +13,19 @@ from chalice import Chalice, Rate
 
 from chalicelib import bootstrap
 from chalicelib.api.http import auth
-from chalicelib.routes import accounts, console, enclave, evidence, identity, ledger, marketplace, orders, system
+from chalicelib.routes import (
+    accounts,
+    carparks,
+    console,
+    enclave,
+    evidence,
+    gate,
+    identity,
+    ledger,
+    marketplace,
+    payments,
+    system,
+)
 from chalicelib.services import console_reports, gate_devices
 from chalicelib.services import evidence as evidence_service
 from chalicelib.services import orders as orders_service
@@ -27,14 +39,16 @@ app.register_blueprint(accounts.bp)
 app.register_blueprint(marketplace.bp)
 app.register_blueprint(enclave.bp)
 app.register_blueprint(identity.bp)
-app.register_blueprint(orders.bp)
+app.register_blueprint(carparks.bp)
+app.register_blueprint(gate.bp)
+app.register_blueprint(payments.bp)
 app.register_blueprint(console.bp)
 
 
 @app.schedule(Rate(15, unit=Rate.MINUTES), name="expire_no_shows")
 def expire_no_shows(event: object) -> dict[str, list[str]]:
     """Reservations nobody drove into become no-shows (policy fee charged, space released); bills left uncharged are charged."""
-    o = bootstrap.orders()
+    o = bootstrap.deps().orders
     expired = [r.reservation_id for r in orders_service.expire_no_shows(o)]
     return {"expired": expired, "charged": [r.reservation_id for r in orders_service.charge_uncharged(o)]}
 
@@ -46,16 +60,16 @@ app.register_blueprint(evidence.bp)
 @app.schedule(Rate(5, unit=Rate.MINUTES), name="expire_evidence_exports")
 def expire_evidence_exports(event: object) -> dict[str, list[str]]:
     """Evidence zips (decrypted photos and their salts) are deleted once their download window is over."""
-    return {"deleted": evidence_service.expire_exports(bootstrap.evidence_stores())}
+    return {"deleted": evidence_service.expire_exports(bootstrap.deps().evidence)}
+
+VALIDATORS = 4  # N = 3f+1 with f = 1: one Lambda function, and one KMS key, per validator
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES), name="expire_console_exports")
 def expire_console_exports(event: object) -> dict[str, list[str]]:
     """The console's large CSV exports are deleted once their presigned download has expired."""
-    o = bootstrap.orders()
-    return {"deleted": console_reports.expire_exports(o.console, o.clock.now()) if o.console else []}
-
-VALIDATORS = 4  # N = 3f+1 with f = 1: one Lambda function, and one KMS key, per validator
+    c = bootstrap.deps().carparks.console
+    return {"deleted": console_reports.expire_exports(c, c.clock.now()) if c else []}
 
 
 def _validator(index: int) -> Any:
@@ -79,4 +93,4 @@ def ledger_cutter(event: Any) -> dict[str, Any]:
 @app.lambda_function(name="gate_events")
 def gate_events(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Gate devices on MQTT: the IoT topic rule (infra/iot.json) hands each event and heartbeat here (docs/gate.md)."""
-    return gate_devices.handle_rule_event(event, o=bootstrap.orders(), rt=bootstrap.devices(), settings=orders.gate_settings())
+    return gate_devices.handle_rule_event(event, o=bootstrap.deps().gate, rt=bootstrap.devices(), settings=gate.gate_settings())

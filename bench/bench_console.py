@@ -115,7 +115,7 @@ def main() -> None:
         from chalicelib.domain.carparks import local_day
         from chalicelib.services import carparks, console_reports
 
-        o = bootstrap.orders()
+        o = bootstrap.deps().carparks
         assert o.console is not None
         owner = Principal("bench-owner", "bench@example.com", frozenset(), frozenset({"sharer"}))
         cp = carparks.create_carpark(owner, name="Bench Garage", kind="public", address="Dam 1", lots=("A1",), timezone=ZONE, opening=(),

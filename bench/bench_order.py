@@ -59,11 +59,11 @@ def hook_everything(counter: CallCounter) -> None:
     from chalicelib.adapters.enclave_tables import enclave_models
     from chalicelib.adapters.evidence_store import evidence_models
     from chalicelib.adapters.ledger_tables import ledger_models
-    from chalicelib.adapters.tables import models, order_models
+    from chalicelib.adapters.tables import models, operations_models
 
     boto3.setup_default_session()
     counter.register(boto3.DEFAULT_SESSION.events)  # clients created from now on inherit it
-    m, om = models(), order_models()
+    m, om = models(), operations_models()
     conns = {id(m.connection): m.connection}
     groups = (m, om, ledger_models(), enclave_models(), evidence_models())
     for model in [value for group in groups for value in vars(group).values()]:
@@ -94,7 +94,7 @@ def run() -> dict[str, Any]:
 
         with Client(app_module.app, stage_name="local") as client:
             world = make_world(ApiClient(client), real_ledger=True)
-            counter.register(world.orders.secrets.client.meta.events)  # type: ignore[attr-defined]
+            counter.register(world.deps.carparks.secrets.client.meta.events)  # type: ignore[attr-defined]
             for service in ("idp", "blobs"):
                 counter.register(getattr(bootstrap.deps(), service).client.meta.events)
             api = world.api

@@ -51,7 +51,7 @@ def build_city(prefix: str, n: int) -> None:
 
 
 def typical_search_reads(counter: AwsCallCounter) -> float:
-    from chalicelib.adapters.repositories import DynamoSpaceRepository
+    from chalicelib.adapters.spaces import DynamoSpaceRepository
     from chalicelib.adapters.tables import models
     from chalicelib.domain.geo import Point
     from chalicelib.domain.spaces import SpaceFilter

@@ -1,4 +1,10 @@
-"""The composition root: builds the real adapters once, on first use, and hands them to services."""
+"""The composition root: `build(...)` wires this deployment's adapters and services once and returns them all.
+
+Its keyword parameters are the seams (cosmicpython's bootstrap): a test passes its clock, its ledger, a validator
+transport or a payment provider, and everything that needs one gets that one — the enclave, the CA, the ledger and
+every service alike. Nothing is patched into a graph after it is built. `deps()` is the graph this process serves
+with, built on first use; `override()` installs another (a test's) or, with None, has the next use build afresh.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from . import config
 from .adapters import images
+from .adapters.balances import DynamoBalances
+from .adapters.carparks import DynamoCarParkRepository, DynamoDeviceRepository, DynamoMembershipRepository, KmsSecretBox
 from .adapters.cognito import CognitoIdentityProvider
 from .adapters.console_wiring import build_console
 from .adapters.devices import DynamoDeviceState, IotCertificates, IotDataChannel, LocalCaIssuer, MqttChannel, iot_issuer
@@ -27,58 +34,50 @@ from .adapters.enclave_tables import (
     enclave_models,
 )
 from .adapters.evidence_store import DynamoClaimRepository, DynamoExportLog, DynamoPhotoSetRepository, evidence_models
+from .adapters.gate_events import DynamoGateEventLog
 from .adapters.gazetteer import GazetteerGeocoder
 from .adapters.idempotency import DynamoIdempotencyStore
-from .adapters.ledger_tables import DynamoLedgerStore, DynamoWatermarks, ledger_models
-from .adapters.orders import (
-    DynamoBalances,
-    DynamoCarParkRepository,
-    DynamoDeviceRepository,
-    DynamoGateEventLog,
-    DynamoMembershipRepository,
-    DynamoNotificationFeed,
-    KmsSecretBox,
-    OrderReservationRepository,
-)
+from .adapters.ledger_tables import DynamoLedgerStore, ledger_models
+from .adapters.notifications import DynamoNotificationFeed
 from .adapters.payments import LocalPaymentProvider
-from .adapters.repositories import DynamoSpaceRepository, DynamoUserRepository
+from .adapters.reservations import DynamoReservationRepository
 from .adapters.s3blobs import S3BlobStore
-from .adapters.sealed_fields import SealingEnclave
+from .adapters.spaces import DynamoSpaceRepository
 from .adapters.staff import DynamoStaffRepository
-from .adapters.tables import device_state_model, models, order_models
+from .adapters.tables import device_state_model, models, operations_models
+from .adapters.users import DynamoUserRepository
 from .adapters.validators import (
     InProcessValidators,
     KmsKeyDirectory,
-    KmsSigner,
     LambdaValidatorInvoker,
+    ValidatorNodes,
     lambda_function_names,
     validator_id,
 )
 from .domain.billing import BillingPolicy
 from .services import carparks
+from .services.carparks import CarParks
+from .services.closure import Closure
 from .services.device_ports import CommandChannel, DeviceCertificates, DeviceRuntime
 from .services.evidence import EvidenceStores
-from .services.idempotency import IdempotencyStore
-from .services.ledger import LedgerService, LedgerSettings, validator_set_of
-from .services.ledger_ports import KeyDirectory, ValidatorTransport
+from .services.gate import Gate
+from .services.idempotency import Claims, KeyedRequest, Reply
+from .services.ledger import LedgerService, LedgerSettings
+from .services.ledger_ports import ValidatorTransport
 from .services.ledger_reads import LedgerEvidence
-from .services.order_ports import PaymentProvider
-from .services.orders import Orders
+from .services.order_ports import Balances, NotificationFeed, PaymentProvider
+from .services.orders import OrderLifecycle
 from .services.ports import (
     BlobStore,
     CertificateAuthority,
     Clock,
-    DeviceChannel,
-    Enclave,
     Geocoder,
     IdentityCases,
     IdentityProvider,
-    KeyEraser,
-    ReservationRepository,
+    Ledger,
     SpaceRepository,
     UserRepository,
 )
-from .services.validator import ValidatorNode, validate_block
 
 
 class SystemClock:
@@ -90,30 +89,33 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-@dataclass
+@dataclass(frozen=True)
 class Deps:
+    """Everything wired: the ports the routes hand to services, and the services' contexts built over them."""
+
+    clock: Clock
+    new_id: Callable[[], str]
     users: UserRepository
     spaces: SpaceRepository
-    reservations: ReservationRepository
-    idempotency: IdempotencyStore
+    reservations: DynamoReservationRepository
+    idempotency: Claims[KeyedRequest, Reply]
     idp: IdentityProvider
     blobs: BlobStore
     geocoder: Geocoder
-    clock: Clock
-    new_id: Callable[[], str]
-    enclave: Enclave
-    sealing: SealingEnclave  # the same enclave as the repositories use it: seal, unseal and blind indexes
-    keys: KeyEraser
-    device: DeviceChannel
+    enclave: KmsEnclave  # seal and unseal, blind indexes, key erasure and the device channel: one enclave
     ca: CertificateAuthority
     identity_cases: IdentityCases
-    ledger: LedgerService
+    ledger: LedgerService  # the certified ledger: reads, cuts, admissions
+    recorder: Ledger  # where services record entries: the certified ledger, unless build() was given another
     validators: ValidatorNodes
-
-
-_lock = threading.Lock()
-_deps: Deps | None = None
-_validators: ValidatorNodes | None = None
+    payments: PaymentProvider
+    notifications: NotificationFeed
+    balances: Balances
+    orders: OrderLifecycle
+    carparks: CarParks
+    gate: Gate
+    evidence: EvidenceStores
+    closure: Closure
 
 
 def build_enclave(clock: Clock) -> KmsEnclave:
@@ -127,28 +129,6 @@ def ledger_settings() -> LedgerSettings:
                           config.validator_deadline_s())
 
 
-class ValidatorNodes:
-    """This deployment's validator nodes, built on first use (reading their public keys is a KMS call)."""
-
-    def __init__(self, keys: KeyDirectory) -> None:
-        self.keys = keys
-        self.lock = threading.Lock()
-        self.nodes: list[ValidatorNode] = []
-
-    def node(self, index: int) -> ValidatorNode:
-        with self.lock:
-            if not self.nodes:
-                lm = ledger_models()
-                store, marks = DynamoLedgerStore(lm), DynamoWatermarks(lm)
-                vset = validator_set_of(self.keys)
-                self.nodes = [ValidatorNode(validator_id(i), config.ledger_id(), store, marks, KmsSigner(arn, config.region()), vset)
-                              for i, arn in enumerate(config.validator_key_arns())]
-            return self.nodes[index]
-
-    def handle(self, index: int, request: dict[str, Any]) -> dict[str, Any]:
-        return validate_block(self.node(index), request)
-
-
 def build_transport(nodes: ValidatorNodes) -> ValidatorTransport:
     count = len(config.validator_key_arns())
     if config.validator_transport() == "lambda":
@@ -157,39 +137,70 @@ def build_transport(nodes: ValidatorNodes) -> ValidatorTransport:
     return InProcessValidators({validator_id(i): functools.partial(nodes.handle, i) for i in range(count)})
 
 
-def build() -> Deps:
-    m = models()
+def billing_policy() -> BillingPolicy:
+    return BillingPolicy(config.billing_grace_min(), config.overstay_surcharge_bp(), config.refund_early_exit(), config.no_show_fee_bp())
+
+
+def local_payments(clock: Clock, ids: Callable[[], str] = new_id) -> LocalPaymentProvider:
+    """The payment provider this deployment talks to (only the local one exists so far)."""
+    if config.payment_provider() != "local":
+        raise config.ConfigError(f"no adapter for payment provider {config.payment_provider()!r}")
+    return LocalPaymentProvider(operations_models(), models().connection, secret=config.payment_webhook_secret(), clock=clock,
+                                new_id=ids, webhook_url=config.payment_webhook_url(), delay_s=config.local_payment_delay_s())
+
+
+def build(*, clock: Clock | None = None, new_id: Callable[[], str] = new_id, enclave: KmsEnclave | None = None,
+          ledger: Ledger | None = None, ledger_transport: ValidatorTransport | None = None,
+          payments: PaymentProvider | None = None) -> Deps:
+    """The whole graph. Every parameter left out is this deployment's real one: the system clock, the KMS enclave,
+    the certified ledger (`ledger` replaces only where services record entries), validators in-process or on
+    Lambda (config.validator_transport), the configured payment provider."""
+    clock = clock or SystemClock()
+    m, om = models(), operations_models()
+    enclave = enclave or build_enclave(clock)
     spaces = DynamoSpaceRepository(m)
-    clock = SystemClock()
-    enclave = build_enclave(clock)
-    blobs = S3BlobStore(config.blob_bucket(), config.data_key_arn(), config.region())
+    reservations = DynamoReservationRepository(m, spaces, enclave)
     ca = EnclaveCA(enclave, DynamoNodeCertificates(enclave_models()), clock, node_days=config.node_certificate_days())
     keys = KmsKeyDirectory(config.validator_key_arns(), config.region())
-    nodes = ValidatorNodes(keys)
-    ledger = LedgerService(DynamoLedgerStore(ledger_models()), enclave, build_transport(nodes), keys, clock,
-                           ledger_settings(), ca)
-    return Deps(
-        users=DynamoUserRepository(m),
-        spaces=spaces,
-        reservations=OrderReservationRepository(m, spaces, enclave),
-        idempotency=DynamoIdempotencyStore(m, enclave),
-        idp=CognitoIdentityProvider(
-            config.user_pool_id(), config.user_pool_client_id(), config.jwt_issuer(), config.jwks_url(), config.region(),
-            config.auto_confirm_signups(),
-        ),
-        blobs=blobs,
-        geocoder=GazetteerGeocoder(),
-        clock=clock,
-        new_id=new_id,
-        enclave=enclave,
-        sealing=enclave,
-        keys=enclave,
-        device=enclave,
-        ca=ca,
-        identity_cases=DynamoIdentityCases(enclave_models()),
-        ledger=ledger,
-        validators=nodes,
+    validators = ValidatorNodes(keys)
+    certified = LedgerService(DynamoLedgerStore(ledger_models()), enclave, ledger_transport or build_transport(validators), keys,
+                              clock, ledger_settings(), ca)
+    recorder = ledger if ledger is not None else certified
+    payments = payments or local_payments(clock, new_id)
+    notifications, balances = DynamoNotificationFeed(om, enclave), DynamoBalances(om, m.connection)
+    blobs = S3BlobStore(config.blob_bucket(), config.data_key_arn(), config.region())
+    lots, staff = DynamoCarParkRepository(om), DynamoStaffRepository(om)
+    console = build_console(om, enclave, blobs, carparks=lots, staff=staff, reservations=reservations, notifications=notifications,
+                            clock=clock)
+    orders = OrderLifecycle(reservations, spaces, payments, balances, notifications, clock, billing_policy(), config.platform_fee_bp(),
+                            recorder, console)
+    desk = CarParks(lots, staff, DynamoDeviceRepository(om),
+                    KmsSecretBox(config.data_key_arn(), config.region()), DynamoMembershipRepository(om, enclave), spaces,
+                    reservations, DynamoGateEventLog(om, enclave), notifications, clock, new_id, console)
+    users = DynamoUserRepository(m)
+    idp = CognitoIdentityProvider(config.user_pool_id(), config.user_pool_client_id(), config.jwt_issuer(), config.jwks_url(),
+                                  config.region(), config.auto_confirm_signups())
+    em = evidence_models()
+    evidence = EvidenceStores(
+        reservations=reservations, spaces=spaces, photo_sets=DynamoPhotoSetRepository(em), claims=DynamoClaimRepository(em),
+        blobs=blobs, enclave=enclave, ledger=recorder, evidence=LedgerEvidence(certified), inspect=images.inspect, clock=clock,
+        random_bytes=os.urandom, new_id=new_id, exports=DynamoExportLog(em), works_at=functools.partial(carparks.works_at, desk),
     )
+    return Deps(
+        clock=clock, new_id=new_id, users=users, spaces=spaces, reservations=reservations,
+        idempotency=DynamoIdempotencyStore(m, enclave), idp=idp, blobs=blobs, geocoder=GazetteerGeocoder(), enclave=enclave, ca=ca,
+        identity_cases=DynamoIdentityCases(enclave_models()), ledger=certified, recorder=recorder, validators=validators,
+        payments=payments, notifications=notifications, balances=balances, orders=orders, carparks=desk,
+        gate=Gate(desk.devices, desk.secrets, desk.gate_events, desk.carparks, reservations, desk.memberships, clock, orders, console),
+        evidence=evidence,
+        closure=Closure(users=users, keys=enclave, idp=idp, orders=orders, gate_events=desk.gate_events, staff=desk.staff,
+                        evidence=evidence),
+    )
+
+
+_lock = threading.Lock()
+_deps: Deps | None = None
+_validators: ValidatorNodes | None = None
 
 
 def deps() -> Deps:
@@ -214,82 +225,12 @@ def validator_nodes() -> ValidatorNodes:
 
 
 def override(value: Deps | None) -> None:
-    """Tests swap the whole graph (for example, to a fixed clock); None rebuilds on next use."""
-    global _deps, _orders, _validators, _devices
+    """Serve with this graph from now on (a test's, built by build() with its fakes); None: build afresh on next use."""
+    global _deps, _validators, _devices
     with _lock:
         _deps = value
-        _orders = None
         _validators = None
         _devices = None
-
-
-# ---------------------------------------------------------------- the order lifecycle
-
-
-def billing_policy() -> BillingPolicy:
-    return BillingPolicy(config.billing_grace_min(), config.overstay_surcharge_bp(), config.refund_early_exit(), config.no_show_fee_bp())
-
-
-def payment_provider(d: Deps) -> PaymentProvider:
-    if config.payment_provider() != "local":
-        raise config.ConfigError(f"no adapter for payment provider {config.payment_provider()!r}")
-    om = order_models()
-    return LocalPaymentProvider(om, models().connection, secret=config.payment_webhook_secret(), clock=d.clock, new_id=d.new_id,
-                                webhook_url=config.payment_webhook_url(), delay_s=config.local_payment_delay_s())
-
-
-def build_orders(d: Deps) -> Orders:
-    om = order_models()
-    return Orders(
-        reservations=d.reservations,  # type: ignore[arg-type]  # OrderReservationRepository, built above
-        spaces=d.spaces,
-        carparks=DynamoCarParkRepository(om),
-        devices=DynamoDeviceRepository(om),
-        memberships=DynamoMembershipRepository(om, d.sealing),
-        gate_events=DynamoGateEventLog(om, d.sealing),
-        secrets=KmsSecretBox(config.data_key_arn(), config.region()),
-        notifications=DynamoNotificationFeed(om, d.sealing),
-        balances=DynamoBalances(om, models().connection),
-        payments=payment_provider(d),
-        staff=DynamoStaffRepository(om),
-        clock=d.clock,
-        new_id=d.new_id,
-        policy=billing_policy(),
-        platform_fee_bp=config.platform_fee_bp(),
-        ledger=d.ledger,
-        console=build_console(om, d.sealing, d.blobs),
-    )
-
-
-_orders: Orders | None = None
-
-
-def orders() -> Orders:
-    global _orders
-    d = deps()
-    with _lock:
-        if _orders is None:
-            _orders = build_orders(d)
-        return _orders
-
-
-def override_orders(value: Orders | None) -> None:
-    global _orders
-    with _lock:
-        _orders = value
-
-
-# ---------------------------------------------------------------- accident evidence
-
-
-def evidence_stores() -> EvidenceStores:
-    d = deps()
-    em = evidence_models()
-    return EvidenceStores(
-        reservations=d.reservations, spaces=d.spaces, photo_sets=DynamoPhotoSetRepository(em), claims=DynamoClaimRepository(em),
-        blobs=d.blobs, enclave=d.enclave, ledger=d.ledger, evidence=LedgerEvidence(d.ledger), inspect=images.inspect,
-        clock=d.clock, random_bytes=os.urandom, new_id=d.new_id, exports=DynamoExportLog(em), works_at=functools.partial(carparks.works_at, orders()),
-    )
 
 
 # ---------------------------------------------------------------- gate devices: heartbeats, commands, MQTT identities

@@ -86,7 +86,7 @@ def card_fields(site: web.WebServer, stack: localstack.LocalStack) -> hosted_fie
     from chalicelib import bootstrap
 
     fields = hosted_fields.HostedFields(int(os.environ.get("PAY_PORT", "8002")), tuple(web.web_origins(site.port).split(",")),
-                                        bootstrap.orders().payments.tokenise)  # type: ignore[attr-defined]
+                                        bootstrap.deps().payments.tokenise)  # type: ignore[attr-defined]
     fields.serve()
     site.use(replace(site.handler.site, blob_origin=stack.endpoint, hosted_fields=fields.url))
     return fields

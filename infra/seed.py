@@ -81,7 +81,7 @@ def seed_carpark(d: bootstrap.Deps, owner: User) -> dict[str, str]:
     with the local broker, one on MQTT."""
     from chalicelib.services import carparks
 
-    orders = bootstrap.orders()
+    orders = d.carparks
     sam = Principal(owner.user_id, owner.email, frozenset(), frozenset(owner.roles))
     cp = carparks.create_carpark(sam, name="Central Garage", kind="public", address="Damrak 1, Amsterdam", lots=("A1", "A2", "A3"),
                                  timezone="Europe/Amsterdam", opening=(), o=orders)
@@ -106,7 +106,7 @@ def _mqtt_gate(owner: Principal, carpark_id: str) -> dict[str, str]:
     rt = bootstrap.devices()
     if rt.certificates is None:
         return {}
-    made = carparks.register_device(owner, carpark_id, "exit gate (MQTT)", o=bootstrap.orders(), mqtt=gate_devices.ThingIdentities(rt))
+    made = carparks.register_device(owner, carpark_id, "exit gate (MQTT)", o=bootstrap.deps().carparks, mqtt=gate_devices.ThingIdentities(rt))
     assert made.certificate is not None
     ca_dir = Path(config.local_ca_dir())
     cert, key = ca_dir / "demo-gate.pem", ca_dir / "demo-gate.key"

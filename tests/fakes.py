@@ -34,7 +34,9 @@ from chalicelib.domain.photos import Claim, EvidenceExport, PhotoSet
 from chalicelib.domain.reservations import RESERVED, Reservation
 from chalicelib.domain.spaces import Space
 from chalicelib.domain.staff import StaffMembership
-from chalicelib.services.order_ports import Charge, GateEventRecord, Notification, PaymentMethod, Payout
+from chalicelib.services.carpark_ports import GateEventRecord
+from chalicelib.services.idempotency import Claimed
+from chalicelib.services.order_ports import Charge, Notification, PaymentMethod, Payout
 from chalicelib.services.ports import LedgerReceipt, StoredObject, Tokens, UploadTicket
 
 
@@ -112,8 +114,12 @@ class FakeSpaceRepository:
 
 @dataclass
 class FakeReservationRepository:
+    """The one reservations port in memory (services/ports.py), with the gate's, the sweeps' and the dashboard's
+    queries; counts its writes."""
+
     spaces: FakeSpaceRepository
     items: dict[str, Reservation] = field(default_factory=dict)
+    writes: int = 0
 
     def get(self, reservation_id: str) -> Reservation:
         if reservation_id not in self.items:
@@ -139,6 +145,7 @@ class FakeReservationRepository:
             self.spaces.check_version(space.space_id, expected_space_version)
             self.items[reservation.reservation_id] = reservation
             self.spaces.items[space.space_id] = space
+            self.writes += 1
 
     def change(self, reservation: Reservation, expected_version: int, space: Space | None = None,
                expected_space_version: int | None = None) -> None:
@@ -150,6 +157,24 @@ class FakeReservationRepository:
                 self.spaces.check_version(space.space_id, expected_space_version or -1)
                 self.spaces.items[space.space_id] = space
             self.items[reservation.reservation_id] = reservation
+            self.writes += 1
+
+    def for_plate(self, carpark_id: str, plate: str) -> list[Reservation]:
+        key = gate_key(carpark_id, plate)
+        return [r for r in self.items.values() if r.carpark_id and gate_key(r.carpark_id, r.plate) == key]
+
+    def at_carpark(self, carpark_id: str, limit: int) -> list[Reservation]:
+        return self._newest_first(lambda r: r.carpark_id == carpark_id)[:limit]
+
+    def paid_at_carpark(self, carpark_id: str, since: datetime, until: datetime) -> list[Reservation]:
+        return [r for r in self.items.values() if r.carpark_id == carpark_id and r.paid_at and since <= r.paid_at < until]
+
+    def expired(self, before: datetime, limit: int) -> list[Reservation]:
+        return [r for r in self.items.values() if r.state == RESERVED and r.end <= before][:limit]
+
+    def uncharged(self, limit: int) -> list[Reservation]:
+        due = ("billed", "cancelled", "no_show")
+        return [r for r in self.items.values() if r.state in due and r.amount_due_minor > 0 and r.charge_id is None][:limit]
 
 
 @dataclass
@@ -321,37 +346,7 @@ class FakeLedger(InMemoryLedger):
 FakeSpaces = FakeSpaceRepository
 
 
-@dataclass
-class FakeReservations(FakeReservationRepository):
-    """The marketplace's fake plus the gate's, the sweeps' and the dashboard's queries; counts its writes."""
-
-    writes: int = 0
-
-    def book(self, reservation: Reservation, space: Space, expected_space_version: int) -> None:
-        super().book(reservation, space, expected_space_version)
-        self.writes += 1
-
-    def change(self, reservation: Reservation, expected_version: int, space: Space | None = None,
-               expected_space_version: int | None = None) -> None:
-        super().change(reservation, expected_version, space, expected_space_version)
-        self.writes += 1
-
-    def for_plate(self, carpark_id: str, plate: str) -> list[Reservation]:
-        key = gate_key(carpark_id, plate)
-        return [r for r in self.items.values() if r.carpark_id and gate_key(r.carpark_id, r.plate) == key]
-
-    def at_carpark(self, carpark_id: str, limit: int) -> list[Reservation]:
-        return self._newest_first(lambda r: r.carpark_id == carpark_id)[:limit]
-
-    def paid_at_carpark(self, carpark_id: str, since: datetime, until: datetime) -> list[Reservation]:
-        return [r for r in self.items.values() if r.carpark_id == carpark_id and r.paid_at and since <= r.paid_at < until]
-
-    def expired(self, before: datetime, limit: int) -> list[Reservation]:
-        return [r for r in self.items.values() if r.state == RESERVED and r.end <= before][:limit]
-
-    def uncharged(self, limit: int) -> list[Reservation]:
-        due = ("billed", "cancelled", "no_show")
-        return [r for r in self.items.values() if r.state in due and r.amount_due_minor > 0 and r.charge_id is None][:limit]
+FakeReservations = FakeReservationRepository
 
 
 class FakeCarParks:
@@ -444,19 +439,20 @@ class FakeGateEvents:
     def __init__(self) -> None:
         self.items: dict[str, GateEventRecord] = {}
 
-    def claim(self, record: GateEventRecord) -> GateEventRecord | None:
+    def claim(self, record: GateEventRecord) -> Claimed[dict[str, object]] | None:
         if record.event_key in self.items:
-            return self.items[record.event_key]
-        self.items[record.event_key] = record
+            found = self.items[record.event_key]
+            return Claimed(found.request_hash, dict(found.response) if found.state == "done" and found.response else None)
+        self.items[record.event_key] = replace(record, state="in_progress", direction=None, plate=None, response=None)
         return None
 
-    def finish(self, record: GateEventRecord) -> None:
+    def finish(self, record: GateEventRecord, response: dict[str, object]) -> None:
         assert self.items[record.event_key].state == "in_progress"
-        self.items[record.event_key] = record
+        self.items[record.event_key] = replace(record, state="done", response=response)
 
-    def release(self, event_key: str) -> None:
-        if self.items.get(event_key) and self.items[event_key].state == "in_progress":
-            del self.items[event_key]
+    def release(self, record: GateEventRecord) -> None:
+        if self.items.get(record.event_key) and self.items[record.event_key].state == "in_progress":
+            del self.items[record.event_key]
 
     def by_carpark(self, carpark_id: str, since: datetime, until: datetime, limit: int | None = None) -> list[GateEventRecord]:
         found = [e for e in self.items.values() if e.carpark_id == carpark_id and since <= e.occurred_at < until]

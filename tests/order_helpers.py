@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from chalicelib import bootstrap
+from chalicelib.adapters.enclave import KmsEnclave
+from chalicelib.adapters.payments import LocalPaymentProvider
 from chalicelib.domain.signing import gate_request
 from chalicelib.domain.timeutil import parse_instant
-from chalicelib.services.orders import Orders
+from chalicelib.services.orders import OrderLifecycle
 from tests.fakes import FakeClock, FakeLedger
 from tests.helpers import ApiClient, Reply, User, at
 
@@ -33,11 +35,16 @@ class World:
     api: ApiClient
     clock: FakeClock
     ledger: FakeLedger
-    orders: Orders
+    deps: bootstrap.Deps
+    payments: LocalPaymentProvider
     admin: User = field(init=False)
 
     def __post_init__(self) -> None:
         self.admin = self.api.sign_up(group="admin")
+
+    @property
+    def orders(self) -> OrderLifecycle:
+        return self.deps.orders
 
     def at(self, hours: float) -> datetime:
         return parse_instant(at(hours), field="t")
@@ -72,7 +79,7 @@ class World:
             replies.append(self.raw("/payments/webhook", body, headers))
             return replies[-1].status
 
-        self.orders.payments.settle_due(deliver)  # type: ignore[attr-defined]
+        self.payments.settle_due(deliver)
         return replies
 
     def reservation(self, user: User, reservation_id: str) -> dict[str, Any]:
@@ -81,12 +88,14 @@ class World:
         return dict(r.body)
 
 
-def make_world(api: ApiClient, *, real_ledger: bool = False) -> World:
-    """A settable clock; the in-memory ledger unless real_ledger (then the certified DynamoDB/KMS ledger)."""
+def make_world(api: ApiClient, *, real_ledger: bool = False, enclave: KmsEnclave | None = None) -> World:
+    """The app's graph built on a settable clock (the enclave, the CA, the ledger and every service read it), with the
+    local payment provider kept at hand to settle; orders recorded in memory unless real_ledger (then on the certified
+    DynamoDB/KMS ledger: a test that also moves the clock on uses own_stack, so the CA and the node certificates it
+    makes at its own time are nobody else's)."""
     clock = FakeClock()
     ledger = FakeLedger()
-    d = replace(bootstrap.build(), clock=clock)
-    if not real_ledger:
-        d.ledger = ledger  # type: ignore[assignment]  # the in-memory fake of the Ledger port
+    payments = bootstrap.local_payments(clock)
+    d = bootstrap.build(clock=clock, ledger=None if real_ledger else ledger, payments=payments, enclave=enclave)
     bootstrap.override(d)
-    return World(api, clock, ledger, bootstrap.orders())
+    return World(api, clock, ledger, d, payments)

@@ -146,8 +146,8 @@ def space_values(space: Space, geohash: str) -> dict[str, Any]:
 _RES_FIELDS = (
     "reservation_id", "space_id", "parker_id", "sharer_id", "currency", "state", "window_id", "carpark_id", "lot", "cancelled_by",
 )
-# The plate and the request fingerprint (a hash over the plate) are stored only sealed: see the repository.
-_RES_SEALED = ("plate", "request_hash")
+# The plate is stored only sealed: see the repository.
+_RES_SEALED = ("plate",)
 
 
 _RES_TIMES = ("entered_at", "exited_at", "paid_at", "completed_at")

@@ -24,11 +24,11 @@ from ..domain.member_plans import PlanPeriod, PlateCalendar
 from ..domain.plate_lists import ListedPlate
 from ..domain.timeutil import format_instant, parse_instant
 from ..services.console_ports import MemberRecord, Page, StayFacts
+from .carparks import DynamoMembershipRepository
 from .console_store import _cancelled_by_condition, _Sealed, decode_cursor, page_of, stored_instant
 from .dynamo import condition_failed
-from .orders import DynamoMembershipRepository
 from .sealed_fields import ERASED, SealingEnclave
-from .tables import OrderModels
+from .tables import OperationsModels
 
 MEMBER_PLATE, LISTED_PLATE = "member-plate", "listed-plate"  # blind-index purposes of exact plates
 
@@ -45,7 +45,7 @@ def _transact(connection: Any, writes: list[tuple[Any, Any]], on_condition: Exce
 
 
 class DynamoMemberPlans(_Sealed):
-    def __init__(self, model: Any, om: OrderModels, enclave: SealingEnclave) -> None:
+    def __init__(self, model: Any, om: OperationsModels, enclave: SealingEnclave) -> None:
         super().__init__(model, enclave)
         self.memberships = om.memberships
         self.repo = DynamoMembershipRepository(om, enclave)

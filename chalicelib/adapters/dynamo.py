@@ -1,11 +1,17 @@
-"""The one place that turns a failed DynamoDB condition into a domain error."""
+"""What every DynamoDB adapter shares: a failed condition turned into a domain error, keyed reads, stored instants."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.models import Model
+
+from ..domain.errors import NotFoundError
+from ..domain.timeutil import format_instant, parse_instant
+
+CONDITION_FAILED = "ConditionalCheckFailed"  # a transaction's cancellation reason
 
 
 def condition_failed(exc: Exception) -> bool:
@@ -20,3 +26,22 @@ def conditional_save(item: Model, condition: Any, on_conflict: Exception) -> Non
         if condition_failed(exc):
             raise on_conflict from exc
         raise
+
+
+def stored_instant(text: str) -> datetime:
+    return parse_instant(text, field="stored")
+
+
+def last_instant_before(until: datetime) -> str:
+    """The last stored instant before `until`: ranges are half-open, so an event at midnight is in one day, not two
+    (instants are stored to the second)."""
+    return format_instant(until - timedelta(seconds=1))
+
+
+def get_or_not_found(model: type[Model], key: str, what: str, field: str) -> Any:
+    if not key or len(key) > 1024:  # DynamoDB refuses such keys with a ValidationException: nothing is stored under them
+        raise NotFoundError(f"no such {what}", field=field)
+    try:
+        return model.get(key, consistent_read=True)
+    except DoesNotExist:
+        raise NotFoundError(f"no such {what}", field=field) from None

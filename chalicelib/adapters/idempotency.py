@@ -11,7 +11,7 @@ import hashlib
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
-from ..services.idempotency import StoredResponse
+from ..services.idempotency import Claimed, KeyedRequest, Reply
 from .dynamo import condition_failed
 from .sealed_fields import ERASED, FieldSealer, SealingEnclave
 from .tables import Models
@@ -26,12 +26,15 @@ def _owner_and_object(key: str) -> tuple[str, str]:
 
 
 class DynamoIdempotencyStore:
+    """The Claims store of POST requests (services/idempotency.py)."""
+
     def __init__(self, models: Models, enclave: SealingEnclave) -> None:
         self.model = models.idempotency
         self.sealer = FieldSealer(enclave)
 
-    def claim(self, key: str, request_hash: str, expires_at: int) -> StoredResponse | None:
-        item = self.model(key, request_hash=self.sealer.tag(FINGERPRINT, request_hash), state="in_progress", expires_at=expires_at)
+    def claim(self, request: KeyedRequest) -> Claimed[Reply] | None:
+        item = self.model(request.key, request_hash=self.sealer.tag(FINGERPRINT, request.fingerprint), state="in_progress",
+                          expires_at=request.expires_at)
         try:
             item.save(condition=self.model.idem_key.does_not_exist())
             return None
@@ -39,11 +42,14 @@ class DynamoIdempotencyStore:
             if not condition_failed(exc):
                 raise
         try:
-            found = self.model.get(key, consistent_read=True)
+            found = self.model.get(request.key, consistent_read=True)
         except DoesNotExist:
-            return StoredResponse(request_hash, "in_progress")  # released meanwhile: treat as busy
-        fingerprint = self.sealer.fingerprint_as_stored(FINGERPRINT, request_hash, found.request_hash)
-        return StoredResponse(fingerprint, found.state, found.status_code and int(found.status_code), self._body(key, found.body))
+            return Claimed(request.fingerprint)  # released meanwhile: treat as busy
+        fingerprint = self.sealer.fingerprint_as_stored(FINGERPRINT, request.fingerprint, found.request_hash)
+        body = self._body(request.key, found.body)
+        if found.state != "done" or found.status_code is None or body is None:
+            return Claimed(fingerprint)  # still being answered
+        return Claimed(fingerprint, Reply(int(found.status_code), body))
 
     def _body(self, key: str, sealed: bytes | None) -> str | None:
         if sealed is None:
@@ -52,13 +58,13 @@ class DynamoIdempotencyStore:
         fields = self.sealer.open(owner, PURPOSE, object_id, sealed)
         return str(fields["body"]) if fields is not None else ERASED
 
-    def finish(self, key: str, status_code: int, body: str) -> None:
-        owner, object_id = _owner_and_object(key)
-        sealed = self.sealer.seal(owner, PURPOSE, object_id, {"body": body})
-        actions = [self.model.state.set("done"), self.model.status_code.set(status_code)]
+    def finish(self, request: KeyedRequest, reply: Reply) -> None:
+        owner, object_id = _owner_and_object(request.key)
+        sealed = self.sealer.seal(owner, PURPOSE, object_id, {"body": reply.body})
+        actions = [self.model.state.set("done"), self.model.status_code.set(reply.status_code)]
         if sealed is not None:  # None: the user's key was erased by this very request (closing the account)
             actions.append(self.model.body.set(sealed))
-        self.model.get(key, consistent_read=True).update(actions=actions, condition=self.model.state == "in_progress")
+        self.model.get(request.key, consistent_read=True).update(actions=actions, condition=self.model.state == "in_progress")
 
-    def release(self, key: str) -> None:
-        self.model(key).delete(condition=self.model.state == "in_progress")
+    def release(self, request: KeyedRequest) -> None:
+        self.model(request.key).delete(condition=self.model.state == "in_progress")

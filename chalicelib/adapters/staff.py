@@ -10,7 +10,7 @@ from ..domain.errors import ConcurrentUpdateError
 from ..domain.staff import StaffMembership
 from ..domain.timeutil import format_instant, parse_instant
 from .dynamo import conditional_save
-from .tables import OrderModels
+from .tables import OperationsModels
 
 
 def _when(text: str | None) -> Any:
@@ -18,7 +18,7 @@ def _when(text: str | None) -> Any:
 
 
 class DynamoStaffRepository:
-    def __init__(self, models: OrderModels) -> None:
+    def __init__(self, models: OperationsModels) -> None:
         self.model = models.staff
 
     def _item(self, m: StaffMembership) -> Any:

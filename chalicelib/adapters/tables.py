@@ -94,7 +94,7 @@ def _build(prefix: str, region: str) -> Models:
         sharer_id = UnicodeAttribute()
         start = UnicodeAttribute()
         end = UnicodeAttribute()
-        sealed = BinaryAttribute(null=True, legacy_encoding=False)  # plate and request_hash; absent once erased
+        sealed = BinaryAttribute(null=True, legacy_encoding=False)  # the plate; absent once erased
         price_minor = NumberAttribute()
         currency = UnicodeAttribute()
         state = UnicodeAttribute()
@@ -146,7 +146,10 @@ def models() -> Models:
 
 
 @dataclass(frozen=True)
-class OrderModels:
+class OperationsModels:
+    """The car parks' tables (car parks, devices, members, gate events, staff) and the order's money and messages
+    (notifications, balances, payments)."""
+
     # Built at call time like Models: typed loosely, checked by the contract tests.
     carparks: Any
     devices: Any
@@ -176,7 +179,7 @@ def _s(null: bool = True) -> UnicodeAttribute:
 
 
 @functools.lru_cache(maxsize=8)
-def _build_orders(prefix: str, region: str) -> OrderModels:
+def _build_operations(prefix: str, region: str) -> OperationsModels:
     del prefix
     carparks = _ranged("carparks", region, "carpark_id", "", {}, owner_id=_s(False), name=_s(False), kind=_s(False),
                        address=_s(False), lots=JSONAttribute(), timezone=_s(False), opening=JSONAttribute(),
@@ -208,11 +211,11 @@ def _build_orders(prefix: str, region: str) -> OrderModels:
     staff = _ranged("carpark-staff", region, "carpark_id", "user_id", {}, role=_s(False), state=_s(False), invited_by=_s(False),
                     invited_at=_s(False), decided_at=_s(), ended_by=_s(), version=NumberAttribute(),
                     by_user=_index("by_user", "user_id", "carpark_id")())
-    return OrderModels(carparks, devices, memberships, gate_events, notifications, balances, payments, staff)
+    return OperationsModels(carparks, devices, memberships, gate_events, notifications, balances, payments, staff)
 
 
-def order_models() -> OrderModels:
-    return _build_orders(config.resource_prefix(), config.region())
+def operations_models() -> OperationsModels:
+    return _build_operations(config.resource_prefix(), config.region())
 
 
 @functools.lru_cache(maxsize=8)

@@ -12,8 +12,13 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from .. import config
 from ..domain.errors import UnavailableError
+from ..services.ledger import validator_set_of
+from ..services.ledger_ports import KeyDirectory
+from ..services.validator import ValidatorNode, validate_block
 from ..verify import low_s_signature
+from .ledger_tables import DynamoLedgerStore, DynamoWatermarks, ledger_models
 
 SIGNING_ALGORITHM = "ECDSA_SHA_256"
 
@@ -64,6 +69,30 @@ class KmsKeyDirectory:
                 except (BotoCoreError, ClientError) as exc:
                     raise UnavailableError(f"the validators' public keys could not be read from KMS: {exc}") from exc
             return list(self._keys)
+
+
+class ValidatorNodes:
+    """This deployment's validator nodes, built on first use (reading their public keys is a KMS call). Each
+    validator Lambda function builds these alone, never the API's graph: its role may sign with its own key and write
+    its own watermark only (infra/template.json)."""
+
+    def __init__(self, keys: KeyDirectory) -> None:
+        self.keys = keys
+        self.lock = threading.Lock()
+        self.nodes: list[ValidatorNode] = []
+
+    def node(self, index: int) -> ValidatorNode:
+        with self.lock:
+            if not self.nodes:
+                lm = ledger_models()
+                store, marks = DynamoLedgerStore(lm), DynamoWatermarks(lm)
+                vset = validator_set_of(self.keys)
+                self.nodes = [ValidatorNode(validator_id(i), config.ledger_id(), store, marks, KmsSigner(arn, config.region()), vset)
+                              for i, arn in enumerate(config.validator_key_arns())]
+            return self.nodes[index]
+
+    def handle(self, index: int, request: dict[str, Any]) -> dict[str, Any]:
+        return validate_block(self.node(index), request)
 
 
 class InProcessValidators:

@@ -18,7 +18,7 @@ from ..domain import errors as e
 from ..domain import jsontext
 from ..domain.accounts import Principal
 from ..services import accounts
-from ..services.idempotency import request_hash, run_once
+from ..services.idempotency import Reply, request_hash, respond_once
 from . import cors
 from .routing import Operation, Registry
 
@@ -157,15 +157,15 @@ class Api:
         req = self.request
         who = self.principal()
 
-        def action() -> tuple[int, str]:
+        def action() -> Reply:
             response = _respond(status, view())
-            return response.status_code, response.body if isinstance(response.body, str) else json.dumps(response.body)
+            return Reply(response.status_code, response.body if isinstance(response.body, str) else json.dumps(response.body))
 
         deps = bootstrap.deps()
         fingerprint = request_hash(req.method, req.path, req.raw_body or b"")
-        code, text, replayed = run_once(who.user_id, key, fingerprint, action, store=deps.idempotency,
-                                        now_s=int(deps.clock.now().timestamp()))
-        return Response(body=text, status_code=code,
+        reply, replayed = respond_once(who.user_id, key, fingerprint, action, store=deps.idempotency,
+                                       now_s=int(deps.clock.now().timestamp()))
+        return Response(body=reply.body, status_code=reply.status_code,
                         headers={"Content-Type": "application/json", "Idempotent-Replayed": str(replayed).lower()})
 
 

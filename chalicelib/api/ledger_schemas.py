@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from .schemas import Strict
+from .schemas.common import Strict
 
 
 class CertificateOut(BaseModel):

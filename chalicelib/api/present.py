@@ -12,8 +12,9 @@ from ..domain.geo import navigation_links
 from ..domain.reservations import Reservation
 from ..domain.spaces import LINK_ACCEPTED, Space
 from ..domain.timeutil import format_instant, parse_instant
+from ..services.order_ports import Notification
 from ..services.search import SearchResult
-from .schemas import WindowIn
+from .schemas.marketplace import WindowIn
 
 
 def user_out(user: User, groups: frozenset[str]) -> dict[str, Any]:
@@ -115,3 +116,8 @@ def window_spec(req: WindowIn) -> WindowSpec:
         days=tuple(req.days), start_time=req.start_time, end_time=req.end_time,
         valid_from=req.valid_from, valid_until=req.valid_until,
     )
+
+
+def notification_out(n: Notification) -> dict[str, Any]:
+    return {"notification_id": n.notification_id, "kind": n.kind, "title": n.title, "body": n.body,
+            "reservation_id": n.reservation_id, "created_at": format_instant(n.created_at)}

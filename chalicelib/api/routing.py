@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .schemas import Error
+from .schemas.common import Error
 
 STATUS_TEXT = {400: "Invalid input", 401: "Not signed in", 403: "Forbidden", 404: "Not found", 409: "Conflict", 410: "Gone (erased)",
                422: "Refused by a business rule", 503: "A dependency is unavailable"}

@@ -54,7 +54,6 @@ class Reservation:
     fee_minor: int = 0
     refund_minor: int = 0
     cancelled_by: str | None = None
-    request_hash: str | None = None
     entered_at: datetime | None = None
     exited_at: datetime | None = None
     bill: Bill | None = None
@@ -75,7 +74,7 @@ class Reservation:
 
     def plate_erased(self) -> Reservation:
         """The reservation as kept after its parker closed their account: times, money and ids, no plate."""
-        return replace(self, plate=ERASED, request_hash=None, version=self.version + 1)
+        return replace(self, plate=ERASED, version=self.version + 1)
 
     def moved_to(self, new_state: str) -> Reservation:
         check_transition(self.state, new_state)

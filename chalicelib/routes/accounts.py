@@ -7,9 +7,9 @@ from typing import Any
 from chalice import Blueprint
 
 from .. import bootstrap
-from ..api import schemas as s
 from ..api.http import Api
-from ..api.present import user_out
+from ..api.present import notification_out, user_out
+from ..api.schemas import accounts as s
 from ..domain.timeutil import format_instant
 from ..services import accounts, closure
 
@@ -63,9 +63,13 @@ def update_me() -> dict[str, Any]:
            "Close my account: open bookings cancelled, copies of my plate erased, my key destroyed, my sign-in deleted",
            "accounts", response=s.ClosedOut, errors=(409,))
 def close_me() -> dict[str, Any]:
-    d = bootstrap.deps()
-    c = closure.Closure(users=d.users, keys=d.keys, idp=d.idp, orders=bootstrap.orders(), evidence=bootstrap.evidence_stores())
-    report = closure.close_account(api.principal(), c=c)
+    report = closure.close_account(api.principal(), c=bootstrap.deps().closure)
     user = report.user
     return {"user_id": user.user_id, "status": user.status, "closed_at": format_instant(user.closed_at) if user.closed_at else None,
             "data_erased": True, "cancelled_reservations": list(report.cancelled), "email_reusable": True}
+
+
+@api.route("GET", "/me/notifications", "listMyNotifications", "My notifications, newest first", "accounts",
+           response=s.NotificationList)
+def my_notifications() -> dict[str, Any]:
+    return {"notifications": [notification_out(n) for n in bootstrap.deps().notifications.feed(api.principal().user_id, 50)]}

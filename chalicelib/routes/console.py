@@ -10,8 +10,8 @@ from typing import Any
 from chalice import Blueprint
 
 from .. import bootstrap
-from ..api import console_schemas as s
 from ..api.http import Api
+from ..api.schemas import console as s
 from ..domain.alerts import Alert
 from ..domain.audit_trail import AuditEntry
 from ..domain.availability import parse_clock
@@ -24,8 +24,7 @@ from ..domain.presence import Presence
 from ..domain.timeutil import format_instant, parse_instant
 from ..services import audit_log, console_admin, console_live, console_reports
 from ..services.console_ports import Movement, Override
-from ..services.ledger_reads import LedgerEvidence
-from .orders import gate_settings
+from .gate import gate_settings
 
 bp = Blueprint(__name__)
 api = Api(bp)
@@ -42,7 +41,7 @@ def _when(moment: datetime | None) -> str | None:
 @api.route("GET", "/carparks/{carpark_id}/occupancy", "getOccupancy", "Cars inside now against capacity, per lot", TAG,
            response=s.OccupancyOut)
 def get_occupancy(carpark_id: str) -> dict[str, Any]:
-    occ = console_live.occupancy_now(api.principal(), carpark_id, o=bootstrap.orders())
+    occ = console_live.occupancy_now(api.principal(), carpark_id, o=bootstrap.deps().carparks)
     return {"carpark_id": occ.carpark.carpark_id, "at": format_instant(occ.at), "capacity": occ.capacity, "occupied": occ.occupied,
             "lots": [{"lot": lot.lot, "capacity": lot.capacity, "occupied": lot.occupied, "free": lot.free} for lot in occ.lots]}
 
@@ -58,7 +57,7 @@ def presence_out(p: Presence, now: datetime) -> dict[str, Any]:
            query=s.InsideQuery, response=s.PresenceList)
 def list_inside(carpark_id: str) -> dict[str, Any]:
     q = api.query(s.InsideQuery)
-    o = bootstrap.orders()
+    o = bootstrap.deps().carparks
     page = console_live.inside(api.principal(), carpark_id, limit=q.limit, cursor=q.next, oldest_first=q.order == "oldest", o=o)
     now = o.clock.now()
     return {"inside": [presence_out(p, now) for p in page.items], "next": page.next}
@@ -76,7 +75,7 @@ def movement_out(m: Movement) -> dict[str, Any]:
            "its reason; poll with since=<next> for only what is new", TAG, query=s.FeedQuery, response=s.FeedOut)
 def poll_feed(carpark_id: str) -> dict[str, Any]:
     q = api.query(s.FeedQuery)
-    page = console_live.poll(api.principal(), carpark_id, since=q.since, limit=q.limit, o=bootstrap.orders())
+    page = console_live.poll(api.principal(), carpark_id, since=q.since, limit=q.limit, o=bootstrap.deps().carparks)
     return {"movements": [movement_out(m) for m in page.movements], "next": page.next, "more": page.more}
 
 
@@ -93,7 +92,8 @@ def create_override(carpark_id: str) -> dict[str, Any]:
     req = api.body(s.OverrideIn)
     made = console_live.override(api.principal(), carpark_id,
                                  console_live.OverrideIn(req.action, req.plate, req.reason, req.device_id, req.reservation_id),
-                                 o=bootstrap.orders(), rt=bootstrap.devices(), settings=gate_settings())
+                                 o=bootstrap.deps().carparks, orders=bootstrap.deps().orders, rt=bootstrap.devices(),
+                                 settings=gate_settings())
     return override_out(made)
 
 
@@ -101,7 +101,7 @@ def create_override(carpark_id: str) -> dict[str, Any]:
            response=s.OverrideList)
 def list_overrides(carpark_id: str) -> dict[str, Any]:
     q = api.query(s.PageQuery)
-    page = console_live.overrides(api.principal(), carpark_id, limit=q.limit, cursor=q.next, o=bootstrap.orders())
+    page = console_live.overrides(api.principal(), carpark_id, limit=q.limit, cursor=q.next, o=bootstrap.deps().carparks)
     return {"overrides": [override_out(v) for v in page.items], "next": page.next}
 
 
@@ -120,7 +120,7 @@ def alert_out(a: Alert) -> dict[str, Any]:
 def list_alerts(carpark_id: str) -> dict[str, Any]:
     q = api.query(s.AlertQuery)
     page = console_live.alerts(api.principal(), carpark_id, open_only=q.state == "open", limit=q.limit, cursor=q.next,
-                               o=bootstrap.orders(), rt=bootstrap.devices(), grace_min=gate_settings().grace_min)
+                               o=bootstrap.deps().carparks, rt=bootstrap.devices(), grace_min=gate_settings().grace_min)
     return {"alerts": [alert_out(a) for a in page.items], "next": page.next}
 
 
@@ -128,7 +128,7 @@ def list_alerts(carpark_id: str) -> dict[str, Any]:
            request=s.AcknowledgeIn, response=s.AlertOut, errors=(409,))
 def acknowledge_alert(carpark_id: str) -> dict[str, Any]:
     req = api.body(s.AcknowledgeIn)
-    return alert_out(console_live.acknowledge(api.principal(), carpark_id, req.alert_id, o=bootstrap.orders()))
+    return alert_out(console_live.acknowledge(api.principal(), carpark_id, req.alert_id, o=bootstrap.deps().carparks))
 
 
 # ---------------------------------------------------------------- transactions, proofs, the report, exports
@@ -144,7 +144,7 @@ def totals_out(t: dict[str, int]) -> dict[str, int]:
 def list_books(carpark_id: str) -> dict[str, Any]:
     q = api.query(s.PeriodQuery)
     t = console_reports.transactions(api.principal(), carpark_id, since=q.since, until=q.until, limit=q.limit, cursor=q.next,
-                                     o=bootstrap.orders())
+                                     o=bootstrap.deps().carparks)
     rows = []
     for e, facts in t.rows:
         entry = facts.ledger_entry if facts else None
@@ -160,8 +160,8 @@ def list_books(carpark_id: str) -> dict[str, Any]:
            "A paid stay's ledger bundle (carparker.evidence/v1): verify it offline with verify-bundle", TAG,
            errors=(409,))
 def stay_proof(carpark_id: str, reservation_id: str) -> dict[str, Any]:
-    return console_reports.proof(api.principal(), carpark_id, reservation_id, o=bootstrap.orders(),
-                                 evidence=LedgerEvidence(bootstrap.deps().ledger))
+    return console_reports.proof(api.principal(), carpark_id, reservation_id, o=bootstrap.deps().carparks,
+                                 evidence=bootstrap.deps().evidence.evidence)
 
 
 def summary_out(x: Summary, totals: dict[str, int]) -> dict[str, Any]:
@@ -173,7 +173,7 @@ def summary_out(x: Summary, totals: dict[str, int]) -> dict[str, Any]:
            TAG, query=s.ReportQuery, response=s.ReportOut)
 def history_report(carpark_id: str) -> dict[str, Any]:
     q = api.query(s.ReportQuery)
-    r = console_reports.report(api.principal(), carpark_id, since=q.since, until=q.until, granularity=q.granularity, o=bootstrap.orders())
+    r = console_reports.report(api.principal(), carpark_id, since=q.since, until=q.until, granularity=q.granularity, o=bootstrap.deps().carparks)
     return {"carpark_id": r.carpark.carpark_id, "since": r.period.since.isoformat(), "until": r.period.until.isoformat(),
             "granularity": r.granularity, "currency": r.currency, "summary": summary_out(r.summary, r.totals), "series": r.series,
             "heatmap": r.heat, "by_hour": r.by_hour}
@@ -185,7 +185,7 @@ def history_report(carpark_id: str) -> dict[str, Any]:
 def create_export(carpark_id: str) -> dict[str, Any]:
     req = api.body(s.ExportIn)
     x = console_reports.export(api.principal(), carpark_id, dataset=req.dataset, since=req.since, until=req.until,
-                               granularity=req.granularity, o=bootstrap.orders())
+                               granularity=req.granularity, o=bootstrap.deps().carparks)
     return {"dataset": x.dataset, "filename": x.filename, "rows": x.rows, "csv": x.csv, "url": x.url, "expires_at": _when(x.expires_at)}
 
 
@@ -205,7 +205,7 @@ def member_out(v: console_admin.MemberView) -> dict[str, Any]:
 def list_members(carpark_id: str) -> dict[str, Any]:
     q = api.query(s.MemberQuery)
     page = console_admin.members(api.principal(), carpark_id, expiring_within_days=q.expiring_within_days, limit=q.limit, cursor=q.next,
-                                 o=bootstrap.orders())
+                                 o=bootstrap.deps().carparks)
     return {"memberships": [member_out(v) for v in page.items], "next": page.next}
 
 
@@ -215,7 +215,7 @@ def list_members(carpark_id: str) -> dict[str, Any]:
 def add_member(carpark_id: str) -> dict[str, Any]:
     req = api.body(s.MemberIn)
     return member_out(console_admin.add_member(api.principal(), carpark_id, plate=req.plate, holder=req.holder, plan=req.plan,
-                                               valid_from=req.valid_from, o=bootstrap.orders()))
+                                               valid_from=req.valid_from, o=bootstrap.deps().carparks))
 
 
 @api.route("POST", "/carparks/{carpark_id}/members/{membership_id}/renew", "renewMember",
@@ -223,13 +223,13 @@ def add_member(carpark_id: str) -> dict[str, Any]:
            response=s.MemberOut, status=201, errors=(409,))
 def renew_member(carpark_id: str, membership_id: str) -> dict[str, Any]:
     req = api.body(s.RenewIn)
-    return member_out(console_admin.renew_member(api.principal(), carpark_id, membership_id, plan=req.plan, o=bootstrap.orders()))
+    return member_out(console_admin.renew_member(api.principal(), carpark_id, membership_id, plan=req.plan, o=bootstrap.deps().carparks))
 
 
 @api.route("POST", "/carparks/{carpark_id}/members/{membership_id}/end", "endMember",
            "End a membership today (a car inside still leaves)", TAG, response=s.MemberOut, errors=(409, 422))
 def end_member(carpark_id: str, membership_id: str) -> dict[str, Any]:
-    return member_out(console_admin.end_member(api.principal(), carpark_id, membership_id, o=bootstrap.orders()))
+    return member_out(console_admin.end_member(api.principal(), carpark_id, membership_id, o=bootstrap.deps().carparks))
 
 
 # ---------------------------------------------------------------- allow and block lists
@@ -244,7 +244,7 @@ def listed_out(e: ListedPlate) -> dict[str, Any]:
            response=s.ListedList)
 def list_listed(carpark_id: str) -> dict[str, Any]:
     q = api.query(s.ListedQuery)
-    page = console_admin.listed(api.principal(), carpark_id, kind=q.kind, limit=q.limit, cursor=q.next, o=bootstrap.orders())
+    page = console_admin.listed(api.principal(), carpark_id, kind=q.kind, limit=q.limit, cursor=q.next, o=bootstrap.deps().carparks)
     return {"entries": [listed_out(e) for e in page.items], "next": page.next}
 
 
@@ -254,13 +254,13 @@ def list_listed(carpark_id: str) -> dict[str, Any]:
 def add_listed(carpark_id: str) -> dict[str, Any]:
     req = api.body(s.ListedIn)
     return listed_out(console_admin.add_listed(api.principal(), carpark_id, kind=req.kind, plate=req.plate, reason=req.reason,
-                                               valid_until=req.valid_until, o=bootstrap.orders()))
+                                               valid_until=req.valid_until, o=bootstrap.deps().carparks))
 
 
 @api.route("POST", "/carparks/{carpark_id}/plate-lists/{entry_id}/remove", "removeListedPlate", "Take a plate off its list", TAG,
            response=s.ListedOut)
 def remove_listed(carpark_id: str, entry_id: str) -> dict[str, Any]:
-    return listed_out(console_admin.remove_listed(api.principal(), carpark_id, entry_id, o=bootstrap.orders()))
+    return listed_out(console_admin.remove_listed(api.principal(), carpark_id, entry_id, o=bootstrap.deps().carparks))
 
 
 # ---------------------------------------------------------------- settings
@@ -281,7 +281,7 @@ def settings_out(carpark_id: str, x: CarParkSettings) -> dict[str, Any]:
 @api.route("GET", "/carparks/{carpark_id}/settings", "getCarParkSettings", "Tariff, lots with capacities, opening rules", TAG,
            response=s.SettingsOut)
 def get_settings(carpark_id: str) -> dict[str, Any]:
-    return settings_out(carpark_id, console_admin.settings(api.principal(), carpark_id, o=bootstrap.orders()))
+    return settings_out(carpark_id, console_admin.settings(api.principal(), carpark_id, o=bootstrap.deps().carparks))
 
 
 @api.route("PUT", "/carparks/{carpark_id}/settings", "saveCarParkSettings",
@@ -295,7 +295,7 @@ def save_settings(carpark_id: str) -> dict[str, Any]:
                           tuple(OpeningRule(tuple(r.days), parse_clock(r.open, field=f"opening.{i}.open"),
                                             parse_clock(r.close, field=f"opening.{i}.close")) for i, r in enumerate(req.opening)),
                           req.version)
-    return settings_out(carpark_id, console_admin.save_settings(api.principal(), carpark_id, new, o=bootstrap.orders()))
+    return settings_out(carpark_id, console_admin.save_settings(api.principal(), carpark_id, new, o=bootstrap.deps().carparks))
 
 
 # ---------------------------------------------------------------- the audit trail
@@ -313,5 +313,5 @@ def list_audit(carpark_id: str) -> dict[str, Any]:
     q = api.query(s.AuditQuery)
     since = parse_instant(q.since, field="from") if q.since else None
     until = parse_instant(q.until, field="to") if q.until else None
-    page = audit_log.trail(api.principal(), carpark_id, since=since, until=until, limit=q.limit, cursor=q.next, o=bootstrap.orders())
+    page = audit_log.trail(api.principal(), carpark_id, since=since, until=until, limit=q.limit, cursor=q.next, o=bootstrap.deps().carparks)
     return {"entries": [audit_out(a) for a in page.items], "next": page.next}

@@ -7,8 +7,8 @@ from typing import Any
 from chalice import Blueprint
 
 from .. import bootstrap
-from ..api import schemas as s
 from ..api.http import Api
+from ..api.schemas import enclave as s
 from ..domain import envelope
 from ..services import nodes
 
@@ -19,7 +19,7 @@ api = Api(bp)
 @api.route("GET", "/enclave/public-key", "getEnclaveKey", "The enclave's P-256 key: devices encrypt ID images to it",
            "enclave", response=s.EnclaveKeyOut, auth=False)
 def enclave_key() -> dict[str, Any]:
-    return {"public_key_pem": bootstrap.deps().device.device_public_key_pem(), "scheme": envelope.SCHEME,
+    return {"public_key_pem": bootstrap.deps().enclave.device_public_key_pem(), "scheme": envelope.SCHEME,
             "envelope": s.EnclaveKeyOut.model_fields["envelope"].default}
 
 

@@ -2,91 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from chalice import Blueprint
-from pydantic import BaseModel, Field
 
 from .. import bootstrap
 from ..api.http import Api
-from ..api.schemas import Strict
+from ..api.schemas.evidence import (
+    ClaimIn,
+    ClaimList,
+    ClaimOut,
+    EvidenceExportOut,
+    PhotoSetIn,
+    PhotoSetList,
+    PhotoSetOut,
+    UploadsOut,
+)
 from ..domain.photos import Claim, PhotoSet
 from ..domain.timeutil import format_instant
 from ..services import evidence
 
 bp = Blueprint(__name__)
 api = Api(bp)
-
-
-class PhotoIn(Strict):
-    view: str = Field(min_length=1, max_length=32, examples=["front"])
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    size: int = Field(gt=0, le=15 * 1024 * 1024)
-    content_type: Literal["image/jpeg"] = "image/jpeg"
-
-
-class PhotoSetIn(Strict):
-    photos: list[PhotoIn] = Field(min_length=1, max_length=12)
-
-
-class UploadOut(BaseModel):
-    view: str
-    url: str
-    method: str
-    headers: dict[str, str]
-    expires_in: int
-
-
-class UploadsOut(BaseModel):
-    phase: str
-    uploads: list[UploadOut]
-
-
-class PhotoOut(BaseModel):
-    view: str
-    sha256: str
-    size: int
-    entry_id: str | None
-
-
-class PhotoSetOut(BaseModel):
-    order_id: str
-    phase: str
-    status: str
-    requested_at: str
-    photos: list[PhotoOut]
-
-
-class PhotoSetList(BaseModel):
-    sets: list[PhotoSetOut]
-
-
-class EvidenceExportOut(BaseModel):
-    url: str
-    expires_in: int
-    photos: int
-    retrieve_entry: str
-
-
-class ClaimIn(Strict):
-    share_with: list[Literal["sharer", "carpark"]] = Field(min_length=1, max_length=2)
-    description: str = Field(min_length=1, max_length=2000)
-
-
-class ClaimOut(BaseModel):
-    claim_id: str
-    order_id: str
-    status: str
-    share_with: list[str]
-    description: str
-    opened_at: str
-    expires_at: str
-    closed_at: str | None
-    access_log: list[dict[str, str]]
-
-
-class ClaimList(BaseModel):
-    claims: list[ClaimOut]
 
 
 def set_out(s: PhotoSet) -> dict[str, Any]:
@@ -107,7 +44,7 @@ def claim_out(c: Claim) -> dict[str, Any]:
 def request_photos(order_id: str, phase: str) -> dict[str, Any]:
     req = api.body(PhotoSetIn)
     declared = [evidence.DeclaredPhoto(p.view, p.sha256, p.size, p.content_type) for p in req.photos]
-    tickets = evidence.request_uploads(api.principal(), order_id, phase, declared, bootstrap.evidence_stores())
+    tickets = evidence.request_uploads(api.principal(), order_id, phase, declared, bootstrap.deps().evidence)
     return {"phase": phase, "uploads": [{"view": v, "url": t.url, "method": t.method, "headers": t.headers,
                                          "expires_in": t.expires_in} for v, t in tickets]}
 
@@ -116,34 +53,34 @@ def request_photos(order_id: str, phase: str) -> dict[str, Any]:
            "Check the uploaded photos (digest, JPEG, live EXIF time) and record them on the ledger", "evidence",
            response=PhotoSetOut, errors=(409, 422))
 def complete_photos(order_id: str, phase: str) -> dict[str, Any]:
-    return set_out(evidence.complete_set(api.principal(), order_id, phase, bootstrap.evidence_stores()))
+    return set_out(evidence.complete_set(api.principal(), order_id, phase, bootstrap.deps().evidence))
 
 
 @api.route("GET", "/orders/{order_id}/photos", "listPhotoSets", "My photo sets for an order", "evidence",
            response=PhotoSetList)
 def list_photos(order_id: str) -> dict[str, Any]:
-    return {"sets": [set_out(s) for s in evidence.list_sets(api.principal(), order_id, bootstrap.evidence_stores())]}
+    return {"sets": [set_out(s) for s in evidence.list_sets(api.principal(), order_id, bootstrap.deps().evidence)]}
 
 
 @api.route("POST", "/orders/{order_id}/evidence", "exportEvidence",
            "Build the evidence bundle (zip of photos + proofs) and get a short-lived download URL; logged as a retrieve",
            "evidence", response=EvidenceExportOut, status=201, errors=(409, 422))
 def export_evidence(order_id: str) -> dict[str, Any]:
-    return evidence.export_for_parker(api.principal(), order_id, bootstrap.evidence_stores())
+    return evidence.export_for_parker(api.principal(), order_id, bootstrap.deps().evidence)
 
 
 @api.route("POST", "/orders/{order_id}/claims", "openClaim", "Open a claim and share the order's evidence", "evidence",
            request=ClaimIn, response=ClaimOut, status=201, errors=(422,))
 def open_claim(order_id: str) -> dict[str, Any]:
     req = api.body(ClaimIn)
-    claim = evidence.open_claim(api.principal(), order_id, tuple(req.share_with), req.description, bootstrap.evidence_stores())
+    claim = evidence.open_claim(api.principal(), order_id, tuple(req.share_with), req.description, bootstrap.deps().evidence)
     return claim_out(claim)
 
 
 @api.route("GET", "/claims/{claim_id}", "getClaim", "A claim (its parker, the parties it is shared with, admins)",
            "evidence", response=ClaimOut)
 def get_claim(claim_id: str) -> dict[str, Any]:
-    claim, _ = evidence.visible_claim(api.principal(), claim_id, bootstrap.evidence_stores())
+    claim, _ = evidence.visible_claim(api.principal(), claim_id, bootstrap.deps().evidence)
     return claim_out(claim)
 
 
@@ -151,16 +88,16 @@ def get_claim(claim_id: str) -> dict[str, Any]:
            "Download a claim's evidence while it is open (recorded in the claim and on the ledger)", "evidence",
            response=EvidenceExportOut, status=201, errors=(422,))
 def claim_evidence(claim_id: str) -> dict[str, Any]:
-    return evidence.claim_evidence(api.principal(), claim_id, bootstrap.evidence_stores())
+    return evidence.claim_evidence(api.principal(), claim_id, bootstrap.deps().evidence)
 
 
 @api.route("POST", "/claims/{claim_id}/close", "closeClaim", "Close a claim; sharing ends", "evidence",
            response=ClaimOut, errors=(422,))
 def close_claim(claim_id: str) -> dict[str, Any]:
-    return claim_out(evidence.close_claim(api.principal(), claim_id, bootstrap.evidence_stores()))
+    return claim_out(evidence.close_claim(api.principal(), claim_id, bootstrap.deps().evidence))
 
 
 @api.route("GET", "/orders/{order_id}/claims", "listOrderClaims", "The claims opened on my order, newest first", "evidence",
            response=ClaimList)
 def list_claims(order_id: str) -> dict[str, Any]:
-    return {"claims": [claim_out(c) for c in evidence.claims_for_order(api.principal(), order_id, bootstrap.evidence_stores())]}
+    return {"claims": [claim_out(c) for c in evidence.claims_for_order(api.principal(), order_id, bootstrap.deps().evidence)]}

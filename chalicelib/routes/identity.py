@@ -9,8 +9,8 @@ from typing import Any
 from chalice import Blueprint
 
 from .. import bootstrap
-from ..api import schemas as s
 from ..api.http import Api
+from ..api.schemas import identity as s
 from ..domain.errors import InvalidInputError
 from ..domain.identity import IdentityCase
 from ..domain.timeutil import format_instant
@@ -31,7 +31,7 @@ def case_out(case: IdentityCase) -> dict[str, Any]:
 
 def _access_log() -> Ledger:
     """Reads of sealed documents are recorded on the ledger before the document is unsealed."""
-    return bootstrap.deps().ledger
+    return bootstrap.deps().recorder
 
 
 def _document_out(side: str, data: bytes, content_type: str, entry: str) -> dict[str, Any]:
@@ -48,7 +48,7 @@ def upload(side: str) -> dict[str, Any]:
     except (binascii.Error, ValueError):
         raise InvalidInputError("envelope must be base64", field="envelope") from None
     d = bootstrap.deps()
-    case = identity.upload_document(api.principal(), side, req.content_type, envelope, cases=d.identity_cases, device=d.device,
+    case = identity.upload_document(api.principal(), side, req.content_type, envelope, cases=d.identity_cases, device=d.enclave,
                                     documents=d.blobs, clock=d.clock, new_id=d.new_id)
     return case_out(case)
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from chalice import Blueprint, Response
+from chalice import Blueprint
 
 from .. import bootstrap, config
-from ..api import schemas as s
-from ..api.http import Api, json_response
+from ..api.http import Api
 from ..api.present import reservation_out, search_out, space_out, window_spec
+from ..api.schemas import marketplace as s
 from ..domain import errors as e
 from ..domain.geo import Point
 from ..domain.spaces import SpaceAttributes, SpaceFilter
@@ -34,7 +34,7 @@ def create_space() -> dict[str, Any]:
         who, title=req.title, address=req.address, location=Point(req.lat, req.lng),
         attributes=SpaceAttributes(**req.attributes.model_dump()), timezone=req.timezone, currency=config.currency(),
         carpark_id=req.carpark_id, lot=req.lot, spaces=d.spaces, clock=d.clock, new_id=d.new_id,
-        link_for=carparks.link_for(who, bootstrap.orders()))
+        link_for=carparks.link_for(who, d.carparks))
     return space_out(space, owner_view=True)
 
 
@@ -133,15 +133,14 @@ def search_spaces() -> dict[str, Any]:
 
 @api.route("POST", "/reservations", "createReservation", "Reserve a space for a plate and a window (price fixed now)",
      "reservations", request=s.ReservationIn, response=s.ReservationOut, status=201, errors=(409, 422))
-def create_reservation() -> Response:
+def create_reservation() -> dict[str, Any]:
     req = api.body(s.ReservationIn)
     d = bootstrap.deps()
-    key = api.header("Idempotency-Key")
-    r, created = reservations.reserve(
+    r = reservations.reserve(
         api.principal(), req.space_id, req.plate, parse_instant(req.start, field="start"), parse_instant(req.end, field="end"),
-        idempotency_key=key, spaces=d.spaces, reservations=d.reservations, clock=d.clock, new_id=d.new_id,
+        spaces=d.spaces, reservations=d.reservations, clock=d.clock, new_id=d.new_id,
         identity=d.identity_cases if config.require_verified_identity() else None)
-    return json_response(201 if created else 200, reservation_out(r))
+    return reservation_out(r)
 
 
 @api.route("GET", "/reservations", "listMyReservations", "My reservations as a parker, newest first", "reservations",
@@ -170,7 +169,7 @@ def get_reservation(reservation_id: str) -> dict[str, Any]:
      errors=(409,))
 def cancel_reservation(reservation_id: str) -> dict[str, Any]:
     d = bootstrap.deps()
-    settle = functools.partial(orders.settle_cancellation, bootstrap.orders())
+    settle = functools.partial(orders.settle_cancellation, d.orders)
     return reservation_out(reservations.cancel(api.principal(), reservation_id, spaces=d.spaces, reservations=d.reservations,
                                                clock=d.clock, settle=settle))
 

@@ -11,8 +11,8 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from .. import VERSION, config, verify
-from ..api import schemas as s
 from ..api.http import REGISTRY, Api
+from ..api.schemas import system as s
 
 bp = Blueprint(__name__)
 api = Api(bp)

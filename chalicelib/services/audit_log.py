@@ -13,19 +13,19 @@ from . import carparks
 from .console_ports import Console, Page
 
 if TYPE_CHECKING:
-    from .orders import Orders
+    from .carparks import CarParks
 
 PLATFORM = "platform"
 MAX_PAGE = 200
 
 
-def console_of(o: Orders) -> Console:
+def console_of(o: CarParks) -> Console:
     if o.console is None:
         raise UnavailableError("the console's stores are not configured on this stage", field="carpark_id")
     return o.console
 
 
-def record(o: Orders, actor: Principal | None, carpark: CarPark, action: str, target: str, summary: str,
+def record(o: CarParks, actor: Principal | None, carpark: CarPark, action: str, target: str, summary: str,
            details: dict[str, str | int | bool | None] | None = None) -> None:
     """Append one entry (no-op without the console's stores: the order services' tests run without them)."""
     if o.console is None:
@@ -42,7 +42,7 @@ def check_limit(limit: int, most: int = MAX_PAGE) -> int:
 
 
 def trail(principal: Principal, carpark_id: str, *, since: datetime | None, until: datetime | None, limit: int, cursor: str | None,
-          o: Orders) -> Page[AuditEntry]:
+          o: CarParks) -> Page[AuditEntry]:
     """Who did what and when, newest first (owners and admins: staff get 403)."""
     carpark = carparks.managed(principal, carpark_id, o)
     if since is not None and until is not None and until < since:

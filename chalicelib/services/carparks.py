@@ -18,10 +18,19 @@ from ..domain.reservations import Reservation
 from ..domain.spaces import LINK_ACCEPTED, LINK_PENDING, LINK_STATES, Space
 from ..domain.staff import INVITED, OWNER, STAFF, StaffMembership, founding_membership, invitation
 from . import audit_log
+from .carpark_ports import (
+    CarParkRepository,
+    DeviceRepository,
+    GateEventLog,
+    GateEventRecord,
+    MembershipRepository,
+    SecretBox,
+    StaffRepository,
+)
+from .console_ports import Console
 from .device_ports import Identities, IssuedCertificate
-from .order_ports import GateEventRecord, Notification
-from .orders import Orders
-from .ports import IdentityProvider, UserRepository
+from .order_ports import Notification, NotificationFeed
+from .ports import Clock, IdentityProvider, ReservationRepository, SpaceRepository, UserRepository
 from .retry import on_conflict
 
 SECRET_BYTES = 32
@@ -32,6 +41,25 @@ MAX_STAFF = 200  # memberships listed per car park or per person: bounds the rea
 
 
 @dataclass(frozen=True)
+class CarParks:
+    """What the car-park services depend on: car parks, their people, devices and members, and what the staff
+    dashboard reads (the composition root builds it; tests build it from fakes)."""
+
+    carparks: CarParkRepository
+    staff: StaffRepository
+    devices: DeviceRepository
+    secrets: SecretBox
+    memberships: MembershipRepository
+    spaces: SpaceRepository
+    reservations: ReservationRepository
+    gate_events: GateEventLog
+    notifications: NotificationFeed
+    clock: Clock
+    new_id: Callable[[], str]
+    console: Console | None = None  # the car-park console's stores (services/console_*.py); None: no console
+
+
+@dataclass(frozen=True)
 class DeviceSecret:
     device: Device
     secret: str  # shown once; only its KMS-sealed form is stored
@@ -39,7 +67,7 @@ class DeviceSecret:
 
 
 def create_carpark(principal: Principal, *, name: str, kind: str, address: str, lots: tuple[str, ...], timezone: str,
-                   opening: tuple[OpeningRule, ...], o: Orders) -> CarPark:
+                   opening: tuple[OpeningRule, ...], o: CarParks) -> CarPark:
     if not (principal.is_admin or principal.has(SHARER)):
         raise ForbiddenError("only admins and sharers (car park owners) can create car parks", field="roles")
     zone(timezone)
@@ -51,7 +79,7 @@ def create_carpark(principal: Principal, *, name: str, kind: str, address: str, 
     return carpark
 
 
-def role_at(principal: Principal, carpark: CarPark, o: Orders) -> str | None:
+def role_at(principal: Principal, carpark: CarPark, o: CarParks) -> str | None:
     """The caller's standing at this car park: admin, owner or staff (active memberships only), or None."""
     if principal.is_admin:
         return "admin"
@@ -61,7 +89,7 @@ def role_at(principal: Principal, carpark: CarPark, o: Orders) -> str | None:
     return membership.role if membership is not None and membership.is_active else None
 
 
-def viewed(principal: Principal, carpark_id: str, o: Orders) -> CarPark:
+def viewed(principal: Principal, carpark_id: str, o: CarParks) -> CarPark:
     """A car park the caller owns, administers, or works at (an active membership); others are told it does not exist."""
     carpark = o.carparks.get(carpark_id)
     if role_at(principal, carpark, o) is None:
@@ -69,7 +97,7 @@ def viewed(principal: Principal, carpark_id: str, o: Orders) -> CarPark:
     return carpark
 
 
-def managed(principal: Principal, carpark_id: str, o: Orders) -> CarPark:
+def managed(principal: Principal, carpark_id: str, o: CarParks) -> CarPark:
     """A car park the caller owns (or any, for admins). Its staff are refused (403); others are told it does not exist."""
     carpark = o.carparks.get(carpark_id)
     role = role_at(principal, carpark, o)
@@ -81,7 +109,7 @@ def managed(principal: Principal, carpark_id: str, o: Orders) -> CarPark:
     return carpark
 
 
-def works_at(o: Orders, carpark_id: str, user_id: str) -> bool:
+def works_at(o: CarParks, carpark_id: str, user_id: str) -> bool:
     """Whether the user holds an active membership (owner or staff) of the car park."""
     membership = o.staff.find(carpark_id, user_id)
     return membership is not None and membership.is_active
@@ -90,7 +118,7 @@ def works_at(o: Orders, carpark_id: str, user_id: str) -> bool:
 # ---------------------------------------------------------------- spaces in the car park: links with consent
 
 
-def link_for(principal: Principal, o: Orders) -> Callable[[str, str | None], str]:
+def link_for(principal: Principal, o: CarParks) -> Callable[[str, str | None], str]:
     """What registering a space that names a car park checks: the car park and its lot exist; the link is accepted
     at once if the caller is one of its owners, and otherwise waits for them (a space never joins someone else's
     car park, nor takes its gate or its payouts, on its own say-so)."""
@@ -103,14 +131,14 @@ def link_for(principal: Principal, o: Orders) -> Callable[[str, str | None], str
     return decide
 
 
-def space_links(principal: Principal, carpark_id: str, state: str, *, o: Orders) -> list[Space]:
+def space_links(principal: Principal, carpark_id: str, state: str, *, o: CarParks) -> list[Space]:
     """Spaces that name this car park, by the state of their link (owners only); pending ones are the requests."""
     if state not in LINK_STATES:
         raise InvalidInputError(f"state must be one of {LINK_STATES}", field="state")
     return o.spaces.linked_to(managed(principal, carpark_id, o).carpark_id, state, MAX_LINKS)
 
 
-def decide_link(principal: Principal, carpark_id: str, space_id: str, accept: bool, *, o: Orders) -> Space:
+def decide_link(principal: Principal, carpark_id: str, space_id: str, accept: bool, *, o: CarParks) -> Space:
     """An owner accepts a space into the car park (its bookings then carry the car park: the gate admits them and the
     stays count in its books; payouts go to the space's owner as for any space) or refuses it (or ends an accepted
     link; bookings made while it was accepted keep their car park)."""
@@ -148,7 +176,7 @@ def _invitee(user_id: str | None, email: str | None, users: UserRepository, idp:
     return user
 
 
-def invite_staff(principal: Principal, carpark_id: str, *, user_id: str | None, email: str | None, role: str, o: Orders,
+def invite_staff(principal: Principal, carpark_id: str, *, user_id: str | None, email: str | None, role: str, o: CarParks,
                  users: UserRepository, idp: IdentityProvider) -> StaffMembership:
     """An owner invites an existing account; it becomes staff only when that person accepts."""
     carpark = managed(principal, carpark_id, o)
@@ -173,14 +201,14 @@ def invite_staff(principal: Principal, carpark_id: str, *, user_id: str | None, 
     return made
 
 
-def staff(principal: Principal, carpark_id: str, *, o: Orders, users: UserRepository) -> list[tuple[StaffMembership, User | None]]:
+def staff(principal: Principal, carpark_id: str, *, o: CarParks, users: UserRepository) -> list[tuple[StaffMembership, User | None]]:
     """Everyone invited to or working at the car park, in every state (owners only), with the account of each active
     member: a name and an address are shown once the person accepted, never before."""
     found = o.staff.by_carpark(managed(principal, carpark_id, o).carpark_id, MAX_STAFF)
     return [(m, users.get(m.user_id) if m.is_active else None) for m in found]
 
 
-def _change_membership(carpark_id: str, user_id: str, o: Orders, change: Callable[[StaffMembership], StaffMembership]) -> StaffMembership:
+def _change_membership(carpark_id: str, user_id: str, o: CarParks, change: Callable[[StaffMembership], StaffMembership]) -> StaffMembership:
     def attempt() -> StaffMembership:
         current = o.staff.find(carpark_id, user_id)
         if current is None:
@@ -192,7 +220,7 @@ def _change_membership(carpark_id: str, user_id: str, o: Orders, change: Callabl
     return on_conflict(attempt)
 
 
-def remove_staff(principal: Principal, carpark_id: str, user_id: str, *, o: Orders) -> StaffMembership:
+def remove_staff(principal: Principal, carpark_id: str, user_id: str, *, o: CarParks) -> StaffMembership:
     """An owner ends a membership (or withdraws an open invitation); the founding owner stays."""
     carpark = managed(principal, carpark_id, o)
     now = o.clock.now()
@@ -201,7 +229,7 @@ def remove_staff(principal: Principal, carpark_id: str, user_id: str, *, o: Orde
     return gone
 
 
-def answer_invitation(principal: Principal, carpark_id: str, accept: bool, *, o: Orders) -> StaffMembership:
+def answer_invitation(principal: Principal, carpark_id: str, accept: bool, *, o: CarParks) -> StaffMembership:
     """Only the invited person turns an invitation into a membership, or declines it."""
     now = o.clock.now()
     answered = _change_membership(carpark_id, principal.user_id, o, lambda m: m.accepted(now) if accept else m.declined(now))
@@ -210,7 +238,7 @@ def answer_invitation(principal: Principal, carpark_id: str, accept: bool, *, o:
     return answered
 
 
-def leave(principal: Principal, carpark_id: str, *, o: Orders) -> StaffMembership:
+def leave(principal: Principal, carpark_id: str, *, o: CarParks) -> StaffMembership:
     carpark = o.carparks.get(carpark_id)
     now = o.clock.now()
     left = _change_membership(carpark.carpark_id, principal.user_id, o,
@@ -219,16 +247,16 @@ def leave(principal: Principal, carpark_id: str, *, o: Orders) -> StaffMembershi
     return left
 
 
-def my_invitations(principal: Principal, *, o: Orders) -> list[tuple[StaffMembership, CarPark]]:
+def my_invitations(principal: Principal, *, o: CarParks) -> list[tuple[StaffMembership, CarPark]]:
     return _with_carparks([m for m in o.staff.by_user(principal.user_id, MAX_STAFF) if m.state == INVITED], o)
 
 
-def my_carparks(principal: Principal, *, o: Orders) -> list[tuple[StaffMembership, CarPark]]:
+def my_carparks(principal: Principal, *, o: CarParks) -> list[tuple[StaffMembership, CarPark]]:
     """The car parks the caller owns or works at (active memberships), with their role at each."""
     return _with_carparks([m for m in o.staff.by_user(principal.user_id, MAX_STAFF) if m.is_active], o)
 
 
-def _with_carparks(found: list[StaffMembership], o: Orders) -> list[tuple[StaffMembership, CarPark]]:
+def _with_carparks(found: list[StaffMembership], o: CarParks) -> list[tuple[StaffMembership, CarPark]]:
     out = []
     for m in found:
         try:
@@ -244,7 +272,7 @@ def new_device_secret() -> str:
     return "gs_" + pysecrets.token_urlsafe(SECRET_BYTES)
 
 
-def register_device(principal: Principal, carpark_id: str, name: str, *, o: Orders, mqtt: Identities | None = None) -> DeviceSecret:
+def register_device(principal: Principal, carpark_id: str, name: str, *, o: CarParks, mqtt: Identities | None = None) -> DeviceSecret:
     """A device with an HMAC secret; with `mqtt`, also its own Thing and X.509 certificate (both shown once)."""
     carpark = managed(principal, carpark_id, o)
     device_id = "gd_" + o.new_id()[:20]
@@ -257,14 +285,14 @@ def register_device(principal: Principal, carpark_id: str, name: str, *, o: Orde
     return DeviceSecret(device, secret, cert)
 
 
-def _owned_device(o: Orders, carpark: CarPark, device_id: str) -> Device:
+def _owned_device(o: CarParks, carpark: CarPark, device_id: str) -> Device:
     device = o.devices.get(device_id)
     if device.carpark_id != carpark.carpark_id:
         raise NotFoundError("no such device", field="device_id")
     return device
 
 
-def rotate_device_secret(principal: Principal, carpark_id: str, device_id: str, *, o: Orders,
+def rotate_device_secret(principal: Principal, carpark_id: str, device_id: str, *, o: CarParks,
                          mqtt: Identities | None = None) -> DeviceSecret:
     """A new secret and, for an MQTT device, a new certificate; the old ones stop working at once."""
     carpark = managed(principal, carpark_id, o)
@@ -291,7 +319,7 @@ def rotate_device_secret(principal: Principal, carpark_id: str, device_id: str, 
     return DeviceSecret(rotated, secret, cert)
 
 
-def revoke_device(principal: Principal, carpark_id: str, device_id: str, *, o: Orders, mqtt: Identities | None = None) -> Device:
+def revoke_device(principal: Principal, carpark_id: str, device_id: str, *, o: CarParks, mqtt: Identities | None = None) -> Device:
     """A lost or replaced device stops being able to open anything at once (its certificate is deactivated too)."""
     carpark = managed(principal, carpark_id, o)
 
@@ -309,7 +337,7 @@ def revoke_device(principal: Principal, carpark_id: str, device_id: str, *, o: O
 
 
 def add_membership(principal: Principal, carpark_id: str, *, plate: str, holder: str, plan: str, valid_from: date | None,
-                   o: Orders) -> Membership:
+                   o: CarParks) -> Membership:
     """Members (monthly, quarterly, annual plans) are day-to-day work: owners and staff both add them. With the
     console's stores (every stage), a plate's plans may not overlap (services/console_admin.py)."""
     if o.console is not None:
@@ -328,14 +356,14 @@ def add_membership(principal: Principal, carpark_id: str, *, plate: str, holder:
 # ---------------------------------------------------------------- the staff dashboard
 
 
-def movements(principal: Principal, carpark_id: str, day: date | None, *, o: Orders) -> list[GateEventRecord]:
+def movements(principal: Principal, carpark_id: str, day: date | None, *, o: CarParks) -> list[GateEventRecord]:
     """Car in / car out: the day's gate events, newest first."""
     carpark = viewed(principal, carpark_id, o)
     since, until = day_bounds(day or local_day(o.clock.now(), carpark.timezone), carpark.timezone)
     return [e for e in o.gate_events.by_carpark(carpark.carpark_id, since, until, MAX_LISTED) if e.state == "done"]
 
 
-def transactions(principal: Principal, carpark_id: str, since: date | None, until: date | None, *, o: Orders) -> dict[str, Any]:
+def transactions(principal: Principal, carpark_id: str, since: date | None, until: date | None, *, o: CarParks) -> dict[str, Any]:
     """Paid orders between two local days (inclusive; default today), with totals: the daily list and the history report."""
     carpark = viewed(principal, carpark_id, o)
     since_day = since or local_day(o.clock.now(), carpark.timezone)
@@ -355,18 +383,18 @@ def transactions(principal: Principal, carpark_id: str, since: date | None, unti
             "total_minor": sum(r.amount_due_minor for r in paid)}
 
 
-def carpark_reservations(principal: Principal, carpark_id: str, *, o: Orders) -> list[Reservation]:
+def carpark_reservations(principal: Principal, carpark_id: str, *, o: CarParks) -> list[Reservation]:
     return o.reservations.at_carpark(viewed(principal, carpark_id, o).carpark_id, 100)
 
 
-def carpark_feed(principal: Principal, carpark_id: str, *, o: Orders) -> list[Notification]:
+def carpark_feed(principal: Principal, carpark_id: str, *, o: CarParks) -> list[Notification]:
     return o.notifications.feed(f"carpark:{viewed(principal, carpark_id, o).carpark_id}", 50)
 
 
-def memberships(principal: Principal, carpark_id: str, *, o: Orders) -> list[Membership]:
+def memberships(principal: Principal, carpark_id: str, *, o: CarParks) -> list[Membership]:
     return o.memberships.by_carpark(viewed(principal, carpark_id, o).carpark_id, MAX_LISTED)
 
 
-def devices(principal: Principal, carpark_id: str, *, o: Orders) -> list[Device]:
+def devices(principal: Principal, carpark_id: str, *, o: CarParks) -> list[Device]:
     return o.devices.by_carpark(viewed(principal, carpark_id, o).carpark_id)
 

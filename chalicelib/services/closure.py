@@ -36,9 +36,10 @@ from ..domain.spaces import WITHDRAWN
 from ..domain.staff import ACTIVE, INVITED
 from . import console_hooks
 from . import reservations as booking
+from .carpark_ports import GateEventLog, GateEventRecord, StaffRepository
 from .evidence import EvidenceStores, erase_exports_of
-from .order_ports import GateEventRecord, Notification
-from .orders import Orders, settle_cancellation
+from .order_ports import Notification
+from .orders import OrderLifecycle, settle_cancellation
 from .ports import IdentityProvider, KeyEraser, UserRepository
 from .retry import on_conflict
 
@@ -52,7 +53,9 @@ class Closure:
     users: UserRepository
     keys: KeyEraser
     idp: IdentityProvider
-    orders: Orders
+    orders: OrderLifecycle  # the reservations, spaces and feeds closure reads and writes, and how cancellations settle
+    gate_events: GateEventLog
+    staff: StaffRepository
     evidence: EvidenceStores
 
 
@@ -72,9 +75,9 @@ def close_account(principal: Principal, *, c: Closure) -> ClosureReport:
     _refuse_unsettled(as_parker, on_spaces)
     cancelled = _cancel_open(principal, as_parker, on_spaces, o)
     mine = o.reservations.by_parker(user.user_id)  # again: the cancellations changed them
-    _erase_copies(user.user_id, mine, o)
+    _erase_copies(user.user_id, mine, c)
     _erase_evidence(user.user_id, mine, c.evidence)
-    _end_memberships(user.user_id, o)
+    _end_memberships(user.user_id, c)
     _withdraw_spaces(user.user_id, o, c.evidence)
     _erase_plates(mine, o)
     c.keys.erase_user(user.user_id)  # after every step that needs a plate in clear
@@ -94,7 +97,7 @@ def _refuse_unsettled(as_parker: list[Reservation], on_spaces: list[Reservation]
                             code="space_in_use")
 
 
-def _cancel_open(principal: Principal, as_parker: list[Reservation], on_spaces: list[Reservation], o: Orders) -> tuple[str, ...]:
+def _cancel_open(principal: Principal, as_parker: list[Reservation], on_spaces: list[Reservation], o: OrderLifecycle) -> tuple[str, ...]:
     """Every booking not yet driven into ends: the parker's own under the ordinary cancellation rule, those on the
     closing sharer's spaces as a sharer's cancellation (the parker owes nothing and is told)."""
     settle = functools.partial(settle_cancellation, o)
@@ -117,13 +120,14 @@ def _is_theirs(e: GateEventRecord, plate: str, reservation_ids: set[str]) -> boo
     return plate in (e.plate, reply.get("plate")) and not reply.get("membership_id")  # a member's visit is the car park's
 
 
-def _erase_copies(user_id: str, mine: list[Reservation], o: Orders) -> None:
+def _erase_copies(user_id: str, mine: list[Reservation], c: Closure) -> None:
     """The plate as others hold it, sealed to them: car parks' movements and other feeds' notifications."""
     ids = {r.reservation_id for r in mine}
+    o = c.orders
     for carpark_id, plate in {(r.carpark_id, r.plate) for r in mine if r.carpark_id and r.plate != ERASED}:
-        for e in o.gate_events.by_plate(carpark_id, plate, MAX_PER_PLATE):
+        for e in c.gate_events.by_plate(carpark_id, plate, MAX_PER_PLATE):
             if e.plate != ERASED and _is_theirs(e, plate, ids):
-                o.gate_events.erase(e)
+                c.gate_events.erase(e)
     for r in mine:
         if r.plate == ERASED:
             continue
@@ -147,13 +151,13 @@ def _erase_evidence(user_id: str, mine: list[Reservation], st: EvidenceStores) -
                 st.claims.save(claim.parker_closed(st.clock.now()), claim.version)
 
 
-def _end_memberships(user_id: str, o: Orders) -> None:
-    for m in o.staff.by_user(user_id, 1000):
+def _end_memberships(user_id: str, c: Closure) -> None:
+    for m in c.staff.by_user(user_id, 1000):
         if m.state in (INVITED, ACTIVE):
-            o.staff.save(m.account_closed(o.clock.now()), m.version)
+            c.staff.save(m.account_closed(c.orders.clock.now()), m.version)
 
 
-def _withdraw_spaces(user_id: str, o: Orders, st: EvidenceStores) -> None:
+def _withdraw_spaces(user_id: str, o: OrderLifecycle, st: EvidenceStores) -> None:
     for space in o.spaces.by_owner(user_id):
         if space.status == WITHDRAWN:
             continue
@@ -162,14 +166,14 @@ def _withdraw_spaces(user_id: str, o: Orders, st: EvidenceStores) -> None:
         o.spaces.save(space.withdrawn(), space.version)
 
 
-def _erase_plates(mine: list[Reservation], o: Orders) -> None:
+def _erase_plates(mine: list[Reservation], o: OrderLifecycle) -> None:
     """Each reservation is kept (its bill is a bookkeeping record) without its plate or the plate's blind index; the
     console's copies of the plate at that car park (books, cars inside, feed, overrides, alerts) go with it."""
     for r in mine:
         if r.plate == ERASED:
             continue
         if r.carpark_id is not None:
-            console_hooks.erase_plate(o, r.carpark_id, r.plate)
+            console_hooks.erase_plate(o.console, r.carpark_id, r.plate)
 
         def attempt(reservation_id: str = r.reservation_id) -> None:
             current = o.reservations.get(reservation_id)

@@ -18,7 +18,7 @@ from . import audit_log, carparks
 from .console_ports import MemberRecord, Page
 
 if TYPE_CHECKING:
-    from .orders import Orders
+    from .carparks import CarParks
 
 MAX_SPACES = 2000
 
@@ -36,7 +36,7 @@ def _view(record: MemberRecord, today: date) -> MemberView:
     return MemberView(record, state_on(record.membership, today, record.ended_at is not None))
 
 
-def add_member(principal: Principal, carpark_id: str, *, plate: str, holder: str, plan: str, valid_from: date | None, o: Orders,
+def add_member(principal: Principal, carpark_id: str, *, plate: str, holder: str, plan: str, valid_from: date | None, o: CarParks,
                renews: str | None = None) -> MemberView:
     """A new plan for a plate; refused (409 membership_overlap) if the plate holds a plan on any of its days. The
     plate's calendar is written in the same transaction, on the version it was checked against."""
@@ -58,7 +58,7 @@ def add_member(principal: Principal, carpark_id: str, *, plate: str, holder: str
     return _view(record, today)
 
 
-def renew_member(principal: Principal, carpark_id: str, membership_id: str, *, plan: str | None, o: Orders) -> MemberView:
+def renew_member(principal: Principal, carpark_id: str, membership_id: str, *, plan: str | None, o: CarParks) -> MemberView:
     """The next period of the same plate and holder, from the day after its latest plan ends (or today)."""
     carpark = carparks.viewed(principal, carpark_id, o)
     c = audit_log.console_of(o)
@@ -70,7 +70,7 @@ def renew_member(principal: Principal, carpark_id: str, membership_id: str, *, p
                       renews=membership_id)
 
 
-def end_member(principal: Principal, carpark_id: str, membership_id: str, *, o: Orders) -> MemberView:
+def end_member(principal: Principal, carpark_id: str, membership_id: str, *, o: CarParks) -> MemberView:
     """Ended today: the gate no longer admits the plate from today on; a car inside still leaves."""
     carpark = carparks.viewed(principal, carpark_id, o)
     c = audit_log.console_of(o)
@@ -87,7 +87,7 @@ def end_member(principal: Principal, carpark_id: str, membership_id: str, *, o: 
 
 
 def members(principal: Principal, carpark_id: str, *, expiring_within_days: int | None, limit: int, cursor: str | None,
-            o: Orders) -> Page[MemberView]:
+            o: CarParks) -> Page[MemberView]:
     """By last valid day, soonest first; `expiring_within_days` keeps those still valid today that end within it."""
     carpark = carparks.viewed(principal, carpark_id, o)
     c = audit_log.console_of(o)
@@ -104,7 +104,7 @@ def members(principal: Principal, carpark_id: str, *, expiring_within_days: int 
 
 
 def add_listed(principal: Principal, carpark_id: str, *, kind: str, plate: str, reason: str, valid_until: date | None,
-               o: Orders) -> ListedPlate:
+               o: CarParks) -> ListedPlate:
     carpark = carparks.viewed(principal, carpark_id, o)
     if kind not in LIST_KINDS:
         raise InvalidInputError(f"kind must be one of {LIST_KINDS}", field="kind")
@@ -117,14 +117,14 @@ def add_listed(principal: Principal, carpark_id: str, *, kind: str, plate: str, 
     return entry
 
 
-def listed(principal: Principal, carpark_id: str, *, kind: str | None, limit: int, cursor: str | None, o: Orders) -> Page[ListedPlate]:
+def listed(principal: Principal, carpark_id: str, *, kind: str | None, limit: int, cursor: str | None, o: CarParks) -> Page[ListedPlate]:
     carpark = carparks.viewed(principal, carpark_id, o)
     if kind is not None and kind not in LIST_KINDS:
         raise InvalidInputError(f"kind must be one of {LIST_KINDS}", field="kind")
     return audit_log.console_of(o).lists.page(carpark.carpark_id, kind, audit_log.check_limit(limit), cursor, True)
 
 
-def remove_listed(principal: Principal, carpark_id: str, entry_id: str, *, o: Orders) -> ListedPlate:
+def remove_listed(principal: Principal, carpark_id: str, entry_id: str, *, o: CarParks) -> ListedPlate:
     carpark = carparks.viewed(principal, carpark_id, o)
     entry = audit_log.console_of(o).lists.remove(carpark.carpark_id, entry_id)
     audit_log.record(o, principal, carpark, "list.removed", f"list:{entry_id}", f"removed from the {entry.kind} list")
@@ -134,13 +134,13 @@ def remove_listed(principal: Principal, carpark_id: str, entry_id: str, *, o: Or
 # ---------------------------------------------------------------- tariff, lots, capacities, opening rules
 
 
-def settings(principal: Principal, carpark_id: str, *, o: Orders) -> CarParkSettings:
+def settings(principal: Principal, carpark_id: str, *, o: CarParks) -> CarParkSettings:
     carpark = carparks.viewed(principal, carpark_id, o)
     c = audit_log.console_of(o)
     return c.settings.get(carpark.carpark_id, c.currency)
 
 
-def save_settings(principal: Principal, carpark_id: str, new: CarParkSettings, *, o: Orders) -> CarParkSettings:
+def save_settings(principal: Principal, carpark_id: str, new: CarParkSettings, *, o: CarParks) -> CarParkSettings:
     """Owners only. Checked whole (every field named on error); a lot that spaces are accepted into cannot be removed;
     written on condition of the version read (409 version_conflict if someone saved meanwhile)."""
     carpark = carparks.managed(principal, carpark_id, o)

@@ -24,11 +24,11 @@ from ..domain.timeutil import format_instant
 from . import audit_log, carparks, console_hooks, gate_devices
 from .console_ports import Console, Movement, Override, Page
 from .device_ports import DeviceRuntime
-from .orders import finish_stay, start_stay
+from .orders import OrderLifecycle, finish_stay, start_stay
 
 if TYPE_CHECKING:
+    from .carparks import CarParks
     from .gate import GateSettings
-    from .orders import Orders
 
 LET_IN, LET_OUT, MARK_LEFT = "let_in", "let_out", "mark_left"
 OVERRIDE_ACTIONS = (LET_IN, LET_OUT, MARK_LEFT)
@@ -54,7 +54,7 @@ class Occupancy:
         return sum(lot.occupied for lot in self.lots)
 
 
-def occupancy_now(principal: Principal, carpark_id: str, *, o: Orders) -> Occupancy:
+def occupancy_now(principal: Principal, carpark_id: str, *, o: CarParks) -> Occupancy:
     carpark = carparks.viewed(principal, carpark_id, o)
     c = audit_log.console_of(o)
     settings = c.settings.get(carpark.carpark_id, c.currency)
@@ -63,7 +63,7 @@ def occupancy_now(principal: Principal, carpark_id: str, *, o: Orders) -> Occupa
     return Occupancy(carpark, lots, o.clock.now())
 
 
-def inside(principal: Principal, carpark_id: str, *, limit: int, cursor: str | None, oldest_first: bool, o: Orders) -> Page[Presence]:
+def inside(principal: Principal, carpark_id: str, *, limit: int, cursor: str | None, oldest_first: bool, o: CarParks) -> Page[Presence]:
     carpark = carparks.viewed(principal, carpark_id, o)
     return audit_log.console_of(o).presence.page(carpark.carpark_id, audit_log.check_limit(limit), cursor, oldest_first)
 
@@ -78,7 +78,7 @@ class FeedPage:
     more: bool  # more movements are waiting: poll again at once
 
 
-def poll(principal: Principal, carpark_id: str, *, since: str | None, limit: int, o: Orders) -> FeedPage:
+def poll(principal: Principal, carpark_id: str, *, since: str | None, limit: int, o: CarParks) -> FeedPage:
     """Without `since`: the newest movements (newest first) and a cursor from now on. With it: only what arrived since
     that cursor, oldest first, however late a write landed within the cursor's window."""
     carpark = carparks.viewed(principal, carpark_id, o)
@@ -117,7 +117,8 @@ def _check(req: OverrideIn) -> str:
     return normalise_plate(req.plate)
 
 
-def override(principal: Principal, carpark_id: str, req: OverrideIn, *, o: Orders, rt: DeviceRuntime, settings: GateSettings) -> Override:
+def override(principal: Principal, carpark_id: str, req: OverrideIn, *, o: CarParks, orders: OrderLifecycle, rt: DeviceRuntime,
+             settings: GateSettings) -> Override:
     """A staff member lets a car in or out, or marks it as left, with a reason. The gate opens through a device
     command (delivered in the reply to its next heartbeat, or at once on MQTT); the stay is started or finished as
     the gate would have done at this moment, so it bills exactly what a read at this moment would have billed."""
@@ -132,9 +133,9 @@ def override(principal: Principal, carpark_id: str, req: OverrideIn, *, o: Order
                                                reason=f"{req.action.replace('_', ' ')}: {req.reason.strip()}", o=o, rt=rt)
         command_id = command.command_id
     if req.action == LET_IN:
-        done = _let_in(o, c, carpark, plate, override_id, now, settings, req.reservation_id)
+        done = _let_in(o, orders, c, carpark, plate, now, settings, req.reservation_id)
     else:
-        done = _let_out(o, c, carpark, plate, override_id, now, req.reservation_id)
+        done = _let_out(o, orders, c, carpark, plate, now, req.reservation_id)
     made = Override(carpark.carpark_id, override_id, req.action, plate, req.reason.strip(), principal.user_id, now, done.billed,
                     req.device_id, command_id, done.reservation_id, done.membership_id, done.flagged)
     c.overrides.add(made)
@@ -144,7 +145,7 @@ def override(principal: Principal, carpark_id: str, req: OverrideIn, *, o: Order
                      f"{req.reason.strip()}", {"billed": done.billed, "device_id": req.device_id, "command_id": command_id,
                                                "reservation_id": done.reservation_id, "flagged": done.flagged})
     if done.flagged:
-        console_hooks.raise_alert(o, rules.unbilled_exit(carpark.carpark_id, override_id, plate, principal.user_id, now))
+        console_hooks.raise_alert(c, rules.unbilled_exit(carpark.carpark_id, override_id, plate, principal.user_id, now))
     return made
 
 
@@ -157,7 +158,7 @@ class _Done:
     flagged: bool = False
 
 
-def _let_in(o: Orders, c: Console, carpark: CarPark, plate: str, override_id: str, now: datetime, settings: GateSettings,
+def _let_in(o: CarParks, orders: OrderLifecycle, c: Console, carpark: CarPark, plate: str, now: datetime, settings: GateSettings,
             reservation_id: str | None) -> _Done:
     reservations = o.reservations.for_plate(carpark.carpark_id, plate)
     if reservation_id is not None:
@@ -166,7 +167,7 @@ def _let_in(o: Orders, c: Console, carpark: CarPark, plate: str, override_id: st
     decision = decide_entry(plate, 100, now, carpark=carpark, reservations=reservations, members=members, grace_min=settings.grace_min,
                             min_confidence_pct=0)
     if decision.action == OPEN and decision.reservation_id:
-        console_hooks.stay_started(o, start_stay(o, decision.reservation_id, now))
+        console_hooks.stay_started(c, start_stay(orders, decision.reservation_id, now))
         return _Done("stay started now: billed as the reservation when the car leaves", decision.plate, decision.reservation_id)
     tag = c.presence.tag(carpark.carpark_id, plate)
     if decision.action == OPEN and decision.membership_id:
@@ -176,14 +177,15 @@ def _let_in(o: Orders, c: Console, carpark: CarPark, plate: str, override_id: st
     return _Done("nothing: no reservation or membership for this plate; collect at the barrier if due")
 
 
-def _let_out(o: Orders, c: Console, carpark: CarPark, plate: str, override_id: str, now: datetime, reservation_id: str | None) -> _Done:
+def _let_out(o: CarParks, orders: OrderLifecycle, c: Console, carpark: CarPark, plate: str, now: datetime,
+             reservation_id: str | None) -> _Done:
     reservations = o.reservations.for_plate(carpark.carpark_id, plate)
     if reservation_id is not None:
         reservations = [r for r in reservations if r.reservation_id == reservation_id]
     members = o.memberships.for_plate(carpark.carpark_id, plate)
     decision = decide_exit(plate, now, carpark=carpark, reservations=reservations, members=members)
     if decision.action == OPEN and decision.reservation_id:
-        console_hooks.stay_ended(o, finish_stay(o, decision.reservation_id, now))
+        console_hooks.stay_ended(c, finish_stay(orders, decision.reservation_id, now))
         return _Done("the stay, ended now: billed as a gate exit at this time", decision.plate, decision.reservation_id)
     tag = c.presence.tag(carpark.carpark_id, plate)
     for kind in (MEMBER, ALLOWED, OVERRIDE):
@@ -193,7 +195,7 @@ def _let_out(o: Orders, c: Console, carpark: CarPark, plate: str, override_id: s
     return _Done("nothing: no stay on record for this plate (an alert was raised)", flagged=True)
 
 
-def overrides(principal: Principal, carpark_id: str, *, limit: int, cursor: str | None, o: Orders) -> Page[Override]:
+def overrides(principal: Principal, carpark_id: str, *, limit: int, cursor: str | None, o: CarParks) -> Page[Override]:
     carpark = carparks.viewed(principal, carpark_id, o)
     return audit_log.console_of(o).overrides.page(carpark.carpark_id, audit_log.check_limit(limit), cursor)
 
@@ -201,7 +203,7 @@ def overrides(principal: Principal, carpark_id: str, *, limit: int, cursor: str 
 # ---------------------------------------------------------------- alerts
 
 
-def check_alerts(o: Orders, carpark: CarPark, rt: DeviceRuntime, grace_min: int) -> int:
+def check_alerts(o: CarParks, carpark: CarPark, rt: DeviceRuntime, grace_min: int) -> int:
     """Raise what is due now at this car park: devices quiet for longer than allowed, cars inside past their
     reservation's end and grace. Bounded (MAX_CHECKED of each); each alert is raised once (its id says what it is
     about). Run by the live view's poll and the alerts list, so a console open anywhere keeps them current."""
@@ -214,14 +216,14 @@ def check_alerts(o: Orders, carpark: CarPark, rt: DeviceRuntime, grace_min: int)
         health = gate_devices.health(d, beats.get(d.device_id), now, rt.quiet_after_s)
         if health["quiet"]:
             beat = beats.get(d.device_id)
-            raised += console_hooks.raise_alert(o, rules.quiet_device(carpark.carpark_id, d.device_id, d.name, beat.at if beat else None, now))
+            raised += console_hooks.raise_alert(c, rules.quiet_device(carpark.carpark_id, d.device_id, d.name, beat.at if beat else None, now))
     for p in c.presence.page(carpark.carpark_id, MAX_CHECKED, None, True).items:
         if p.kind == RESERVATION and (alert := rules.overstay(p, now, grace_min)) is not None:
-            raised += console_hooks.raise_alert(o, alert)
+            raised += console_hooks.raise_alert(c, alert)
     return raised
 
 
-def alerts(principal: Principal, carpark_id: str, *, open_only: bool, limit: int, cursor: str | None, o: Orders, rt: DeviceRuntime,
+def alerts(principal: Principal, carpark_id: str, *, open_only: bool, limit: int, cursor: str | None, o: CarParks, rt: DeviceRuntime,
            grace_min: int) -> Page[Alert]:
     carpark = carparks.viewed(principal, carpark_id, o)
     if cursor is None:
@@ -229,7 +231,7 @@ def alerts(principal: Principal, carpark_id: str, *, open_only: bool, limit: int
     return audit_log.console_of(o).alerts.page(carpark.carpark_id, open_only, audit_log.check_limit(limit), cursor)
 
 
-def acknowledge(principal: Principal, carpark_id: str, alert_id: str, *, o: Orders) -> Alert:
+def acknowledge(principal: Principal, carpark_id: str, alert_id: str, *, o: CarParks) -> Alert:
     carpark = carparks.viewed(principal, carpark_id, o)
     c = audit_log.console_of(o)
     try:

@@ -20,7 +20,9 @@ from ..domain.carparks import Membership
 from ..domain.member_plans import PlateCalendar
 from ..domain.plate_lists import ListedPlate
 from ..domain.presence import Presence
-from .ports import BlobStore
+from .carpark_ports import CarParkRepository, StaffRepository
+from .order_ports import NotificationFeed
+from .ports import BlobStore, Clock, ReservationRepository
 
 T = TypeVar("T")
 
@@ -226,9 +228,10 @@ class PlateEraser(Protocol):
         ...
 
 
-@dataclass
+@dataclass(frozen=True)
 class Console:
-    """What the console's services work with (the composition root builds it; Orders.console points here)."""
+    """What the console's stores and hooks work with (the composition root builds it; CarParks, OrderLifecycle and Gate
+    point here, None where a test builds them without the console)."""
 
     books: BookStore
     presence: PresenceStore
@@ -243,6 +246,11 @@ class Console:
     stays: StayLookup
     eraser: PlateEraser
     blobs: BlobStore
+    carparks: CarParkRepository
+    staff: StaffRepository
+    reservations: ReservationRepository
+    notifications: NotificationFeed
+    clock: Clock
     currency: str
     quiet_after_s: int = 300
     inline_export_rows: int = 1000

@@ -21,7 +21,7 @@ from . import audit_log, carparks
 from .console_ports import Console, ExportRecord, StayFacts
 
 if TYPE_CHECKING:
-    from .orders import Orders
+    from .carparks import CarParks
 
 EXPORT_TTL_S = 900
 EXPORT_PAGE = 1000
@@ -36,7 +36,7 @@ class EvidenceSource(Protocol):
     def bundle(self, entry_ids: list[str]) -> dict[str, Any]: ...
 
 
-def _period(carpark: CarPark, since: date | None, until: date | None, o: Orders) -> Period:
+def _period(carpark: CarPark, since: date | None, until: date | None, o: CarParks) -> Period:
     first = since or local_day(o.clock.now(), carpark.timezone)
     return Period(first, until or first)
 
@@ -63,7 +63,7 @@ class Transactions:
 
 
 def transactions(principal: Principal, carpark_id: str, *, since: date | None, until: date | None, limit: int, cursor: str | None,
-                 o: Orders) -> Transactions:
+                 o: CarParks) -> Transactions:
     """Paid stays, no-shows, fees and refunds of the period, newest first, each with its stay's state and ledger
     entry; totals over the whole period (from the aggregates, whatever page this is)."""
     carpark = carparks.viewed(principal, carpark_id, o)
@@ -75,7 +75,7 @@ def transactions(principal: Principal, carpark_id: str, *, since: date | None, u
     return Transactions(carpark, period, [(e, facts.get(e.ref)) for e in page.items], _totals(c, carpark, period), page.next, c.currency)
 
 
-def proof(principal: Principal, carpark_id: str, reservation_id: str, *, o: Orders, evidence: EvidenceSource) -> dict[str, Any]:
+def proof(principal: Principal, carpark_id: str, reservation_id: str, *, o: CarParks, evidence: EvidenceSource) -> dict[str, Any]:
     """The paid stay's ledger bundle (carparker.evidence/v1), verifiable offline with verify-bundle."""
     carpark = carparks.viewed(principal, carpark_id, o)
     try:
@@ -106,7 +106,7 @@ class Report:
     by_hour: list[float]
 
 
-def report(principal: Principal, carpark_id: str, *, since: date | None, until: date | None, granularity: str, o: Orders) -> Report:
+def report(principal: Principal, carpark_id: str, *, since: date | None, until: date | None, granularity: str, o: CarParks) -> Report:
     """Revenue by day, week or month, occupancy by weekday and hour, average stay, no-show rate, overstays: from one
     Query of month items and a Query of day items for each month the period covers only in part."""
     carpark = carparks.viewed(principal, carpark_id, o)
@@ -161,7 +161,7 @@ def _all_rows(c: Console, carpark: CarPark, period: Period) -> list[tuple[Cell, 
 
 
 def _dataset(dataset: str, principal: Principal, carpark: CarPark, period: Period, granularity: str,
-             o: Orders) -> tuple[tuple[str, ...], list[tuple[Cell, ...]]]:
+             o: CarParks) -> tuple[tuple[str, ...], list[tuple[Cell, ...]]]:
     c = audit_log.console_of(o)
     if dataset == "transactions":
         return TRANSACTION_HEADER, _all_rows(c, carpark, period)
@@ -172,7 +172,7 @@ def _dataset(dataset: str, principal: Principal, carpark: CarPark, period: Perio
 
 
 def export(principal: Principal, carpark_id: str, *, dataset: str, since: date | None, until: date | None, granularity: str,
-           o: Orders) -> Export:
+           o: CarParks) -> Export:
     """The rows behind a chart or list as CSV: in the response up to `inline_export_rows` rows, else uploaded (under
     the platform's KMS key) and handed out as a presigned download that expires in 15 minutes, then deleted."""
     if dataset not in DATASETS:

@@ -16,15 +16,20 @@ from typing import Any
 
 from ..domain import jsontext, signing
 from ..domain.carparks import ACTIVE, Device
-from ..domain.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError
+from ..domain.errors import ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError
 from ..domain.gate import ENTRY, EXIT, OPEN, Decision, decide_entry, decide_exit
 from ..domain.plates import normalise_plate
 from ..domain.timeutil import format_instant, parse_instant
 from . import console_hooks
-from .order_ports import GateEventRecord
-from .orders import Orders, finish_stay, start_stay
+from .carpark_ports import CarParkRepository, DeviceRepository, GateEventLog, GateEventRecord, MembershipRepository, SecretBox
+from .console_ports import Console
+from .idempotency import Refusals, run_once
+from .orders import OrderLifecycle, finish_stay, start_stay
+from .ports import Clock, ReservationRepository
 
 MAX_EVENT_BYTES = 64 * 1024  # a plate read and a small snapshot reference
+EVENTS = Refusals("event_id", "event_replayed", "this event id was already used for a different event", "event_in_progress",
+                  "this event is being handled; retry shortly")
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,22 @@ class GateSettings:
     max_skew_s: int
     grace_min: int
     min_confidence_pct: int
+
+
+@dataclass(frozen=True)
+class Gate:
+    """What the gate webhook depends on: devices and their secrets, the event log, what a decision reads, and the
+    order lifecycle it starts and ends stays in (the composition root builds it; tests build it from fakes)."""
+
+    devices: DeviceRepository
+    secrets: SecretBox
+    gate_events: GateEventLog
+    carparks: CarParkRepository
+    reservations: ReservationRepository
+    memberships: MembershipRepository
+    clock: Clock
+    orders: OrderLifecycle
+    console: Console | None = None  # the car-park console's stores (services/console_hooks.py); None: no console hooks
 
 
 @dataclass(frozen=True)
@@ -73,7 +94,7 @@ def parse_event(raw: bytes, signed_at: datetime, max_skew_s: int) -> GateEvent:
                      round(confidence * 100), occurred, data.get("snapshot") if isinstance(data.get("snapshot"), str) else None)
 
 
-def _device(o: Orders, device_id: str | None) -> Device:
+def _device(o: Gate, device_id: str | None) -> Device:
     if not device_id:
         raise UnauthenticatedError("request is not signed: device header missing", code="unsigned")
     if len(device_id) > 64 or not device_id.isprintable():  # never a key DynamoDB would refuse (a 500)
@@ -87,7 +108,7 @@ def _device(o: Orders, device_id: str | None) -> Device:
     return device
 
 
-def authenticate(device_id: str | None, timestamp: str | None, signature: str | None, raw: bytes, *, o: Orders,
+def authenticate(device_id: str | None, timestamp: str | None, signature: str | None, raw: bytes, *, o: Gate,
                  settings: GateSettings) -> tuple[Device, datetime]:
     """An HTTPS request of an active device, signed with its secret within the allowed skew; the signed time."""
     device = _device(o, device_id)
@@ -97,13 +118,13 @@ def authenticate(device_id: str | None, timestamp: str | None, signature: str | 
     return device, datetime.fromtimestamp(ts, o.clock.now().tzinfo)
 
 
-def receive(device_id: str | None, timestamp: str | None, signature: str | None, raw: bytes, *, o: Orders, settings: GateSettings) -> GateReply:
+def receive(device_id: str | None, timestamp: str | None, signature: str | None, raw: bytes, *, o: Gate, settings: GateSettings) -> GateReply:
     """Authenticate and apply one plate read; the reply tells the device to open or deny, and why."""
     device, signed_at = authenticate(device_id, timestamp, signature, raw, o=o, settings=settings)
     return apply_event(o, device, raw, signed_at, settings)
 
 
-def apply_event(o: Orders, device: Device, raw: bytes, signed_at: datetime, settings: GateSettings) -> GateReply:
+def apply_event(o: Gate, device: Device, raw: bytes, signed_at: datetime, settings: GateSettings) -> GateReply:
     """One plate read of an authenticated device, whichever way it came (HTTPS webhook or MQTT through the IoT rule):
     the same checks, decision, idempotency by <device>#<event id> and effects."""
     event = parse_event(raw, signed_at, settings.max_skew_s)
@@ -111,30 +132,15 @@ def apply_event(o: Orders, device: Device, raw: bytes, signed_at: datetime, sett
         raise ForbiddenError("this device may only report for its own car park", field="carpark_id", code="wrong_carpark")
     event = replace(event, carpark_id=device.carpark_id)
     record = GateEventRecord(f"{device.device_id}#{event.event_id}", device.device_id, device.carpark_id,
-                             hashlib.sha256(raw).hexdigest(), "in_progress", event.occurred_at)
-    previous = o.gate_events.claim(record)
-    if previous is not None:
-        return _replay(previous, record)
-    try:
-        body = _reply(_apply(o, event, settings), event)
-    except Exception:
-        o.gate_events.release(record.event_key)  # nothing happened: the device may send it again
-        raise
-    done = GateEventRecord(**{**record.__dict__, "state": "done", "direction": event.direction, "plate": event.plate, "response": body})
-    o.gate_events.finish(done)
-    console_hooks.gate_recorded(o, done, body)
-    return GateReply(body, False)
+                             hashlib.sha256(raw).hexdigest(), "in_progress", event.occurred_at, event.direction, event.plate)
+    body, replayed = run_once(record, record.request_hash, lambda: _reply(_apply(o, event, settings), event), store=o.gate_events,
+                              refusals=EVENTS)
+    if not replayed:
+        console_hooks.gate_recorded(o.console, record, dict(body))
+    return GateReply(dict(body), replayed)
 
 
-def _replay(previous: GateEventRecord, record: GateEventRecord) -> GateReply:
-    if previous.request_hash != record.request_hash:
-        raise ConflictError("this event id was already used for a different event", field="event_id", code="event_replayed")
-    if previous.state != "done" or previous.response is None:
-        raise ConflictError("this event is being handled; retry shortly", field="event_id", code="event_in_progress")
-    return GateReply(dict(previous.response), True)
-
-
-def _apply(o: Orders, event: GateEvent, settings: GateSettings) -> Decision:
+def _apply(o: Gate, event: GateEvent, settings: GateSettings) -> Decision:
     assert event.carpark_id is not None
     carpark = o.carparks.get(event.carpark_id)
     reservations = o.reservations.for_plate(carpark.carpark_id, event.plate)
@@ -142,18 +148,18 @@ def _apply(o: Orders, event: GateEvent, settings: GateSettings) -> Decision:
     if event.direction == ENTRY:
         decision = decide_entry(event.plate, event.confidence_pct, event.occurred_at, carpark=carpark, reservations=reservations,
                                 members=members, grace_min=settings.grace_min, min_confidence_pct=settings.min_confidence_pct)
-        decision = console_hooks.screen_entry(o, carpark, event, decision, reservations, members, settings.min_confidence_pct)
+        decision = console_hooks.screen_entry(o.console, carpark, event, decision, reservations, members, settings.min_confidence_pct)
         if decision.action == OPEN and decision.reservation_id:
-            console_hooks.stay_started(o, start_stay(o, decision.reservation_id, event.occurred_at))
+            console_hooks.stay_started(o.console, start_stay(o.orders, decision.reservation_id, event.occurred_at))
         return decision
     decision = decide_exit(event.plate, event.occurred_at, carpark=carpark, reservations=reservations, members=members)
-    decision = console_hooks.screen_exit(o, carpark, event, decision, reservations, members, settings.min_confidence_pct)
+    decision = console_hooks.screen_exit(o.console, carpark, event, decision, reservations, members, settings.min_confidence_pct)
     if decision.action == OPEN and decision.reservation_id:
-        console_hooks.stay_ended(o, finish_stay(o, decision.reservation_id, event.occurred_at))
+        console_hooks.stay_ended(o.console, finish_stay(o.orders, decision.reservation_id, event.occurred_at))
     return decision
 
 
-def _reply(decision: Decision, event: GateEvent) -> dict[str, Any]:
+def _reply(decision: Decision, event: GateEvent) -> dict[str, object]:
     return {
         "event_id": event.event_id, "decision": decision.action, "reason": decision.reason, "message": decision.message,
         "plate": decision.plate or event.plate, "reservation_id": decision.reservation_id, "membership_id": decision.membership_id,

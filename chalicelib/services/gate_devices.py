@@ -45,8 +45,8 @@ from ..domain.gate_devices import (
 )
 from ..domain.timeutil import format_instant
 from . import audit_log, carparks, gate
+from .carparks import CarParks
 from .device_ports import DeviceRuntime, IssuedCertificate
-from .orders import Orders
 
 log = logging.getLogger(__name__)
 MAX_PAYLOAD = gate.MAX_EVENT_BYTES  # the same bound on both paths; the rule's payload is bounded before decoding
@@ -93,7 +93,7 @@ def _heartbeat(rt: DeviceRuntime, device: Device, beat: HeartbeatIn, at: datetim
     return recorded, acked, rt.state.pending(device.device_id, now, MAX_PENDING)
 
 
-def heartbeat_https(device_id: str | None, timestamp: str | None, signature: str | None, raw: bytes, *, o: Orders,
+def heartbeat_https(device_id: str | None, timestamp: str | None, signature: str | None, raw: bytes, *, o: gate.Gate,
                     rt: DeviceRuntime, settings: gate.GateSettings) -> dict[str, Any]:
     """POST /gate/heartbeat: signed like gate events. Records the beat, takes acknowledgements, answers with the
     pending commands. A heartbeat signed at or before the last one recorded is a replay: refused, nothing changes."""
@@ -107,7 +107,7 @@ def heartbeat_https(device_id: str | None, timestamp: str | None, signature: str
             "commands": [c.message() for c in pending]}
 
 
-def receive_https_event(device_id: str | None, timestamp: str | None, signature: str | None, raw: bytes, *, o: Orders,
+def receive_https_event(device_id: str | None, timestamp: str | None, signature: str | None, raw: bytes, *, o: gate.Gate,
                         rt: DeviceRuntime, settings: gate.GateSettings) -> gate.GateReply:
     """POST /gate/events: the webhook, which may also acknowledge commands (an "acks" list in the body)."""
     device, signed_at = gate.authenticate(device_id, timestamp, signature, raw, o=o, settings=settings)
@@ -121,7 +121,7 @@ def receive_https_event(device_id: str | None, timestamp: str | None, signature:
 # ---------------------------------------------------------------- commands
 
 
-def enqueue_command(principal: Principal, carpark_id: str, device_id: str, *, action: str, reason: str, o: Orders,
+def enqueue_command(principal: Principal, carpark_id: str, device_id: str, *, action: str, reason: str, o: CarParks,
                     rt: DeviceRuntime, ttl_s: int | None = None) -> GateCommand:
     """A staff member (or the owner, or an admin) orders a gate to open or refuse, with a reason. The command is kept
     (who, why, when) and delivered at least once until the device acknowledges it or it expires: in the reply to the
@@ -165,7 +165,7 @@ def health(device: Device, beat: Heartbeat | None, now: datetime, quiet_after_s:
             "quiet": quiet}
 
 
-def devices_with_health(principal: Principal, carpark_id: str, *, o: Orders, rt: DeviceRuntime) -> list[tuple[Device, dict[str, Any]]]:
+def devices_with_health(principal: Principal, carpark_id: str, *, o: CarParks, rt: DeviceRuntime) -> list[tuple[Device, dict[str, Any]]]:
     devices = carparks.devices(principal, carpark_id, o=o)
     beats = rt.state.heartbeats([d.device_id for d in devices]) if devices else {}
     now = o.clock.now()
@@ -208,7 +208,7 @@ def parse_rule_event(event: Any) -> RuleEvent:
                      datetime.fromtimestamp(received // 1000, UTC))
 
 
-def mqtt_device(o: Orders, rt: DeviceRuntime, ev: RuleEvent) -> Device:
+def mqtt_device(o: gate.Gate, rt: DeviceRuntime, ev: RuleEvent) -> Device:
     """The verified connection must be an active registered device's: client id = Thing name = the topic's Thing, the
     Thing this stage registered for the device, and the certificate the device currently holds."""
     if ev.client_id != ev.thing_name:
@@ -229,7 +229,7 @@ def mqtt_device(o: Orders, rt: DeviceRuntime, ev: RuleEvent) -> Device:
     return device
 
 
-def handle_rule_event(event: Any, *, o: Orders, rt: DeviceRuntime, settings: gate.GateSettings) -> dict[str, Any]:
+def handle_rule_event(event: Any, *, o: gate.Gate, rt: DeviceRuntime, settings: gate.GateSettings) -> dict[str, Any]:
     """The gate_events function. Returns what it did; raises only for failures worth the rule's error action (a store or
     the command topic not answering), never for a device's bad input, which is answered on its command topic."""
     ev = parse_rule_event(event)
@@ -251,7 +251,7 @@ def _answer(rt: DeviceRuntime, device: Device, message: dict[str, Any]) -> None:
     rt.channel.publish(command_topic(device.thing_name), message)
 
 
-def _mqtt_event(o: Orders, rt: DeviceRuntime, device: Device, ev: RuleEvent, settings: gate.GateSettings) -> dict[str, Any]:
+def _mqtt_event(o: gate.Gate, rt: DeviceRuntime, device: Device, ev: RuleEvent, settings: gate.GateSettings) -> dict[str, Any]:
     event_id = None
     try:
         data = _loads(ev.payload)
@@ -270,7 +270,7 @@ def _mqtt_event(o: Orders, rt: DeviceRuntime, device: Device, ev: RuleEvent, set
     return {"event_id": reply.body["event_id"], "decision": reply.body["decision"], "replayed": reply.replayed}
 
 
-def _mqtt_heartbeat(o: Orders, rt: DeviceRuntime, device: Device, ev: RuleEvent) -> dict[str, Any]:
+def _mqtt_heartbeat(o: gate.Gate, rt: DeviceRuntime, device: Device, ev: RuleEvent) -> dict[str, Any]:
     try:
         beat = parse_heartbeat(_loads(ev.payload))
     except InvalidInputError as exc:

@@ -1,6 +1,6 @@
-"""Ports of the order lifecycle (car parks, gate, notifications, balances, payments).
+"""Ports of the order lifecycle besides its reservation: notifications, balances and payouts, payments.
 
-Adapters implement them on DynamoDB/KMS (chalicelib/adapters/orders.py, payments.py); tests/fakes.py in memory.
+Adapters implement them on DynamoDB (chalicelib/adapters/notifications.py, balances.py, payments.py); tests/fakes.py in memory.
 """
 
 from __future__ import annotations
@@ -8,94 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
-
-from ..domain.carparks import CarPark, Device, Membership
-from ..domain.reservations import Reservation
-from ..domain.staff import StaffMembership
-from .ports import ReservationRepository
-
-
-class CarParkRepository(Protocol):
-    def add(self, carpark: CarPark) -> None: ...
-    def get(self, carpark_id: str) -> CarPark: ...
-
-
-class StaffRepository(Protocol):
-    """Car-park memberships, one item per (car park, user); every write conditional on absence or version."""
-
-    def add(self, membership: StaffMembership) -> None: ...
-    def save(self, membership: StaffMembership, expected_version: int) -> None: ...
-    def find(self, carpark_id: str, user_id: str) -> StaffMembership | None: ...
-    def by_carpark(self, carpark_id: str, limit: int) -> list[StaffMembership]: ...
-    def by_user(self, user_id: str, limit: int) -> list[StaffMembership]: ...
-
-
-class DeviceRepository(Protocol):
-    def add(self, device: Device) -> None: ...
-    def get(self, device_id: str) -> Device: ...
-    def save(self, device: Device, expected_version: int) -> None: ...
-    def by_carpark(self, carpark_id: str) -> list[Device]: ...
-
-
-class MembershipRepository(Protocol):
-    def add(self, membership: Membership) -> None: ...
-    def by_carpark(self, carpark_id: str, limit: int | None = None) -> list[Membership]: ...
-    def for_plate(self, carpark_id: str, plate: str) -> list[Membership]: ...
-
-
-class OrderReservations(ReservationRepository, Protocol):
-    """The reservation queries the gate, the no-show sweep and the staff dashboard need."""
-
-    def for_plate(self, carpark_id: str, plate: str) -> list[Reservation]: ...
-    def at_carpark(self, carpark_id: str, limit: int) -> list[Reservation]: ...
-    def paid_at_carpark(self, carpark_id: str, since: datetime, until: datetime) -> list[Reservation]:
-        """Paid in [since, until): half-open, so consecutive days never count a stay twice."""
-        ...
-
-    def expired(self, before: datetime, limit: int) -> list[Reservation]: ...
-    def uncharged(self, limit: int) -> list[Reservation]:
-        """Money due (a bill or a fee) that no charge covers yet: a charge attempt failed midway."""
-        ...
-
-
-class SecretBox(Protocol):
-    """Seals device secrets (KMS) and opens them again, bound to the device id."""
-
-    def seal(self, device_id: str, secret: bytes) -> bytes: ...
-    def open(self, device_id: str, secret_version: int, sealed: bytes) -> bytes: ...
-
-
-@dataclass(frozen=True)
-class GateEventRecord:
-    event_key: str
-    device_id: str
-    carpark_id: str
-    request_hash: str
-    state: str  # in_progress or done
-    occurred_at: datetime
-    direction: str | None = None
-    plate: str | None = None
-    response: dict[str, object] | None = None
-
-
-class GateEventLog(Protocol):
-    def claim(self, record: GateEventRecord) -> GateEventRecord | None:
-        """Store the event if its key is new (None); otherwise return what is stored."""
-        ...
-
-    def finish(self, record: GateEventRecord) -> None: ...
-    def release(self, event_key: str) -> None: ...
-    def by_carpark(self, carpark_id: str, since: datetime, until: datetime, limit: int | None = None) -> list[GateEventRecord]:
-        """Events in [since, until), newest first."""
-        ...
-
-    def by_plate(self, carpark_id: str, plate: str, limit: int) -> list[GateEventRecord]:
-        """Finished events at the car park whose read a camera could confuse with this plate (a blind-index query)."""
-        ...
-
-    def erase(self, record: GateEventRecord) -> None:
-        """Keep the movement, forget whose car it was: the plate (and the reply's) become ERASED, the index goes."""
-        ...
 
 
 @dataclass(frozen=True)

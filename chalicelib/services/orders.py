@@ -8,7 +8,6 @@ payment webhook finds the step done and moves on to the next, so an interrupted 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -20,43 +19,24 @@ from ..domain.spaces import Space
 from ..domain.timeutil import format_instant
 from . import console_hooks
 from .console_ports import Console
-from .order_ports import (
-    Balances,
-    CarParkRepository,
-    DeviceRepository,
-    GateEventLog,
-    MembershipRepository,
-    Notification,
-    NotificationFeed,
-    OrderReservations,
-    PaymentProvider,
-    Payout,
-    SecretBox,
-    StaffRepository,
-)
-from .ports import Clock, Ledger, LedgerReceipt, SpaceRepository
+from .order_ports import Balances, Notification, NotificationFeed, PaymentProvider, Payout
+from .ports import Clock, Ledger, LedgerReceipt, ReservationRepository, SpaceRepository
 from .retry import on_conflict
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class Orders:
-    """What the order services work with (the composition root builds it; tests build it from fakes)."""
+@dataclass(frozen=True)
+class OrderLifecycle:
+    """What the order's steps after the reservation depend on, and nothing else (the composition root builds it;
+    tests build it from fakes)."""
 
-    reservations: OrderReservations
+    reservations: ReservationRepository
     spaces: SpaceRepository
-    carparks: CarParkRepository
-    devices: DeviceRepository
-    memberships: MembershipRepository
-    gate_events: GateEventLog
-    secrets: SecretBox
-    notifications: NotificationFeed
-    balances: Balances
     payments: PaymentProvider
-    staff: StaffRepository
+    balances: Balances
+    notifications: NotificationFeed
     clock: Clock
-    new_id: Callable[[], str]
     policy: BillingPolicy
     platform_fee_bp: int
     ledger: Ledger | None = None
@@ -77,7 +57,7 @@ def _released(space: Space, reservation_id: str) -> Space:
 # ---------------------------------------------------------------- entry and exit
 
 
-def start_stay(o: Orders, reservation_id: str, entered_at: datetime) -> Reservation:
+def start_stay(o: OrderLifecycle, reservation_id: str, entered_at: datetime) -> Reservation:
     """Step 6: timekeeping starts with the gate's entry time."""
 
     def attempt() -> Reservation:
@@ -92,7 +72,7 @@ def start_stay(o: Orders, reservation_id: str, entered_at: datetime) -> Reservat
     return entered
 
 
-def finish_stay(o: Orders, reservation_id: str, exited_at: datetime) -> Reservation:
+def finish_stay(o: OrderLifecycle, reservation_id: str, exited_at: datetime) -> Reservation:
     """Steps 9-12: the exit time ends the stay, the space's time is released, the bill is made and charged."""
 
     def attempt() -> Reservation:
@@ -115,7 +95,7 @@ def finish_stay(o: Orders, reservation_id: str, exited_at: datetime) -> Reservat
 # ---------------------------------------------------------------- payment
 
 
-def collect_payment(o: Orders, r: Reservation) -> Reservation:
+def collect_payment(o: OrderLifecycle, r: Reservation) -> Reservation:
     """Charge what is due under an idempotency key derived from the order: a retry can never charge twice."""
     amount = r.amount_due_minor
     if amount == 0:  # nothing to charge: a free stay is paid at once and completes
@@ -126,7 +106,7 @@ def collect_payment(o: Orders, r: Reservation) -> Reservation:
     return _record_charge(o, r.reservation_id, charge.charge_id)
 
 
-def retry_failed_payments(o: Orders, parker_id: str) -> list[Reservation]:
+def retry_failed_payments(o: OrderLifecycle, parker_id: str) -> list[Reservation]:
     """After the parker fixes the card: charge each failed order again, keyed by the failed charge so a retry is made once."""
     retried = []
     for r in o.reservations.by_parker(parker_id):
@@ -138,7 +118,7 @@ def retry_failed_payments(o: Orders, parker_id: str) -> list[Reservation]:
     return retried
 
 
-def _record_charge(o: Orders, reservation_id: str, charge_id: str) -> Reservation:
+def _record_charge(o: OrderLifecycle, reservation_id: str, charge_id: str) -> Reservation:
     def attempt() -> Reservation:
         current = o.reservations.get(reservation_id)
         if current.charge_id == charge_id:
@@ -150,7 +130,7 @@ def _record_charge(o: Orders, reservation_id: str, charge_id: str) -> Reservatio
     return on_conflict(attempt)
 
 
-def payment_settled(o: Orders, *, kind: str, status: str, charge_id: str, reference: str, amount_minor: int, currency: str,
+def payment_settled(o: OrderLifecycle, *, kind: str, status: str, charge_id: str, reference: str, amount_minor: int, currency: str,
                     failure: str | None) -> Reservation:
     """Step 13: the provider's verdict on a charge (or refund) we asked for."""
     try:
@@ -172,7 +152,7 @@ def payment_settled(o: Orders, *, kind: str, status: str, charge_id: str, refere
     return complete(o, paid)
 
 
-def _paid(o: Orders, reservation_id: str, at: datetime) -> Reservation:
+def _paid(o: OrderLifecycle, reservation_id: str, at: datetime) -> Reservation:
     def attempt() -> Reservation:
         r = o.reservations.get(reservation_id)
         if r.state in (PAID, COMPLETED):
@@ -184,7 +164,7 @@ def _paid(o: Orders, reservation_id: str, at: datetime) -> Reservation:
     return on_conflict(attempt)
 
 
-def _payment_failed(o: Orders, r: Reservation, failure: str) -> Reservation:
+def _payment_failed(o: OrderLifecycle, r: Reservation, failure: str) -> Reservation:
     def attempt() -> Reservation:
         current = o.reservations.get(r.reservation_id)
         if current.payment_status == "failed":
@@ -194,14 +174,14 @@ def _payment_failed(o: Orders, r: Reservation, failure: str) -> Reservation:
         return failed
 
     failed = on_conflict(attempt)
-    console_hooks.payment_failed(o, failed)
+    console_hooks.payment_failed(o.console, failed)
     _notify(o, r.parker_id, f"{r.charge_id}:failed", "payment_failed", "Payment failed",
             f"We could not charge {r.amount_due_minor} {r.currency} minor units ({failure}); update your payment method",
             o.clock.now(), r.reservation_id)
     return failed
 
 
-def _fee_paid(o: Orders, r: Reservation) -> Reservation:
+def _fee_paid(o: OrderLifecycle, r: Reservation) -> Reservation:
     def attempt() -> Reservation:
         current = o.reservations.get(r.reservation_id)
         if current.payment_status == "succeeded":
@@ -213,11 +193,11 @@ def _fee_paid(o: Orders, r: Reservation) -> Reservation:
     done = on_conflict(attempt)
     assert done.paid_at is not None
     _payout(o, done, done.paid_at)
-    console_hooks.fee_paid(o, done)
+    console_hooks.fee_paid(o.console, done)
     return done
 
 
-def _refund_settled(o: Orders, r: Reservation, status: str, refund_id: str, amount_minor: int) -> Reservation:
+def _refund_settled(o: OrderLifecycle, r: Reservation, status: str, refund_id: str, amount_minor: int) -> Reservation:
     if r.state != CANCELLED or r.refund_minor != amount_minor:
         raise NotFoundError("this refund is not one we made", field="charge_id", code="unknown_charge")
     _notify(o, r.parker_id, f"{refund_id}:{status}", f"refund_{status}", "Refund", f"Refund of {amount_minor} {r.currency} minor units {status}",
@@ -225,7 +205,7 @@ def _refund_settled(o: Orders, r: Reservation, status: str, refund_id: str, amou
     return r
 
 
-def settle_cancellation(o: Orders, r: Reservation) -> Reservation:
+def settle_cancellation(o: OrderLifecycle, r: Reservation) -> Reservation:
     """Cancellation money through the same port: the fee is charged, a captured payment is refunded."""
     if r.state != CANCELLED:
         return r
@@ -240,7 +220,7 @@ def settle_cancellation(o: Orders, r: Reservation) -> Reservation:
 # ---------------------------------------------------------------- payout, completion, ledger
 
 
-def _payout(o: Orders, r: Reservation, at: datetime) -> None:
+def _payout(o: OrderLifecycle, r: Reservation, at: datetime) -> None:
     fee, share = payout_split(r.amount_due_minor, o.platform_fee_bp)
     if o.balances.credit(Payout(r.reservation_id, r.sharer_id, share, fee, r.currency, at)):
         _notify(o, r.sharer_id, f"{r.reservation_id}:payout", "payout", "Payout",
@@ -262,7 +242,7 @@ def ledger_fields(r: Reservation, completed_at: datetime) -> dict[str, str]:
     }
 
 
-def complete(o: Orders, r: Reservation) -> Reservation:
+def complete(o: OrderLifecycle, r: Reservation) -> Reservation:
     """Steps 14-16: payout to the sharer, the paid order into the ledger, everyone told, order completed.
 
     Without a ledger the order stays `paid` (a later delivery completes it): it is never called
@@ -272,7 +252,7 @@ def complete(o: Orders, r: Reservation) -> Reservation:
         return r
     assert r.paid_at is not None
     _payout(o, r, r.paid_at)
-    console_hooks.stay_paid(o, r)  # the car park's books: counted once, whatever the redeliveries
+    console_hooks.stay_paid(o.console, r)  # the car park's books: counted once, whatever the redeliveries
     if o.ledger is None:
         log.warning("order %s paid but no ledger is configured; it stays paid", r.reservation_id)
         return r
@@ -283,7 +263,7 @@ def complete(o: Orders, r: Reservation) -> Reservation:
     return _completed(o, r.reservation_id, completed_at, receipt)
 
 
-def _completed(o: Orders, reservation_id: str, at: datetime, receipt: LedgerReceipt) -> Reservation:
+def _completed(o: OrderLifecycle, reservation_id: str, at: datetime, receipt: LedgerReceipt) -> Reservation:
     def attempt() -> Reservation:
         r = o.reservations.get(reservation_id)
         if r.state == COMPLETED:
@@ -295,7 +275,7 @@ def _completed(o: Orders, reservation_id: str, at: datetime, receipt: LedgerRece
     return on_conflict(attempt)
 
 
-def _announce(o: Orders, r: Reservation, receipt: LedgerReceipt) -> None:
+def _announce(o: OrderLifecycle, r: Reservation, receipt: LedgerReceipt) -> None:
     assert r.paid_at is not None
     text = f"{r.plate}: {r.amount_due_minor} {r.currency} minor units paid; ledger entry {receipt.entry_id}"
     feeds = [r.parker_id, r.sharer_id] + ([f"carpark:{r.carpark_id}"] if r.carpark_id else [])
@@ -303,21 +283,21 @@ def _announce(o: Orders, r: Reservation, receipt: LedgerReceipt) -> None:
         _notify(o, feed, f"{r.reservation_id}:completed", "order_completed", "Order completed", text, r.paid_at, r.reservation_id)
 
 
-def _notify(o: Orders, feed: str, notification_id: str, kind: str, title: str, body: str, at: datetime, reservation_id: str | None) -> None:
+def _notify(o: OrderLifecycle, feed: str, notification_id: str, kind: str, title: str, body: str, at: datetime, reservation_id: str | None) -> None:
     o.notifications.add(Notification(feed, notification_id, kind, title, body, at, reservation_id))
 
 
 # ---------------------------------------------------------------- no-shows
 
 
-def expire_no_shows(o: Orders, *, limit: int = 100) -> list[Reservation]:
+def expire_no_shows(o: OrderLifecycle, *, limit: int = 100) -> list[Reservation]:
     """The scheduled sweep: a reservation nobody drove into expires as a no-show, pays the policy fee, frees the space."""
     now = o.clock.now()
     done = []
     for candidate in o.reservations.expired(now - timedelta(minutes=o.policy.grace_min), limit):
         expired = _expire(o, candidate.reservation_id, now)
         if expired is not None:
-            console_hooks.no_show(o, expired)
+            console_hooks.no_show(o.console, expired)
             done.append(collect_payment(o, expired))
             _notify(o, expired.parker_id, f"{expired.reservation_id}:no_show", "no_show", "Missed reservation",
                     f"No entry was recorded; a fee of {expired.fee_minor} {expired.currency} minor units applies", now,
@@ -325,7 +305,7 @@ def expire_no_shows(o: Orders, *, limit: int = 100) -> list[Reservation]:
     return done
 
 
-def _expire(o: Orders, reservation_id: str, now: datetime) -> Reservation | None:
+def _expire(o: OrderLifecycle, reservation_id: str, now: datetime) -> Reservation | None:
     def attempt() -> Reservation | None:
         r = o.reservations.get(reservation_id)
         if r.state != RESERVED or not missed(r.end, now, o.policy.grace_min):
@@ -338,7 +318,7 @@ def _expire(o: Orders, reservation_id: str, now: datetime) -> Reservation | None
     return on_conflict(attempt)
 
 
-def charge_uncharged(o: Orders, *, limit: int = 100) -> list[Reservation]:
+def charge_uncharged(o: OrderLifecycle, *, limit: int = 100) -> list[Reservation]:
     """The scheduled sweep's second half: charge bills and fees whose charge was never created."""
     charged = []
     for r in o.reservations.uncharged(limit):

@@ -10,13 +10,13 @@ from ..domain.accounts import PARKER, Principal
 from ..domain.errors import ForbiddenError, InvalidInputError, NotFoundError
 from ..domain.reservations import Reservation
 from .order_ports import PaymentMethod, Payout
-from .orders import Orders, payment_settled, retry_failed_payments
+from .orders import OrderLifecycle, payment_settled, retry_failed_payments
 
 MAX_WEBHOOK_BYTES = 64 * 1024
 EVENT_TYPES = {"charge.succeeded", "charge.failed", "refund.succeeded", "refund.failed"}
 
 
-def save_method(principal: Principal, token: str, *, o: Orders) -> PaymentMethod:
+def save_method(principal: Principal, token: str, *, o: OrderLifecycle) -> PaymentMethod:
     """Save the card; orders whose payment failed are charged again on it."""
     if not principal.has(PARKER):
         raise ForbiddenError("only parkers save a payment method", field="roles")
@@ -25,7 +25,7 @@ def save_method(principal: Principal, token: str, *, o: Orders) -> PaymentMethod
     return method
 
 
-def current_method(principal: Principal, *, o: Orders) -> PaymentMethod:
+def current_method(principal: Principal, *, o: OrderLifecycle) -> PaymentMethod:
     method = o.payments.method(principal.user_id)
     if method is None:
         raise NotFoundError("you have not saved a card yet", field="payment_method", code="no_payment_method")
@@ -43,7 +43,7 @@ class Earnings:
     payouts: list[tuple[Reservation, Payout]]  # newest first
 
 
-def earnings(principal: Principal, *, o: Orders) -> Earnings:
+def earnings(principal: Principal, *, o: OrderLifecycle) -> Earnings:
     """The sharer's statement: each paid order's payout (what the parker paid, the platform fee, the share credited)
     and the balance those credits add up to."""
     amount, currency = o.balances.balance(principal.user_id)
@@ -67,7 +67,7 @@ def _event(raw: bytes) -> dict[str, Any]:
     return event
 
 
-def receive_webhook(timestamp: str | None, signature: str | None, raw: bytes, *, o: Orders, secret: bytes, max_skew_s: int) -> Reservation:
+def receive_webhook(timestamp: str | None, signature: str | None, raw: bytes, *, o: OrderLifecycle, secret: bytes, max_skew_s: int) -> Reservation:
     """Verify the provider's signature and freshness, then apply its verdict (idempotent per charge)."""
     ts = signing.parse_timestamp(timestamp)
     signing.verify(secret, ts, raw, signature, now=o.clock.now(), max_skew_s=max_skew_s)

@@ -52,6 +52,20 @@ class ReservationRepository(Protocol):
         space: Space | None = None,
         expected_space_version: int | None = None,
     ) -> None: ...
+    # The gate's, the no-show sweep's and the staff dashboard's queries.
+    def for_plate(self, carpark_id: str, plate: str) -> list[Reservation]:
+        """Every reservation whose plate a camera could confuse with this one (the gate's blind index)."""
+        ...
+
+    def at_carpark(self, carpark_id: str, limit: int) -> list[Reservation]: ...
+    def paid_at_carpark(self, carpark_id: str, since: datetime, until: datetime) -> list[Reservation]:
+        """Paid in [since, until): half-open, so consecutive days never count a stay twice."""
+        ...
+
+    def expired(self, before: datetime, limit: int) -> list[Reservation]: ...
+    def uncharged(self, limit: int) -> list[Reservation]:
+        """Money due (a bill or a fee) that no charge covers yet: a charge attempt failed midway."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@ condition on its version in the same transaction that creates or changes the res
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -22,17 +21,6 @@ from .retry import on_conflict
 MIN_MINUTES = 15
 MAX_DAYS = 31
 MAX_AHEAD_DAYS = 366
-
-
-def reservation_id_for(parker_id: str, idempotency_key: str | None, new_id: Callable[[], str]) -> str:
-    """A retried request with the same key names the same reservation, so it can only be created once."""
-    if not idempotency_key:
-        return new_id()
-    return "r" + hashlib.sha256(f"{parker_id}\x00{idempotency_key}".encode()).hexdigest()[:31]
-
-
-def _request_hash(space_id: str, plate: str, start: datetime, end: datetime) -> str:
-    return hashlib.sha256(f"{space_id}|{plate}|{start.isoformat()}|{end.isoformat()}".encode()).hexdigest()
 
 
 def _check_request(principal: Principal, raw_plate: str, start: datetime, end: datetime, now: datetime) -> str:
@@ -69,22 +57,20 @@ def reserve(
     start: datetime,
     end: datetime,
     *,
-    idempotency_key: str | None,
     spaces: SpaceRepository,
     reservations: ReservationRepository,
     clock: Clock,
     new_id: Callable[[], str],
     identity: IdentityGate | None = None,
-) -> tuple[Reservation, bool]:
-    """Book the space; returns (reservation, created). A replay of the same request returns created=False.
-    `identity` is given on stages where reserving requires a verified identity."""
+) -> Reservation:
+    """Book the space. `identity` is given on stages where reserving requires a verified identity. A retried request
+    books once through its Idempotency-Key, like every POST (services/idempotency.py)."""
     plate = _check_request(principal, raw_plate, start, end, clock.now())
     _check_identity(principal, identity)
     now = clock.now()
-    reservation_id = reservation_id_for(principal.user_id, idempotency_key, new_id)
-    fingerprint = _request_hash(space_id, plate, start, end)
+    reservation_id = new_id()
 
-    def attempt() -> tuple[Reservation, bool]:
+    def attempt() -> Reservation:
         space = spaces.get(space_id)
         space.require_bookable()
         if space.owner_id == principal.user_id:
@@ -96,31 +82,12 @@ def reserve(
             reservation_id=reservation_id, space_id=space.space_id, parker_id=principal.user_id, sharer_id=space.owner_id,
             plate=plate, start=start, end=end, price_minor=price,
             currency=space.currency, state=RESERVED, version=1, created_at=now, window_id=window.window_id,
-            carpark_id=space.gate_carpark, lot=space.lot, request_hash=fingerprint,
+            carpark_id=space.gate_carpark, lot=space.lot,
         )
         reservations.book(reservation, replace(space, calendar=calendar, version=space.version + 1), space.version)
-        return reservation, True
+        return reservation
 
-    try:
-        return on_conflict(attempt)
-    except ConflictError as exc:
-        if exc.code != "duplicate_reservation" and not _replayed(reservations, reservation_id, idempotency_key):
-            raise
-        existing = reservations.get(reservation_id)
-        if existing.request_hash != fingerprint or existing.parker_id != principal.user_id:
-            raise ConflictError("this Idempotency-Key was already used for a different request", field="Idempotency-Key", code="idempotency_key_reused") from exc
-        return existing, False
-
-
-def _replayed(reservations: ReservationRepository, reservation_id: str, idempotency_key: str | None) -> bool:
-    """After a lost race, a keyed request may find that its own earlier attempt already succeeded."""
-    if not idempotency_key:
-        return False
-    try:
-        reservations.get(reservation_id)
-    except NotFoundError:
-        return False
-    return True
+    return on_conflict(attempt)
 
 
 def visible_reservation(principal: Principal, reservation_id: str, reservations: ReservationRepository) -> Reservation:

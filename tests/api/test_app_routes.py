@@ -164,7 +164,7 @@ def test_the_saved_card_can_be_read_back(api: ApiClient, people: dict[str, User]
 
 
 def test_a_token_from_the_hosted_card_fields_saves_a_card_once(api: ApiClient, people: dict[str, User]) -> None:
-    provider = bootstrap.orders().payments
+    provider = bootstrap.deps().payments
     minted = provider.tokenise("4000 0000 0000 0002", 12, 2031, "123")  # type: ignore[attr-defined]  # the local provider's own call
     assert minted["brand"] == "visa" and minted["last4"] == "0002" and minted["token"].startswith("tok_")
     saved = api.call("PUT", "/me/payment-method", people["parker"], {"token": minted["token"]})
@@ -184,5 +184,5 @@ def test_hosted_card_fields_refuse_bad_cards_by_field(api: ApiClient, number: st
     from chalicelib.domain.errors import InvalidInputError
 
     with pytest.raises(InvalidInputError) as refused:
-        bootstrap.orders().payments.tokenise(number, month, year, cvc)  # type: ignore[attr-defined]
+        bootstrap.deps().payments.tokenise(number, month, year, cvc)  # type: ignore[attr-defined]
     assert refused.value.field == field

@@ -20,6 +20,7 @@ from chalicelib import bootstrap
 from chalicelib.api.http import REGISTRY
 from chalicelib.domain.signing import gate_request
 from chalicelib.services import console_reports
+from chalicelib.services.console_ports import Console
 from tests.console_bodies import CONSOLE_BODIES
 from tests.helpers import ApiClient, Reply, User
 from tests.order_helpers import Gate, World, make_world
@@ -77,6 +78,15 @@ def shift(api: ApiClient) -> Iterator[Shift]:
     assert api.call("PUT", "/me/payment-method", parker, {"token": "tok_visa"}).status == 200
     yield Shift(world, owner, staff, parker, cp["carpark_id"], gate, space)
     bootstrap.override(None)
+
+
+def small_inline(world: World) -> Console:
+    """The graph again with every export too large for the response (so it goes through a presigned download)."""
+    d = world.deps
+    assert d.carparks.console is not None
+    console = replace(d.carparks.console, inline_export_rows=0)
+    bootstrap.override(replace(d, carparks=replace(d.carparks, console=console)))
+    return console
 
 
 def feed(s: Shift, since: str | None = None) -> dict[str, Any]:
@@ -243,9 +253,7 @@ def test_transactions_link_each_paid_stay_to_its_proof_and_the_report_and_csv_ag
     [line] = list(csv.DictReader(io.StringIO(x.body["csv"])))
     assert int(line["revenue_minor"]) == report["summary"]["revenue_minor"]
     # large exports go through a presigned download, not the response body
-    o = bootstrap.orders()
-    assert o.console is not None
-    bootstrap.override_orders(replace(o, console=replace(o.console, inline_export_rows=0)))
+    small_inline(s.world)
     big = s.post("/exports", {"dataset": "transactions", "from": day, "to": day})
     assert big.status == 201 and big.body["csv"] is None and big.body["url"], big.body
     with urllib.request.urlopen(big.body["url"]) as got:  # noqa: S310 - the local S3's presigned URL
@@ -329,10 +337,7 @@ def test_closing_the_parkers_account_erases_the_plate_from_the_console_and_keeps
 def test_a_large_export_is_deleted_once_its_download_has_expired(shift: Shift) -> None:
     s = shift
     paid_stay(s)
-    o = bootstrap.orders()
-    assert o.console is not None
-    console = replace(o.console, inline_export_rows=0)
-    bootstrap.override_orders(replace(o, console=console))
+    console = small_inline(s.world)
     big = s.post("/exports", {"dataset": "transactions", "from": s.world.at(2).date().isoformat()}).body
     early = console_reports.expire_exports(console, s.world.clock.now(), limit=1000)
     assert not any(g in big["url"] for g in early)  # not yet

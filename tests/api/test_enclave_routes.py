@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import os
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import boto3
@@ -19,9 +18,9 @@ from chalicelib.domain import certs, envelope
 from chalicelib.domain.carparks import local_day
 from chalicelib.domain.errors import UnavailableError
 from chalicelib.domain.plates import confusion_key, normalise_plate
-from tests.fakes import FakeClock, FakeLedger, InMemoryLedger
+from tests.fakes import InMemoryLedger
 from tests.helpers import ApiClient, User, at
-from tests.order_helpers import World
+from tests.order_helpers import World, make_world
 
 SIDES = ("front", "back", "selfie")
 PLATE = b"QZ-981-XK"
@@ -33,10 +32,11 @@ def id_image(user: User, side: str) -> bytes:
 
 @pytest.fixture
 def ledger(api: ApiClient) -> Iterator[InMemoryLedger]:
-    """The ledger is another issue's adapter: until it lands, reads are logged to this in-memory one."""
+    """Reads of ID documents are recorded in this in-memory ledger (the Ledger port), where the test can read them."""
     fake = InMemoryLedger()
-    setattr(bootstrap.deps(), "ledger", fake)  # noqa: B010 - Deps has no ledger field before the merge
+    bootstrap.override(bootstrap.build(ledger=fake))
     yield fake
+    bootstrap.override(None)
 
 
 def device_upload(api: ApiClient, user: User, side: str) -> dict[str, object]:
@@ -82,11 +82,14 @@ class RefusingLedger:
 
 
 def test_when_the_ledger_cannot_record_nobody_reads_documents(api: ApiClient) -> None:
-    bootstrap.deps().ledger = RefusingLedger()  # type: ignore[assignment]
-    parker = api.sign_up(roles=("parker",))
-    device_upload(api, parker, "front")
-    r = api.get("/me/identity/documents/front", parker)
-    assert r.status == 503 and r.body["code"] == "access_log_unavailable"
+    bootstrap.override(bootstrap.build(ledger=RefusingLedger()))  # type: ignore[arg-type]
+    try:
+        parker = api.sign_up(roles=("parker",))
+        device_upload(api, parker, "front")
+        r = api.get("/me/identity/documents/front", parker)
+        assert r.status == 503 and r.body["code"] == "access_log_unavailable"
+    finally:
+        bootstrap.override(None)
 
 
 def test_upload_errors_map_to_http(api: ApiClient) -> None:
@@ -187,14 +190,13 @@ def _plate_forms(*plates: str) -> set[bytes]:
 
 
 @pytest.fixture
-def real_ledger_world(api: ApiClient, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    """An order world on moto whose ledger is the real one (DynamoDB, KMS-signed quorum, S3 export), not the fake.
-    The validators' deadline is generous: on a loaded machine the first block (nodes built, keys read from KMS) took
-    over the default 5 s, and these tests are about what is stored, not about how fast validators answer."""
+def real_ledger_world(api: ApiClient, own_stack: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    """An order world on moto whose ledger is the real one (DynamoDB, KMS-signed quorum, S3 export), not the fake, on a
+    stack of its own: its clock moves hours ahead, and the CA and node certificates the ledger makes then are valid
+    from then on. The validators' deadline is generous: on a loaded machine the first block (nodes built, keys read
+    from KMS) took over the default 5 s, and these tests are about what is stored, not about how fast validators answer."""
     monkeypatch.setenv("CP_VALIDATOR_DEADLINE_MS", "120000")
-    clock = FakeClock()
-    bootstrap.override(replace(bootstrap.build(), clock=clock))
-    yield World(api, clock, FakeLedger(), bootstrap.orders())
+    yield make_world(api, real_ledger=True)
     bootstrap.override(None)
 
 
@@ -250,7 +252,7 @@ def test_a_closed_account_leaves_its_plates_erased_and_everything_else_working(r
     assert world.api.post("/me/close", parker).status == 200
     listed = world.api.get(f"/carparks/{cp['carpark_id']}/reservations", sharer)
     assert listed.status == 200 and [x["plate"] for x in listed.body["reservations"] if x["reservation_id"] == rid] == [ERASED]
-    assert bootstrap.orders().reservations.get(rid).state == "completed"
+    assert bootstrap.deps().reservations.get(rid).state == "completed"
     # another parker's plate, the same car park's gate and its members still work
     other = world.api.sign_up(roles=("parker",))
     space = world.api.approved_space(sharer, world.admin, lat=52.3410, lng=4.8610, carpark_id=cp["carpark_id"], lot="A2")

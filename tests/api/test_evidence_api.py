@@ -143,8 +143,6 @@ def _in_bucket(key: str) -> bool:
 
 
 def test_the_scheduled_sweep_deletes_evidence_zips_after_their_window(api: ApiClient, parked: dict[str, Any]) -> None:
-    from dataclasses import replace
-
     from chalice.test import Client
 
     import app as app_module
@@ -165,7 +163,7 @@ def test_the_scheduled_sweep_deletes_evidence_zips_after_their_window(api: ApiCl
     sweep()
     assert _in_bucket(key)  # still inside its download window
     later = FakeClock(datetime.now(UTC) + timedelta(seconds=export.body["expires_in"] + 1))
-    bootstrap.override(replace(bootstrap.build(), clock=later))
+    bootstrap.override(bootstrap.build(clock=later))
     try:
         assert len(sweep()["deleted"]) >= 1
         assert not _in_bucket(key)
@@ -194,7 +192,7 @@ def test_closing_the_account_deletes_every_evidence_zip_and_sealed_photo_at_once
     def deliver(raw: bytes, signed: dict[str, str]) -> int:
         return int(api.client.http.post("/payments/webhook", headers=signed, body=raw).status_code)
 
-    bootstrap.orders().payments.settle_due(deliver)  # type: ignore[attr-defined]
+    bootstrap.deps().payments.settle_due(deliver)  # type: ignore[attr-defined]
     assert api.get(f"/reservations/{order}", parker).body["state"] == "completed"
     closed = api.post("/me/close", parker)
     assert closed.status == 200, closed.body

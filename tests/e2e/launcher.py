@@ -208,9 +208,9 @@ def _reserve_ended(env_file: str, space_id: str, plate: str, user_id: str, email
 
     d = bootstrap.deps()
     start = TwoHoursAgo().now() + timedelta(minutes=1)
-    r, _ = reservations.reserve(Principal(user_id, email, frozenset(), frozenset({"parker"})), space_id, plate, start,
-                                start + timedelta(minutes=30), idempotency_key=None, spaces=d.spaces, reservations=d.reservations,
-                                clock=TwoHoursAgo(), new_id=d.new_id)
+    r = reservations.reserve(Principal(user_id, email, frozenset(), frozenset({"parker"})), space_id, plate, start,
+                             start + timedelta(minutes=30), spaces=d.spaces, reservations=d.reservations, clock=TwoHoursAgo(),
+                             new_id=d.new_id)
     print(json.dumps({"reservation_id": r.reservation_id, "state": r.state, "end": r.end.isoformat()}))
 
 

@@ -19,7 +19,7 @@ from chalicelib import bootstrap, config, verify
 from chalicelib.adapters.enclave_ca import EnclaveCA
 from chalicelib.adapters.enclave_tables import DynamoNodeCertificates, enclave_models
 from chalicelib.adapters.ledger_tables import DynamoLedgerStore, ledger_models
-from chalicelib.adapters.validators import KmsKeyDirectory
+from chalicelib.adapters.validators import KmsKeyDirectory, ValidatorNodes
 from chalicelib.services.ledger import LedgerService, LedgerSettings
 from chalicelib.services.ledger_reads import LedgerEvidence
 from tests.fakes import FixedClock
@@ -50,7 +50,7 @@ def renewing(own_stack: dict[str, str]) -> Iterator[Renewing]:
     enclave = bootstrap.build_enclave(clock)
     ca = EnclaveCA(enclave, DynamoNodeCertificates(enclave_models()), clock, node_days=30)
     keys = KmsKeyDirectory(config.validator_key_arns(), config.region())
-    transport = bootstrap.build_transport(bootstrap.ValidatorNodes(keys))
+    transport = bootstrap.build_transport(ValidatorNodes(keys))
     ledger = LedgerService(DynamoLedgerStore(ledger_models()), enclave, transport, keys, clock,
                            LedgerSettings(config.ledger_id(), 100, 60, config.validator_deadline_s()), ca)
     yield Renewing(ledger, ca, clock)

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from chalicelib.adapters.orders import DynamoBalances, DynamoGateEventLog, DynamoNotificationFeed
-from chalicelib.adapters.tables import models, order_models
+from chalicelib.adapters.balances import DynamoBalances
+from chalicelib.adapters.gate_events import DynamoGateEventLog
+from chalicelib.adapters.notifications import DynamoNotificationFeed
+from chalicelib.adapters.tables import models, operations_models
 from chalicelib.bootstrap import SystemClock, build_enclave
-from chalicelib.services.order_ports import GateEventRecord, Notification, Payout
+from chalicelib.services.carpark_ports import GateEventRecord
+from chalicelib.services.idempotency import Claimed
+from chalicelib.services.order_ports import Notification, Payout
 from tests.fakes import FakeBalances, FakeGateEvents, FakeNotifications
 
 T = datetime(2026, 12, 1, 9, tzinfo=UTC)
@@ -23,7 +28,7 @@ def kind(request: Any, stack: object) -> str:
 
 
 def test_feed_is_newest_first_and_idempotent(kind: str) -> None:
-    feed = FakeNotifications() if kind == "fake" else DynamoNotificationFeed(order_models(), build_enclave(SystemClock()))
+    feed = FakeNotifications() if kind == "fake" else DynamoNotificationFeed(operations_models(), build_enclave(SystemClock()))
     who = uuid.uuid4().hex
     for n in range(3):
         feed.add(Notification(who, f"n{n}", "k", "t", "b", T + timedelta(minutes=n)))
@@ -32,7 +37,7 @@ def test_feed_is_newest_first_and_idempotent(kind: str) -> None:
 
 
 def test_payout_credits_once(kind: str) -> None:
-    balances = FakeBalances() if kind == "fake" else DynamoBalances(order_models(), models().connection)
+    balances = FakeBalances() if kind == "fake" else DynamoBalances(operations_models(), models().connection)
     who = uuid.uuid4().hex
     assert balances.credit(Payout("o1" + who, who, 100, 18, "EUR", T)) is True
     assert balances.credit(Payout("o1" + who, who, 100, 18, "EUR", T)) is False
@@ -41,17 +46,18 @@ def test_payout_credits_once(kind: str) -> None:
 
 
 def test_gate_event_is_claimed_once_and_released_only_while_in_progress(kind: str) -> None:
-    log = FakeGateEvents() if kind == "fake" else DynamoGateEventLog(order_models(), build_enclave(SystemClock()))
+    log = FakeGateEvents() if kind == "fake" else DynamoGateEventLog(operations_models(), build_enclave(SystemClock()))
     cp = uuid.uuid4().hex
-    record = GateEventRecord(f"gd#{cp}", "gd", cp, "h1", "in_progress", T)
+    record = GateEventRecord(f"gd#{cp}", "gd", cp, "h1", "in_progress", T, "entry", "AB1")
     assert log.claim(record) is None
-    assert log.claim(record).state == "in_progress"  # type: ignore[union-attr]
-    log.release(record.event_key)
+    assert log.claim(record) == Claimed("h1")  # claimed, not yet answered
+    log.release(record)
     assert log.claim(record) is None
-    log.finish(GateEventRecord(record.event_key, "gd", cp, "h1", "done", T, "entry", "AB1", {"decision": "open"}))
-    log.release(record.event_key)  # a finished event stays
-    stored = log.claim(record)
-    assert stored is not None and stored.state == "done" and stored.response == {"decision": "open"}
+    log.finish(record, {"decision": "open"})
+    log.release(record)  # a finished event stays
+    assert log.claim(record) == Claimed("h1", {"decision": "open"})
+    other = log.claim(replace(record, request_hash="h2"))
+    assert other is not None and other.fingerprint != "h2"  # another body under the same event id
     assert [e.plate for e in log.by_carpark(cp, T - timedelta(hours=1), T + timedelta(hours=1))] == ["AB1"]
 
 
@@ -63,7 +69,7 @@ def test_staff_memberships_are_one_per_car_park_and_person_and_change_only_by_ve
     from chalicelib.domain.staff import founding_membership, invitation
     from tests.fakes import FakeStaff
 
-    repo = FakeStaff() if kind == "fake" else DynamoStaffRepository(order_models())
+    repo = FakeStaff() if kind == "fake" else DynamoStaffRepository(operations_models())
     a, b, person = uuid.uuid4().hex, uuid.uuid4().hex, uuid.uuid4().hex
     repo.add(founding_membership(a, "owner-a", T))
     first = invitation(a, person, "staff", "owner-a", T)
@@ -81,13 +87,12 @@ def test_staff_memberships_are_one_per_car_park_and_person_and_change_only_by_ve
 
 
 def test_a_plates_movements_are_found_by_its_blind_index_and_erased_keeping_the_movement(kind: str) -> None:
-    log = FakeGateEvents() if kind == "fake" else DynamoGateEventLog(order_models(), build_enclave(SystemClock()))
+    log = FakeGateEvents() if kind == "fake" else DynamoGateEventLog(operations_models(), build_enclave(SystemClock()))
     cp = uuid.uuid4().hex
     for n, (plate, reply) in enumerate((("AB123C", "r1"), ("A8123C", "r1"), ("ZZ999Z", "r2"))):  # the second a misread
-        record = GateEventRecord(f"gd#{cp}#{n}", "gd", cp, "h", "in_progress", T + timedelta(minutes=n))
+        record = GateEventRecord(f"gd#{cp}#{n}", "gd", cp, "h", "in_progress", T + timedelta(minutes=n), "entry", plate)
         log.claim(record)
-        log.finish(GateEventRecord(record.event_key, "gd", cp, "h", "done", record.occurred_at, "entry", plate,
-                                   {"decision": "open", "plate": plate, "reservation_id": reply}))
+        log.finish(record, {"decision": "open", "plate": plate, "reservation_id": reply})
     found = log.by_plate(cp, "AB123C", 10)
     assert sorted(e.plate for e in found) == ["A8123C", "AB123C"] and log.by_plate(uuid.uuid4().hex, "AB123C", 10) == []
     for e in found:
@@ -99,7 +104,7 @@ def test_a_plates_movements_are_found_by_its_blind_index_and_erased_keeping_the_
 
 
 def test_notifications_about_a_reservation_are_found_in_every_feed_and_rewritten_in_place(kind: str) -> None:
-    feed = FakeNotifications() if kind == "fake" else DynamoNotificationFeed(order_models(), build_enclave(SystemClock()))
+    feed = FakeNotifications() if kind == "fake" else DynamoNotificationFeed(operations_models(), build_enclave(SystemClock()))
     rid, sharer, carpark = uuid.uuid4().hex, uuid.uuid4().hex, f"carpark:{uuid.uuid4().hex}"
     for who in (sharer, carpark):
         feed.add(Notification(who, f"{rid}:completed", "order_completed", "Order completed", "AB123C: 400 EUR paid", T, rid))
@@ -114,12 +119,12 @@ def test_notifications_about_a_reservation_are_found_in_every_feed_and_rewritten
 
 
 def test_a_day_of_movements_is_half_open_so_an_event_at_midnight_is_in_one_day(kind: str) -> None:
-    log = FakeGateEvents() if kind == "fake" else DynamoGateEventLog(order_models(), build_enclave(SystemClock()))
+    log = FakeGateEvents() if kind == "fake" else DynamoGateEventLog(operations_models(), build_enclave(SystemClock()))
     cp, midnight = uuid.uuid4().hex, datetime(2026, 12, 2, tzinfo=UTC)
     for n, at in enumerate((midnight - timedelta(seconds=1), midnight)):
-        record = GateEventRecord(f"gd#{cp}#m{n}", "gd", cp, "h", "in_progress", at)
+        record = GateEventRecord(f"gd#{cp}#m{n}", "gd", cp, "h", "in_progress", at, "entry", "AB1")
         log.claim(record)
-        log.finish(GateEventRecord(record.event_key, "gd", cp, "h", "done", at, "entry", "AB1", {"decision": "open"}))
+        log.finish(record, {"decision": "open"})
     first = log.by_carpark(cp, midnight - timedelta(days=1), midnight)
     second = log.by_carpark(cp, midnight, midnight + timedelta(days=1))
     assert [e.occurred_at for e in first] == [midnight - timedelta(seconds=1)] and [e.occurred_at for e in second] == [midnight]

@@ -37,7 +37,8 @@ def repos(request: Any) -> tuple[Any, Any]:
         spaces = FakeSpaceRepository()
         return spaces, FakeReservationRepository(spaces)
     request.getfixturevalue("stack")
-    from chalicelib.adapters.repositories import DynamoReservationRepository, DynamoSpaceRepository
+    from chalicelib.adapters.reservations import DynamoReservationRepository
+    from chalicelib.adapters.spaces import DynamoSpaceRepository
     from chalicelib.adapters.tables import models
     from chalicelib.bootstrap import SystemClock, build_enclave
 

@@ -11,16 +11,18 @@ import boto3
 import pytest
 
 from chalicelib import config
+from chalicelib.adapters.carparks import DynamoMembershipRepository
 from chalicelib.adapters.enclave import KmsEnclave
 from chalicelib.adapters.idempotency import DynamoIdempotencyStore
-from chalicelib.adapters.orders import DynamoMembershipRepository, OrderReservationRepository
-from chalicelib.adapters.repositories import DynamoSpaceRepository
+from chalicelib.adapters.reservations import DynamoReservationRepository
 from chalicelib.adapters.sealed_fields import ERASED, PLATE, FieldSealer
-from chalicelib.adapters.tables import models, order_models
+from chalicelib.adapters.spaces import DynamoSpaceRepository
+from chalicelib.adapters.tables import models, operations_models
 from chalicelib.bootstrap import SystemClock, build_enclave
 from chalicelib.domain.carparks import Membership
 from chalicelib.domain.gate import gate_key
 from chalicelib.domain.reservations import RESERVED, Reservation
+from chalicelib.services.idempotency import Claimed, KeyedRequest, Reply
 from tests.integration.test_repository_contract import a_space
 
 NOW = datetime(2026, 12, 1, 9, tzinfo=UTC)
@@ -35,13 +37,13 @@ def stored(table: str, key: dict[str, Any]) -> dict[str, Any]:
     return dict(boto3.client("dynamodb").get_item(TableName=config.table_name(table), Key=key, ConsistentRead=True)["Item"])
 
 
-def a_booking(enclave: KmsEnclave, plate: str, carpark_id: str) -> tuple[OrderReservationRepository, Reservation]:
+def a_booking(enclave: KmsEnclave, plate: str, carpark_id: str) -> tuple[DynamoReservationRepository, Reservation]:
     spaces = DynamoSpaceRepository(models())
-    repo = OrderReservationRepository(models(), spaces, enclave)
+    repo = DynamoReservationRepository(models(), spaces, enclave)
     space = replace(a_space(), carpark_id=carpark_id)
     spaces.add(space)
     r = Reservation(uuid.uuid4().hex, space.space_id, uuid.uuid4().hex, space.owner_id, plate, NOW + timedelta(days=1),
-                    NOW + timedelta(days=1, hours=2), 400, "EUR", RESERVED, 1, NOW, "w1", carpark_id=carpark_id, request_hash="f" * 64)
+                    NOW + timedelta(days=1, hours=2), 400, "EUR", RESERVED, 1, NOW, "w1", carpark_id=carpark_id)
     repo.book(r, space, space.version)
     return repo, r
 
@@ -50,7 +52,7 @@ def test_the_gate_finds_a_misread_plate_by_its_blind_index_and_the_item_holds_ne
     carpark = uuid.uuid4().hex
     repo, r = a_booking(enclave, "SB0123", carpark)
     item = stored("reservations", {"reservation_id": {"S": r.reservation_id}})
-    assert "plate" not in item and "request_hash" not in item and b"SB0123" not in item["sealed"]["B"]
+    assert "plate" not in item and b"SB0123" not in item["sealed"]["B"]
     assert item["gate_key"]["S"] != gate_key(carpark, "SB0123") and carpark not in item["gate_key"]["S"]
     assert [x.reservation_id for x in repo.for_plate(carpark, "58O123")] == [r.reservation_id]  # S/5, B/8, 0/O
     assert repo.get(r.reservation_id) == r
@@ -59,7 +61,7 @@ def test_the_gate_finds_a_misread_plate_by_its_blind_index_and_the_item_holds_ne
 
 def test_sealed_plates_of_any_length_look_alike(enclave: KmsEnclave) -> None:
     sealer, owner = FieldSealer(enclave), uuid.uuid4().hex
-    short, long = (sealer.seal(owner, PLATE, "r1", {"plate": p, "request_hash": "f" * 64}) for p in ("AB", "ABCDEFGHIJ"))
+    short, long = (sealer.seal(owner, PLATE, "r1", {"plate": p}) for p in ("AB", "ABCDEFGHIJ"))
     assert short is not None and long is not None and len(short) == len(long)
 
 
@@ -68,7 +70,7 @@ def test_after_the_parker_is_erased_the_plate_reads_as_erased_and_is_dropped_on_
     repo, r = a_booking(enclave, "KL123M", carpark)
     enclave.erase_user(r.parker_id)
     erased = repo.get(r.reservation_id)
-    assert erased.plate == ERASED and erased.request_hash is None and replace(erased, plate=r.plate, request_hash=r.request_hash) == r
+    assert erased.plate == ERASED and replace(erased, plate=r.plate) == r
     repo.change(replace(erased, version=2), 1)
     item = stored("reservations", {"reservation_id": {"S": r.reservation_id}})
     assert "sealed" not in item and "gate_key" not in item and repo.get(r.reservation_id).plate == ERASED
@@ -76,7 +78,7 @@ def test_after_the_parker_is_erased_the_plate_reads_as_erased_and_is_dropped_on_
 
 
 def test_memberships_seal_plate_and_holder_to_the_car_park(enclave: KmsEnclave) -> None:
-    repo, carpark = DynamoMembershipRepository(order_models(), enclave), uuid.uuid4().hex
+    repo, carpark = DynamoMembershipRepository(operations_models(), enclave), uuid.uuid4().hex
     m = Membership(uuid.uuid4().hex, carpark, "GH12IJ", "Holder Pietersen", "monthly", date(2026, 12, 1), date(2026, 12, 31), NOW)
     repo.add(m)
     item = stored("memberships", {"membership_id": {"S": m.membership_id}})
@@ -86,10 +88,11 @@ def test_memberships_seal_plate_and_holder_to_the_car_park(enclave: KmsEnclave) 
 
 def test_a_stored_response_is_sealed_and_a_different_request_is_still_told_apart(enclave: KmsEnclave) -> None:
     store, key = DynamoIdempotencyStore(models(), enclave), f"{uuid.uuid4().hex}#k1"
-    assert store.claim(key, "a" * 64, 2_000_000_000) is None
-    store.finish(key, 201, '{"plate": "XY99ZZ"}')
+    request = KeyedRequest(key, "a" * 64, 2_000_000_000)
+    assert store.claim(request) is None
+    store.finish(request, Reply(201, '{"plate": "XY99ZZ"}'))
     item = stored("idempotency", {"idem_key": {"S": key}})
     assert b"XY99ZZ" not in item["body"]["B"] and item["request_hash"]["S"] != "a" * 64
-    same, other = store.claim(key, "a" * 64, 2_000_000_000), store.claim(key, "b" * 64, 2_000_000_000)
-    assert same is not None and same.request_hash == "a" * 64 and same.body == '{"plate": "XY99ZZ"}'
-    assert other is not None and other.request_hash != "b" * 64
+    same, other = store.claim(request), store.claim(KeyedRequest(key, "b" * 64, 2_000_000_000))
+    assert same == Claimed("a" * 64, Reply(201, '{"plate": "XY99ZZ"}'))
+    assert other is not None and other.fingerprint != "b" * 64

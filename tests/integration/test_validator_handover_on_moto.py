@@ -12,7 +12,7 @@ import pytest
 
 from chalicelib import bootstrap, config, verify
 from chalicelib.adapters.ledger_tables import DynamoLedgerStore, ledger_models
-from chalicelib.adapters.validators import KmsKeyDirectory
+from chalicelib.adapters.validators import KmsKeyDirectory, ValidatorNodes
 from chalicelib.audit import dynamo_auditor
 from chalicelib.domain.ledger import signing_payload
 from chalicelib.domain.quorum import validator_set_hash, verify_certificate
@@ -25,7 +25,7 @@ def deployment() -> LedgerService:
     """A proposer and its in-process validators, built from this process's settings as a fresh deployment would."""
     clock = FixedClock()
     keys = KmsKeyDirectory(config.validator_key_arns(), config.region())
-    transport = bootstrap.build_transport(bootstrap.ValidatorNodes(keys))
+    transport = bootstrap.build_transport(ValidatorNodes(keys))
     return LedgerService(DynamoLedgerStore(ledger_models()), bootstrap.build_enclave(clock), transport, keys, clock,
                          LedgerSettings(config.ledger_id(), 2, 60, config.validator_deadline_s()))
 

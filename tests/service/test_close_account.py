@@ -22,28 +22,26 @@ from chalicelib.domain.reservations import BILLED, ENTERED, RESERVED, Reservatio
 from chalicelib.domain.spaces import APPROVED, OwnershipDocument, Space, SpaceAttributes
 from chalicelib.domain.staff import founding_membership, invitation
 from chalicelib.services import accounts, closure
+from chalicelib.services.carpark_ports import GateEventRecord
 from chalicelib.services.evidence import EvidenceStores
-from chalicelib.services.order_ports import GateEventRecord, Notification
-from chalicelib.services.orders import Orders
+from chalicelib.services.order_ports import Notification
+from chalicelib.services.orders import OrderLifecycle
 from tests.fakes import (
     FakeBalances,
     FakeBlobStore,
     FakeCarParks,
     FakeClaimRepository,
     FakeClock,
-    FakeDevices,
     FakeEnclave,
     FakeEvidenceSource,
     FakeExportLog,
     FakeGateEvents,
     FakeIdentityProvider,
     FakeLedger,
-    FakeMemberships,
     FakeNotifications,
     FakePayments,
     FakePhotoSetRepository,
     FakeReservations,
-    FakeSecretBox,
     FakeSpaces,
     FakeStaff,
     FakeUserRepository,
@@ -60,9 +58,10 @@ class Scene:
     c: closure.Closure
     idp: FakeIdentityProvider
     enclave: FakeEnclave
+    carparks: FakeCarParks
 
     @property
-    def o(self) -> Orders:
+    def o(self) -> OrderLifecycle:
         return self.c.orders
 
     def space(self, owner: str, space_id: str, carpark_id: str | None = None) -> Space:
@@ -90,15 +89,13 @@ def scene() -> Scene:
     spaces = FakeSpaces()
     reservations = FakeReservations(spaces)
     ledger = FakeLedger()
-    o = Orders(reservations, spaces, FakeCarParks(), FakeDevices(), FakeMemberships(), FakeGateEvents(), FakeSecretBox(),
-               FakeNotifications(), FakeBalances(), FakePayments(), FakeStaff(), clock, lambda: f"id{next(ids)}", BillingPolicy(), 1500,
-               ledger)
+    o = OrderLifecycle(reservations, spaces, FakePayments(), FakeBalances(), FakeNotifications(), clock, BillingPolicy(), 1500, ledger)
     st = EvidenceStores(reservations, spaces, FakePhotoSetRepository(), FakeClaimRepository(), FakeBlobStore(), enclave, ledger,
                         FakeEvidenceSource(ledger), inspect, clock, os.urandom, lambda: f"e{next(ids)}", FakeExportLog())
     for who in ("alice", "bob", "carol"):
         users.add(user(who))
         idp.accounts.add(who)
-    return Scene(closure.Closure(users, enclave, idp, o, st), idp, enclave)
+    return Scene(closure.Closure(users, enclave, idp, o, FakeGateEvents(), FakeStaff(), st), idp, enclave, FakeCarParks())
 
 
 def who(user_id: str) -> Principal:
@@ -158,7 +155,7 @@ def test_closure_waits_while_a_car_is_parked_or_a_bill_is_being_paid() -> None:
 
 def test_copies_of_the_plate_held_by_the_car_park_and_the_sharer_are_erased_and_nothing_else() -> None:
     s = scene()
-    s.o.carparks.add(CarPark("cp1", "bob", "Central", "public", "Dam 2", ("A1",), "Europe/Amsterdam", (), NOW))
+    s.carparks.add(CarPark("cp1", "bob", "Central", "public", "Dam 2", ("A1",), "Europe/Amsterdam", (), NOW))
     bobs = s.space("bob", "s-bob", carpark_id="cp1")
     done = s.book("alice", bobs, -30, "completed")
     theirs = s.book("carol", s.space("bob", "s-bob-2", carpark_id="cp1"), -20, "completed", plate="ZZ999Z")
@@ -168,16 +165,16 @@ def test_copies_of_the_plate_held_by_the_car_park_and_the_sharer_are_erased_and_
               ("e4", "AB123C", {"membership_id": "m1", "plate": "AB123C"}),  # a member's visit: the car park's record
               ("e5", "ZZ999Z", {"reservation_id": theirs.reservation_id, "plate": "ZZ999Z"})]
     for key, read, reply in events:
-        s.o.gate_events.items[key] = GateEventRecord(key, "gd", "cp1", "h", "done", NOW, "entry", read, reply)  # type: ignore[attr-defined]
+        s.c.gate_events.items[key] = GateEventRecord(key, "gd", "cp1", "h", "done", NOW, "entry", read, reply)  # type: ignore[attr-defined]
     for feed in ("bob", "carpark:cp1", "alice"):
         s.o.notifications.add(Notification(feed, f"{done.reservation_id}:completed", "order_completed", "Order completed",
                                            "AB123C: 400 EUR minor units paid", NOW, done.reservation_id))
     s.o.notifications.add(Notification("bob", f"{theirs.reservation_id}:completed", "order_completed", "Order completed",
                                        "ZZ999Z: 400 EUR minor units paid", NOW, theirs.reservation_id))
     closure.close_account(who("alice"), c=s.c)
-    plates = {k: e.plate for k, e in s.o.gate_events.items.items()}  # type: ignore[attr-defined]
+    plates = {k: e.plate for k, e in s.c.gate_events.items.items()}  # type: ignore[attr-defined]
     assert plates == {"e1": ERASED, "e2": ERASED, "e3": ERASED, "e4": "AB123C", "e5": "ZZ999Z"}
-    assert s.o.gate_events.items["e1"].response["plate"] == ERASED  # type: ignore[attr-defined]
+    assert s.c.gate_events.items["e1"].response["plate"] == ERASED  # type: ignore[attr-defined]
     assert sorted(n.body for n in s.o.notifications.feed("bob", 5)) == ["ZZ999Z: 400 EUR minor units paid",
                                                                          "[erased]: 400 EUR minor units paid"]
     assert s.o.notifications.feed("carpark:cp1", 5)[0].body == "[erased]: 400 EUR minor units paid"
@@ -188,19 +185,19 @@ def test_copies_of_the_plate_held_by_the_car_park_and_the_sharer_are_erased_and_
 
 def test_evidence_memberships_spaces_and_claims_of_the_closed_account() -> None:
     s = scene()
-    s.o.carparks.add(CarPark("cp9", "carol", "North", "public", "Dam 9", (), "Europe/Amsterdam", (), NOW))
-    s.o.staff.add(founding_membership("cp9", "carol", NOW))
-    s.o.staff.add(replace(invitation("cp9", "alice", "staff", "carol", NOW), state="active"))
-    s.o.carparks.add(CarPark("cp8", "alice", "Own", "public", "Dam 8", (), "Europe/Amsterdam", (), NOW))
-    s.o.staff.add(founding_membership("cp8", "alice", NOW))
+    s.carparks.add(CarPark("cp9", "carol", "North", "public", "Dam 9", (), "Europe/Amsterdam", (), NOW))
+    s.c.staff.add(founding_membership("cp9", "carol", NOW))
+    s.c.staff.add(replace(invitation("cp9", "alice", "staff", "carol", NOW), state="active"))
+    s.carparks.add(CarPark("cp8", "alice", "Own", "public", "Dam 8", (), "Europe/Amsterdam", (), NOW))
+    s.c.staff.add(founding_membership("cp8", "alice", NOW))
     done = s.book("alice", s.space("bob", "s-bob"), -30, "completed")
     claim = Claim("c1", done.reservation_id, "alice", "bob", None, ("sharer",), "my name is Alice A. and I saw it", "open", NOW,
                   NOW + timedelta(days=30))
     s.c.evidence.claims.add(claim)
     s.space("alice", "s-alice")
     closure.close_account(who("alice"), c=s.c)
-    assert {m.carpark_id: m.state for m in s.o.staff.by_user("alice", 10)} == {"cp9": "removed", "cp8": "removed"}
-    assert s.o.staff.find("cp9", "carol").state == "active"  # type: ignore[union-attr]
+    assert {m.carpark_id: m.state for m in s.c.staff.by_user("alice", 10)} == {"cp9": "removed", "cp8": "removed"}
+    assert s.c.staff.find("cp9", "carol").state == "active"  # type: ignore[union-attr]
     gone = s.o.spaces.get("s-alice")
     assert (gone.status, gone.title, gone.address, gone.document) == ("withdrawn", ERASED, ERASED, None)
     assert (gone.location.lat, gone.location.lng) == (52.37, 4.89)

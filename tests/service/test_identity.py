@@ -139,7 +139,7 @@ class _NoSpaces:
 def test_reserving_requires_a_verified_identity_when_the_stage_says_so(world: World) -> None:
     start = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
     with pytest.raises(RuleViolationError) as err:
-        reservations.reserve(ALICE, "s1", "AB-123-C", start, start + timedelta(hours=1), idempotency_key=None,
+        reservations.reserve(ALICE, "s1", "AB-123-C", start, start + timedelta(hours=1),
                              spaces=_NoSpaces(), reservations=None, clock=world.clock, new_id=Ids(),  # type: ignore[arg-type]
                              identity=world.cases)
     assert err.value.code == "identity_not_verified"

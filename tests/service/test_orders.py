@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -19,7 +19,7 @@ from chalicelib.domain.spaces import APPROVED, Space, SpaceAttributes
 from chalicelib.domain.staff import founding_membership, invitation
 from chalicelib.services import carparks, gate
 from chalicelib.services.orders import (
-    Orders,
+    OrderLifecycle,
     charge_uncharged,
     complete,
     expire_no_shows,
@@ -50,7 +50,16 @@ SETTINGS = gate.GateSettings(max_skew_s=300, grace_min=15, min_confidence_pct=80
 OWNER = Principal("sharer", "s@example.com", frozenset(), frozenset({"sharer"}))
 
 
-def make_orders(rate: int = 200, ledger: FakeLedger | None = None) -> Orders:
+@dataclass
+class Scene:
+    """The order lifecycle, the car-park services and the gate over one set of fakes."""
+
+    o: OrderLifecycle
+    desk: carparks.CarParks
+    gate: gate.Gate
+
+
+def make_scene(rate: int = 200, ledger: FakeLedger | None = None) -> Scene:
     spaces = FakeSpaces()
     window = Window("w1", "weekly", Tariff(rate, None, 15), days=tuple(range(7)), start_minute=0, end_minute=1440)
     r = fake_reservation(price_minor=2 * rate)
@@ -59,22 +68,28 @@ def make_orders(rate: int = 200, ledger: FakeLedger | None = None) -> Orders:
                      carpark_id="cp1", lot="A1", link_state="accepted"))
     reservations = FakeReservations(spaces)
     reservations.items["r1"] = r
-    o = Orders(reservations, spaces, FakeCarParks(), FakeDevices(), FakeMemberships(), FakeGateEvents(), FakeSecretBox(),
-               FakeNotifications(), FakeBalances(), FakePayments(), FakeStaff(), FakeClock(START),
-               lambda: "id" + str(len(reservations.items)), BillingPolicy(), 1500, ledger if ledger is not None else FakeLedger())
-    o.carparks.add(CarPark("cp1", "sharer", "Central", "public", "Dam 2", ("A1",), "Europe/Amsterdam", (), START))
-    o.staff.add(founding_membership("cp1", "sharer", START))
-    return o
+    clock, notifications = FakeClock(START), FakeNotifications()
+    o = OrderLifecycle(reservations, spaces, FakePayments(), FakeBalances(), notifications, clock, BillingPolicy(), 1500,
+                       ledger if ledger is not None else FakeLedger())
+    desk = carparks.CarParks(FakeCarParks(), FakeStaff(), FakeDevices(), FakeSecretBox(), FakeMemberships(), spaces, reservations,
+                             FakeGateEvents(), notifications, clock, lambda: "id" + str(len(reservations.items)))
+    desk.carparks.add(CarPark("cp1", "sharer", "Central", "public", "Dam 2", ("A1",), "Europe/Amsterdam", (), START))
+    desk.staff.add(founding_membership("cp1", "sharer", START))
+    return Scene(o, desk, gate.Gate(desk.devices, desk.secrets, desk.gate_events, desk.carparks, reservations, desk.memberships, clock, o))
 
 
-def settle(o: Orders, status: str = "succeeded", amount: int | None = None) -> object:
+def make_orders(rate: int = 200, ledger: FakeLedger | None = None) -> OrderLifecycle:
+    return make_scene(rate, ledger).o
+
+
+def settle(o: OrderLifecycle, status: str = "succeeded", amount: int | None = None) -> object:
     r = o.reservations.get("r1")
     assert r.charge_id is not None
     return payment_settled(o, kind="charge", status=status, charge_id=r.charge_id, reference="r1",
                            amount_minor=r.amount_due_minor if amount is None else amount, currency="EUR", failure=None)
 
 
-def drive_to_billed(o: Orders, exit_after: timedelta = timedelta(hours=2)) -> None:
+def drive_to_billed(o: OrderLifecycle, exit_after: timedelta = timedelta(hours=2)) -> None:
     start_stay(o, "r1", START + timedelta(minutes=3))
     finish_stay(o, "r1", START + exit_after)
 
@@ -102,12 +117,11 @@ def test_a_redelivered_payment_webhook_pays_out_and_records_once() -> None:
 
 
 def test_without_a_ledger_the_order_waits_in_paid_and_completes_later() -> None:
-    o = make_orders()
-    o.ledger = None
+    o = replace(make_orders(), ledger=None)
     drive_to_billed(o)
     settle(o)
     assert o.reservations.get("r1").state == "paid" and o.balances.balance("sharer")[0] == 340
-    o.ledger = FakeLedger()
+    o = replace(o, ledger=FakeLedger())
     settle(o)  # the provider redelivers; now the order can be recorded
     done = o.reservations.get("r1")
     assert done.state == "completed" and done.ledger_entry == "parent:0" and o.balances.balance("sharer")[0] == 340
@@ -150,54 +164,55 @@ def test_no_show_sweep_expires_once_and_charges_the_fee() -> None:
     assert (r.state, r.fee_minor, r.payment_status) == ("no_show", 400, "pending") and o.spaces.get("s1").calendar.bookings == ()
 
 
-def gate_device(o: Orders) -> tuple[str, str]:
-    made = carparks.register_device(OWNER, "cp1", "north", o=o)
+def gate_device(s: Scene) -> tuple[str, str]:
+    made = carparks.register_device(OWNER, "cp1", "north", o=s.desk)
     return made.device.device_id, made.secret
 
 
-def send(o: Orders, device_id: str, secret: str, event: dict[str, object], ts: datetime | None = None) -> gate.GateReply:
-    body, h = gate_request(device_id, secret.encode(), event, int((ts or o.clock.now()).timestamp()))
-    return gate.receive(h["X-Gate-Device"], h["X-Gate-Timestamp"], h["X-Gate-Signature"], body, o=o, settings=SETTINGS)
+def send(s: Scene, device_id: str, secret: str, event: dict[str, object], ts: datetime | None = None) -> gate.GateReply:
+    body, h = gate_request(device_id, secret.encode(), event, int((ts or s.o.clock.now()).timestamp()))
+    return gate.receive(h["X-Gate-Device"], h["X-Gate-Timestamp"], h["X-Gate-Signature"], body, o=s.gate, settings=SETTINGS)
 
 
 def test_gate_replay_answers_the_same_and_changes_nothing() -> None:
-    o = make_orders()
-    device, secret = gate_device(o)
+    s = make_scene()
+    device, secret = gate_device(s)
     event = {"event_id": "e1", "direction": "entry", "plate": "AB-123-C"}
-    first = send(o, device, secret, event)
-    writes = o.reservations.writes  # type: ignore[attr-defined]
-    again = send(o, device, secret, event, START + timedelta(seconds=40))
-    assert again.body == first.body and again.replayed and o.reservations.writes == writes  # type: ignore[attr-defined]
+    first = send(s, device, secret, event)
+    writes = s.o.reservations.writes  # type: ignore[attr-defined]
+    again = send(s, device, secret, event, START + timedelta(seconds=40))
+    assert again.body == first.body and again.replayed and s.o.reservations.writes == writes  # type: ignore[attr-defined]
     with pytest.raises(ConflictError):
-        send(o, device, secret, event | {"plate": "ZZ999"})
+        send(s, device, secret, event | {"plate": "ZZ999"})
 
 
 def test_gate_refusals_leave_no_trace() -> None:
-    o = make_orders()
-    device, secret = gate_device(o)
+    s = make_scene()
+    device, secret = gate_device(s)
     event = {"event_id": "e2", "direction": "entry", "plate": "AB123C"}
     with pytest.raises(UnauthenticatedError):
-        send(o, device, secret, event, START - timedelta(minutes=6))
+        send(s, device, secret, event, START - timedelta(minutes=6))
     with pytest.raises(ForbiddenError):
-        send(o, device, secret, event | {"carpark_id": "elsewhere"})
-    assert o.gate_events.items == {} and o.reservations.get("r1").state == "reserved"  # type: ignore[attr-defined]
+        send(s, device, secret, event | {"carpark_id": "elsewhere"})
+    assert s.desk.gate_events.items == {} and s.o.reservations.get("r1").state == "reserved"  # type: ignore[attr-defined]
 
 
 def test_staff_of_another_car_park_cannot_see_this_one() -> None:
-    o = make_orders()
-    o.carparks.add(CarPark("cp2", "other-owner", "Elsewhere", "public", "Dam 9", (), "Europe/Amsterdam", (), START))
-    o.staff.add(replace(invitation("cp2", "x", "staff", "other-owner", START), state="active"))
+    s = make_scene()
+    o, desk = s.o, s.desk
+    desk.carparks.add(CarPark("cp2", "other-owner", "Elsewhere", "public", "Dam 9", (), "Europe/Amsterdam", (), START))
+    desk.staff.add(replace(invitation("cp2", "x", "staff", "other-owner", START), state="active"))
     stranger = Principal("x", "x@example.com", frozenset({"staff"}), frozenset())  # the old Cognito group grants nothing
     with pytest.raises(NotFoundError):
-        carparks.devices(stranger, "cp1", o=o)
-    o.staff.add(invitation("cp1", "x", "staff", "sharer", START))
+        carparks.devices(stranger, "cp1", o=desk)
+    desk.staff.add(invitation("cp1", "x", "staff", "sharer", START))
     with pytest.raises(NotFoundError):  # invited is not yet staff
-        carparks.devices(stranger, "cp1", o=o)
-    carparks.answer_invitation(stranger, "cp1", True, o=o)
+        carparks.devices(stranger, "cp1", o=desk)
+    carparks.answer_invitation(stranger, "cp1", True, o=desk)
     mine = stranger
     drive_to_billed(o)
     settle(o)
-    report = carparks.transactions(mine, "cp1", START.date(), START.date(), o=o)
+    report = carparks.transactions(mine, "cp1", START.date(), START.date(), o=desk)
     assert report["total_minor"] == 400 and report["days"] == {"2026-12-01": {"orders": 1, "total_minor": 400}}
 
 

@@ -10,7 +10,7 @@ import pytest
 from chalicelib.domain.accounts import Principal
 from chalicelib.domain.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, RuleViolationError
 from chalicelib.services import reservations as svc
-from chalicelib.services.idempotency import StoredResponse, run_once
+from chalicelib.services.idempotency import Claimed, KeyedRequest, Reply, respond_once
 from tests.fakes import FakeReservationRepository, FakeSpaceRepository, FixedClock
 from tests.integration.test_repository_contract import a_space
 
@@ -28,15 +28,15 @@ def world() -> tuple[FakeSpaceRepository, FakeReservationRepository, FixedClock,
     return spaces, FakeReservationRepository(spaces), FixedClock(NOW), space.space_id
 
 
-def book(world: tuple, start_h: float, end_h: float, who: Principal = PARKER, key: str | None = None) -> tuple:
+def book(world: tuple, start_h: float, end_h: float, who: Principal = PARKER) -> svc.Reservation:
     spaces, repo, clock, sid = world
-    return svc.reserve(who, sid, "ab 12", NOW + timedelta(hours=start_h), NOW + timedelta(hours=end_h), idempotency_key=key,
+    return svc.reserve(who, sid, "ab 12", NOW + timedelta(hours=start_h), NOW + timedelta(hours=end_h),
                        spaces=spaces, reservations=repo, clock=clock, new_id=lambda: next(ids))
 
 
 def test_parker_cancelling_after_the_start_owes_the_price(world: tuple) -> None:
     spaces, repo, clock, sid = world
-    r, _ = book(world, 1, 3)
+    r = book(world, 1, 3)
     clock.moment = NOW + timedelta(hours=2)
     cancelled = svc.cancel(PARKER, r.reservation_id, spaces=spaces, reservations=repo, clock=clock)
     assert (cancelled.fee_minor, cancelled.refund_minor, cancelled.cancelled_by) == (r.price_minor, 0, "parker")
@@ -45,14 +45,14 @@ def test_parker_cancelling_after_the_start_owes_the_price(world: tuple) -> None:
 
 def test_parker_cancelling_before_the_start_is_free(world: tuple) -> None:
     spaces, repo, clock, _ = world
-    r, _ = book(world, 1, 3)
+    r = book(world, 1, 3)
     cancelled = svc.cancel(PARKER, r.reservation_id, spaces=spaces, reservations=repo, clock=clock)
     assert (cancelled.fee_minor, cancelled.refund_minor) == (0, r.price_minor)
 
 
 def test_a_stranger_cannot_see_or_cancel(world: tuple) -> None:
     spaces, repo, clock, _ = world
-    r, _ = book(world, 1, 3)
+    r = book(world, 1, 3)
     stranger = Principal("x", "x@example.com", frozenset(), frozenset({"parker"}))
     with pytest.raises(NotFoundError):
         svc.cancel(stranger, r.reservation_id, spaces=spaces, reservations=repo, clock=clock)
@@ -61,7 +61,7 @@ def test_a_stranger_cannot_see_or_cancel(world: tuple) -> None:
 
 def test_only_the_parker_extends_and_only_into_free_time(world: tuple) -> None:
     spaces, repo, clock, _ = world
-    r, _ = book(world, 1, 3)
+    r = book(world, 1, 3)
     book(world, 4, 5, who=Principal("p2", "p2@example.com", frozenset(), frozenset({"parker"})))
     with pytest.raises(ForbiddenError):
         svc.extend(SHARER, r.reservation_id, NOW + timedelta(hours=4), spaces=spaces, reservations=repo, clock=clock)
@@ -75,7 +75,7 @@ def test_only_the_parker_extends_and_only_into_free_time(world: tuple) -> None:
 
 def test_a_cancelled_reservation_cannot_be_extended(world: tuple) -> None:
     spaces, repo, clock, _ = world
-    r, _ = book(world, 1, 3)
+    r = book(world, 1, 3)
     svc.cancel(PARKER, r.reservation_id, spaces=spaces, reservations=repo, clock=clock)
     with pytest.raises(ConflictError):
         svc.extend(PARKER, r.reservation_id, NOW + timedelta(hours=4), spaces=spaces, reservations=repo, clock=clock)
@@ -98,52 +98,57 @@ def test_pending_spaces_cannot_be_booked() -> None:
     space = a_space(status="pending")
     spaces.add(space)
     with pytest.raises(RuleViolationError):
-        svc.reserve(PARKER, space.space_id, "AB1", NOW + timedelta(hours=1), NOW + timedelta(hours=2), idempotency_key=None,
+        svc.reserve(PARKER, space.space_id, "AB1", NOW + timedelta(hours=1), NOW + timedelta(hours=2),
                     spaces=spaces, reservations=FakeReservationRepository(spaces), clock=FixedClock(NOW), new_id=lambda: "x")
 
 
-def test_same_key_same_request_returns_the_first_booking(world: tuple) -> None:
-    first, created = book(world, 1, 2, key="k")
-    again, created_again = book(world, 1, 2, key="k")
-    assert created and not created_again and first == again
-    with pytest.raises(ConflictError) as err:
-        book(world, 5, 6, key="k")
-    assert err.value.code == "idempotency_key_reused"
-
-
-class MemoryIdempotency:
+class MemoryClaims:
     def __init__(self) -> None:
-        self.items: dict[str, StoredResponse] = {}
+        self.items: dict[str, Claimed[Reply]] = {}
 
-    def claim(self, key: str, request_hash: str, expires_at: int) -> StoredResponse | None:
-        if key in self.items:
-            return self.items[key]
-        self.items[key] = StoredResponse(request_hash, "in_progress")
+    def claim(self, request: KeyedRequest) -> Claimed[Reply] | None:
+        if request.key in self.items:
+            return self.items[request.key]
+        self.items[request.key] = Claimed(request.fingerprint)
         return None
 
-    def finish(self, key: str, status_code: int, body: str) -> None:
-        self.items[key] = StoredResponse(self.items[key].request_hash, "done", status_code, body)
+    def finish(self, request: KeyedRequest, reply: Reply) -> None:
+        self.items[request.key] = Claimed(self.items[request.key].fingerprint, reply)
 
-    def release(self, key: str) -> None:
-        del self.items[key]
+    def release(self, request: KeyedRequest) -> None:
+        del self.items[request.key]
+
+
+def test_a_retried_booking_with_its_key_books_once_and_the_key_is_not_reused(world: tuple) -> None:
+    store, repo = MemoryClaims(), world[1]
+
+    def booking(start_h: float) -> Reply:
+        return Reply(201, book(world, start_h, start_h + 1).reservation_id)
+
+    first, replayed = respond_once(PARKER.user_id, "k", "h1", lambda: booking(1), store=store, now_s=0)
+    again, replayed_again = respond_once(PARKER.user_id, "k", "h1", lambda: booking(1), store=store, now_s=0)
+    assert (again, replayed, replayed_again) == (first, False, True) and len(repo.items) == 1
+    with pytest.raises(ConflictError) as err:
+        respond_once(PARKER.user_id, "k", "h2", lambda: booking(5), store=store, now_s=0)
+    assert err.value.code == "idempotency_key_reused" and len(repo.items) == 1
 
 
 def test_idempotent_action_runs_once_and_a_refusal_releases_the_key() -> None:
-    store, calls = MemoryIdempotency(), []
+    store, calls = MemoryClaims(), []
 
-    def action() -> tuple[int, str]:
+    def action() -> Reply:
         calls.append(1)
-        return 201, '{"ok":true}'
+        return Reply(201, '{"ok":true}')
 
-    assert run_once("u", "k", "h1", action, store=store, now_s=0) == (201, '{"ok":true}', False)
-    assert run_once("u", "k", "h1", action, store=store, now_s=0) == (201, '{"ok":true}', True)
+    assert respond_once("u", "k", "h1", action, store=store, now_s=0) == (Reply(201, '{"ok":true}'), False)
+    assert respond_once("u", "k", "h1", action, store=store, now_s=0) == (Reply(201, '{"ok":true}'), True)
     assert len(calls) == 1
     with pytest.raises(ConflictError):
-        run_once("u", "k", "other", action, store=store, now_s=0)
+        respond_once("u", "k", "other", action, store=store, now_s=0)
 
-    def refused() -> tuple[int, str]:
+    def refused() -> Reply:
         raise RuleViolationError("no")
 
     with pytest.raises(RuleViolationError):
-        run_once("u", "k2", "h", refused, store=store, now_s=0)
+        respond_once("u", "k2", "h", refused, store=store, now_s=0)
     assert "u#k2" not in store.items

@@ -22,7 +22,7 @@ def fields(stack: object) -> Iterator[HostedFields]:
     from chalicelib import bootstrap
 
     bootstrap.override(None)
-    served = HostedFields(0, (APP,), bootstrap.orders().payments.tokenise)  # type: ignore[attr-defined]
+    served = HostedFields(0, (APP,), bootstrap.deps().payments.tokenise)  # type: ignore[attr-defined]
     served.serve()
     yield served
     served.stop()

@@ -90,6 +90,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/me/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My notifications, newest first */
+        get: operations["listMyNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/carparks": {
         parameters: {
             query?: never;
@@ -478,92 +495,6 @@ export interface paths {
         put?: never;
         /** A gate device's heartbeat (HMAC-signed like events); answers its pending commands */
         post: operations["gateHeartbeat"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/payments/webhook": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** The payment provider's signed verdict on a charge or refund */
-        post: operations["paymentWebhook"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/me/payment-method": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** My saved card (brand and last four digits) */
-        get: operations["getPaymentMethod"];
-        /** Save my card (a provider token) for automatic payment */
-        put: operations["savePaymentMethod"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/me/balance": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** My balance as a sharer (payouts credited) */
-        get: operations["getMyBalance"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/me/notifications": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** My notifications, newest first */
-        get: operations["listMyNotifications"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/me/earnings": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** My earnings as a sharer: each paid order, the platform fee, the payout */
-        get: operations["getMyEarnings"];
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1736,6 +1667,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/payments/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The payment provider's signed verdict on a charge or refund */
+        post: operations["paymentWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/payment-method": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My saved card (brand and last four digits) */
+        get: operations["getPaymentMethod"];
+        /** Save my card (a provider token) for automatic payment */
+        put: operations["savePaymentMethod"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/balance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My balance as a sharer (payouts credited) */
+        get: operations["getMyBalance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/earnings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My earnings as a sharer: each paid order, the platform fee, the payout */
+        get: operations["getMyEarnings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -1915,6 +1915,26 @@ export interface components {
              * @default true
              */
             email_reusable: boolean;
+        };
+        /** NotificationOut */
+        NotificationOut: {
+            /** Notification Id */
+            notification_id: string;
+            /** Kind */
+            kind: string;
+            /** Title */
+            title: string;
+            /** Body */
+            body: string;
+            /** Reservation Id */
+            reservation_id: string | null;
+            /** Created At */
+            created_at: string;
+        };
+        /** NotificationList */
+        NotificationList: {
+            /** Notifications */
+            notifications: components["schemas"]["NotificationOut"][];
         };
         /** CarParkOut */
         CarParkOut: {
@@ -2587,26 +2607,6 @@ export interface components {
             /** Reservations */
             reservations: components["schemas"]["ReservationOut"][];
         };
-        /** NotificationOut */
-        NotificationOut: {
-            /** Notification Id */
-            notification_id: string;
-            /** Kind */
-            kind: string;
-            /** Title */
-            title: string;
-            /** Body */
-            body: string;
-            /** Reservation Id */
-            reservation_id: string | null;
-            /** Created At */
-            created_at: string;
-        };
-        /** NotificationList */
-        NotificationList: {
-            /** Notifications */
-            notifications: components["schemas"]["NotificationOut"][];
-        };
         /** GateDecisionOut */
         GateDecisionOut: {
             /** Event Id */
@@ -2724,112 +2724,6 @@ export interface components {
              * @default []
              */
             acks: string[];
-        };
-        /** WebhookAck */
-        WebhookAck: {
-            /** Received */
-            received: boolean;
-            /** Reservation Id */
-            reservation_id: string;
-            /** State */
-            state: string;
-            /** Payment Status */
-            payment_status: string | null;
-        };
-        /**
-         * PaymentWebhookIn
-         * @description Signed by the provider: headers X-Payment-Timestamp, X-Payment-Signature (see docs/gate.md).
-         */
-        PaymentWebhookIn: {
-            /** Event Id */
-            event_id: string;
-            /** Type */
-            type: string;
-            /** Created */
-            created: string;
-            /** Data */
-            data: {
-                [key: string]: unknown;
-            };
-        };
-        /** PaymentMethodOut */
-        PaymentMethodOut: {
-            /** Method Id */
-            method_id: string;
-            /** Brand */
-            brand: string;
-            /** Last4 */
-            last4: string;
-        };
-        /** PaymentMethodIn */
-        PaymentMethodIn: {
-            /**
-             * Token
-             * @example tok_visa
-             */
-            token: string;
-        };
-        /** BalanceOut */
-        BalanceOut: {
-            /** Balance Minor */
-            balance_minor: number;
-            /** Currency */
-            currency: string | null;
-        };
-        /** PayoutOut */
-        PayoutOut: {
-            /** Reservation Id */
-            reservation_id: string;
-            /** Space Id */
-            space_id: string;
-            /**
-             * Paid Minor
-             * @description what the parker paid for the order
-             */
-            paid_minor: number;
-            /**
-             * Fee Minor
-             * @description the platform fee kept from it
-             */
-            fee_minor: number;
-            /**
-             * Payout Minor
-             * @description the sharer's share, credited to the balance
-             */
-            payout_minor: number;
-            /** Currency */
-            currency: string;
-            /** Credited At */
-            credited_at: string;
-        };
-        /** EarningsOut */
-        EarningsOut: {
-            /**
-             * Balance Minor
-             * @description the payouts credited so far (the sum of payout_minor over every order)
-             */
-            balance_minor: number;
-            /** Currency */
-            currency: string | null;
-            /**
-             * Platform Fee Bp
-             * @description the platform fee in basis points of each order's amount (1000 = 10%)
-             */
-            platform_fee_bp: number;
-            /**
-             * Paid Minor
-             * @description sums over the orders listed
-             */
-            paid_minor: number;
-            /** Fee Minor */
-            fee_minor: number;
-            /** Payout Minor */
-            payout_minor: number;
-            /**
-             * Payouts
-             * @description the newest paid orders, newest first
-             */
-            payouts: components["schemas"]["PayoutOut"][];
         };
         /** LotOccupancyOut */
         LotOccupancyOut: {
@@ -4618,6 +4512,112 @@ export interface components {
             /** Size */
             size: number;
         };
+        /** WebhookAck */
+        WebhookAck: {
+            /** Received */
+            received: boolean;
+            /** Reservation Id */
+            reservation_id: string;
+            /** State */
+            state: string;
+            /** Payment Status */
+            payment_status: string | null;
+        };
+        /**
+         * PaymentWebhookIn
+         * @description Signed by the provider: headers X-Payment-Timestamp, X-Payment-Signature (see docs/gate.md).
+         */
+        PaymentWebhookIn: {
+            /** Event Id */
+            event_id: string;
+            /** Type */
+            type: string;
+            /** Created */
+            created: string;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+        };
+        /** PaymentMethodOut */
+        PaymentMethodOut: {
+            /** Method Id */
+            method_id: string;
+            /** Brand */
+            brand: string;
+            /** Last4 */
+            last4: string;
+        };
+        /** PaymentMethodIn */
+        PaymentMethodIn: {
+            /**
+             * Token
+             * @example tok_visa
+             */
+            token: string;
+        };
+        /** BalanceOut */
+        BalanceOut: {
+            /** Balance Minor */
+            balance_minor: number;
+            /** Currency */
+            currency: string | null;
+        };
+        /** PayoutOut */
+        PayoutOut: {
+            /** Reservation Id */
+            reservation_id: string;
+            /** Space Id */
+            space_id: string;
+            /**
+             * Paid Minor
+             * @description what the parker paid for the order
+             */
+            paid_minor: number;
+            /**
+             * Fee Minor
+             * @description the platform fee kept from it
+             */
+            fee_minor: number;
+            /**
+             * Payout Minor
+             * @description the sharer's share, credited to the balance
+             */
+            payout_minor: number;
+            /** Currency */
+            currency: string;
+            /** Credited At */
+            credited_at: string;
+        };
+        /** EarningsOut */
+        EarningsOut: {
+            /**
+             * Balance Minor
+             * @description the payouts credited so far (the sum of payout_minor over every order)
+             */
+            balance_minor: number;
+            /** Currency */
+            currency: string | null;
+            /**
+             * Platform Fee Bp
+             * @description the platform fee in basis points of each order's amount (1000 = 10%)
+             */
+            platform_fee_bp: number;
+            /**
+             * Paid Minor
+             * @description sums over the orders listed
+             */
+            paid_minor: number;
+            /** Fee Minor */
+            fee_minor: number;
+            /** Payout Minor */
+            payout_minor: number;
+            /**
+             * Payouts
+             * @description the newest paid orders, newest first
+             */
+            payouts: components["schemas"]["PayoutOut"][];
+        };
         /** HealthOut */
         HealthOut: {
             /** Status */
@@ -4900,6 +4900,53 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listMyNotifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationList"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6581,317 +6628,6 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    paymentWebhook: {
-        parameters: {
-            query?: never;
-            header?: {
-                "X-Payment-Timestamp"?: string;
-                "X-Payment-Signature"?: string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["PaymentWebhookIn"];
-            };
-        };
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WebhookAck"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Refused by a business rule */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getPaymentMethod: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PaymentMethodOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    savePaymentMethod: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["PaymentMethodIn"];
-            };
-        };
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PaymentMethodOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getMyBalance: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["BalanceOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    listMyNotifications: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["NotificationList"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getMyEarnings: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["EarningsOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11878,6 +11614,270 @@ export interface operations {
             };
             /** @description Refused by a business rule */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    paymentWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Payment-Timestamp"?: string;
+                "X-Payment-Signature"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaymentWebhookIn"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookAck"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused by a business rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPaymentMethod: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentMethodOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    savePaymentMethod: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaymentMethodIn"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentMethodOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMyBalance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BalanceOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMyEarnings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EarningsOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

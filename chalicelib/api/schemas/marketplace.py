@@ -1,78 +1,12 @@
-"""Wire formats. Requests are validated here; responses are documented here for /openapi.json."""
+"""Wire formats of the marketplace blueprint (routes/marketplace.py): spaces, windows, search, reservations."""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from ..domain.timeutil import FIRST_DAY, LAST_DAY
-
-Email = Field(pattern=r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$", max_length=254, examples=["pat@example.com"])
-Instant = Field(description="RFC 3339 timestamp with offset", examples=["2026-12-01T09:00:00Z"])
-# A calendar day in the range every instant must lie in (domain/timeutil.py), so no date arithmetic overflows.
-Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
-Money = Field(ge=0, le=10_000_000, description="integer minor units (cents)")
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class Error(BaseModel):
-    code: str
-    message: str
-    field: str | None = None
-
-
-class SignUpRequest(Strict):
-    email: str = Email
-    password: str = Field(min_length=10, max_length=256)
-    display_name: str = Field(min_length=1, max_length=80)
-    roles: list[Literal["parker", "sharer"]] = Field(default=["parker", "sharer"], min_length=1)
-
-
-class SignInRequest(Strict):
-    email: str = Email
-    password: str = Field(min_length=1, max_length=256)
-
-
-class ConfirmRequest(Strict):
-    email: str = Email
-    code: str = Field(min_length=1, max_length=16)
-
-
-class TokensOut(BaseModel):
-    id_token: str
-    access_token: str
-    refresh_token: str | None
-    expires_in: int
-    token_type: Literal["Bearer"] = "Bearer"
-
-
-class UserOut(BaseModel):
-    user_id: str
-    email: str
-    display_name: str
-    roles: list[str]
-    groups: list[str] = []
-    status: str
-    created_at: str
-
-
-class ClosedOut(BaseModel):
-    user_id: str
-    status: str
-    closed_at: str | None
-    data_erased: bool
-    cancelled_reservations: list[str] = Field(default=[], description="bookings the closure cancelled (yours, and those on your spaces)")
-    email_reusable: bool = Field(default=True, description="the address may sign up again at once, as a new account")
-
-
-class ProfilePatch(Strict):
-    display_name: str | None = Field(default=None, min_length=1, max_length=80)
-    roles: list[Literal["parker", "sharer"]] | None = Field(default=None, min_length=1)
+from .common import Day, Instant, Money, Strict
 
 
 class AttributesIn(Strict):
@@ -180,10 +114,6 @@ class DocumentLinkOut(BaseModel):
     expires_in: int
     content_type: str
     size: int
-
-
-class SpaceLinkQuery(Strict):
-    state: Literal["pending", "accepted", "refused"] = "pending"
 
 
 class ReviewRequest(Strict):
@@ -297,13 +227,6 @@ class SearchOut(BaseModel):
     items_read: int
 
 
-class HealthOut(BaseModel):
-    status: str
-    version: str
-    backend: str
-    stage: str
-
-
 class SearchQuery(Strict):
     lat: float | None = Field(default=None, ge=-90, le=90)
     lng: float | None = Field(default=None, ge=-180, le=180)
@@ -319,79 +242,3 @@ class SearchQuery(Strict):
     vehicle_size: Literal["small", "medium", "large"] | None = None
     sort: Literal["distance", "price"] = "distance"
     limit: int = Field(default=20, ge=1, le=100)
-
-
-class GroupGrant(Strict):
-    group: Literal["staff", "admin"]
-    carpark_id: str | None = Field(default=None, max_length=64)
-
-
-# ---------------------------------------------------------------- enclave and identity verification
-
-Base64 = Field(description="standard base64")
-
-
-class EnclaveKeyOut(BaseModel):
-    public_key_pem: str
-    scheme: str
-    envelope: str = "0x01 || device P-256 public key (65 bytes, uncompressed) || nonce (12) || AES-GCM ciphertext+tag"
-
-
-class CaCertificateOut(BaseModel):
-    certificate_pem: str
-
-
-class RevocationListOut(BaseModel):
-    crl_pem: str
-
-
-class ValidatorIn(Strict):
-    node_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
-    public_key_pem: str = Field(min_length=100, max_length=1000, description="P-256 SubjectPublicKeyInfo, PEM")
-
-
-class ValidatorOut(BaseModel):
-    node_id: str
-    status: str
-    certificate_pem: str | None = None
-
-
-class ValidatorList(BaseModel):
-    ca_certificate_pem: str
-    validators: list[ValidatorOut]
-
-
-class IdentityDocumentIn(Strict):
-    content_type: Literal["image/jpeg", "image/png"]
-    envelope: str = Field(min_length=124, max_length=8 * 1024 * 1024, description="base64 device envelope (see /enclave/public-key)")
-
-
-class IdentityDocumentMeta(BaseModel):
-    side: str
-    content_type: str
-    uploaded_at: str
-
-
-class IdentityCaseOut(BaseModel):
-    user_id: str
-    case_id: str
-    status: str
-    documents: list[IdentityDocumentMeta]
-    opened_at: str | None
-    decided_at: str | None
-    reason: str | None
-
-
-class IdentityCaseList(BaseModel):
-    cases: list[IdentityCaseOut]
-
-
-class IdentityDocumentOut(BaseModel):
-    side: str
-    content_type: str
-    data: str = Base64
-    retrieve_entry: str = Field(description="the ledger entry that records this read")
-
-
-class DecisionIn(Strict):
-    reason: str | None = Field(default=None, max_length=500)

@@ -1,4 +1,4 @@
-"""Wire formats of car parks, the gate, payments and notifications."""
+"""Wire formats of the car parks blueprint (routes/carparks.py): car parks, staff, space links, devices and commands, members, the dashboard."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from .device_schemas import DeviceCertificateOut, DeviceHealthOut
-from .schemas import Day, ReservationList, ReservationOut, Strict
+from .common import Day, Strict
+from .marketplace import ReservationOut
 
-__all__ = ["ReservationList"]
+
+class SpaceLinkQuery(Strict):
+    state: Literal["pending", "accepted", "refused"] = "pending"
 
 
 class OpeningIn(Strict):
@@ -135,30 +137,6 @@ class MembershipList(BaseModel):
     memberships: list[MembershipOut]
 
 
-class GateEventIn(BaseModel):
-    """Signed by the device: headers X-Gate-Device, X-Gate-Timestamp, X-Gate-Signature (see docs/gate.md)."""
-
-    event_id: str = Field(min_length=1, max_length=128)
-    carpark_id: str | None = Field(default=None, description="optional; if given it must be the device's car park")
-    direction: Literal["entry", "exit"]
-    plate: str
-    confidence: float = Field(default=1.0, ge=0, le=1)
-    captured_at: str | None = None
-    snapshot: str | None = None
-
-
-class GateDecisionOut(BaseModel):
-    event_id: str
-    decision: Literal["open", "deny"]
-    reason: str
-    message: str
-    plate: str
-    reservation_id: str | None
-    membership_id: str | None
-    direction: str
-    at: str
-
-
 class MovementOut(BaseModel):
     device_id: str
     direction: str | None
@@ -190,69 +168,41 @@ class RangeQuery(Strict):
     until: Day | None = Field(default=None, alias="to", description="last local day (inclusive); default the first")
 
 
-class PaymentMethodIn(Strict):
-    token: str = Field(min_length=1, max_length=64, examples=["tok_visa"])
+class MqttEndpointOut(BaseModel):
+    host: str
+    port: int
+    ca_pem: str | None = Field(description="the CA the device's TLS client trusts for the broker; null on AWS: Amazon Root CA 1")
 
 
-class PaymentMethodOut(BaseModel):
-    method_id: str
-    brand: str
-    last4: str
+class DeviceCertificateOut(BaseModel):
+    thing_name: str = Field(description="the Thing, which is also the MQTT client id the device must connect with")
+    certificate_id: str
+    certificate_pem: str
+    private_key_pem: str = Field(description="returned once, at registration or rotation; never stored")
+    endpoint: MqttEndpointOut
+    topics: dict[str, str] = Field(description="events and heartbeat (Basic Ingest, publish QoS 1), commands (subscribe QoS 1)")
 
 
-class PaymentWebhookIn(BaseModel):
-    """Signed by the provider: headers X-Payment-Timestamp, X-Payment-Signature (see docs/gate.md)."""
+class DeviceHealthOut(BaseModel):
+    last_heartbeat_at: str | None
+    firmware: str | None
+    status: dict[str, str | int | float | bool]
+    via: Literal["https", "mqtt"] | None
+    quiet: bool = Field(description="active and silent for longer than CP_DEVICE_QUIET_S (300 s)")
 
-    event_id: str
-    type: str
-    created: str
-    data: dict[str, object]
+
+class CommandIn(Strict):
+    action: Literal["open", "refuse"]
+    reason: str = Field(min_length=1, max_length=200, description="why: kept with who issued it")
+    ttl_s: int | None = Field(default=None, ge=10, le=3600, description="default CP_GATE_COMMAND_TTL_S (120)")
 
 
-class WebhookAck(BaseModel):
-    received: bool
-    reservation_id: str
+class CommandOut(BaseModel):
+    command_id: str
+    device_id: str
+    action: str
+    reason: str
+    issued_by: str
+    issued_at: str
+    expires_at: str
     state: str
-    payment_status: str | None
-
-
-class NotificationOut(BaseModel):
-    notification_id: str
-    kind: str
-    title: str
-    body: str
-    reservation_id: str | None
-    created_at: str
-
-
-class NotificationList(BaseModel):
-    notifications: list[NotificationOut]
-
-
-class BalanceOut(BaseModel):
-    balance_minor: int
-    currency: str | None
-
-
-class PayoutOut(BaseModel):
-    reservation_id: str
-    space_id: str
-    paid_minor: int = Field(description="what the parker paid for the order")
-    fee_minor: int = Field(description="the platform fee kept from it")
-    payout_minor: int = Field(description="the sharer's share, credited to the balance")
-    currency: str
-    credited_at: str
-
-
-class EarningsOut(BaseModel):
-    balance_minor: int = Field(description="the payouts credited so far (the sum of payout_minor over every order)")
-    currency: str | None
-    platform_fee_bp: int = Field(description="the platform fee in basis points of each order's amount (1000 = 10%)")
-    paid_minor: int = Field(description="sums over the orders listed")
-    fee_minor: int
-    payout_minor: int
-    payouts: list[PayoutOut] = Field(description="the newest paid orders, newest first")
-
-
-class SweepOut(BaseModel):
-    expired: list[str]

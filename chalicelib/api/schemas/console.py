@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from .schemas import Day, Strict
+from .common import Day, Strict
 
 DateTime = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 Limit = Annotated[int, Field(ge=1, le=200, description="items per page")]

@@ -1,17 +1,17 @@
-"""Car parks and their staff dashboard, the gate webhook, payments and notifications."""
+"""Car parks: their staff, space links, gate devices and commands, members, and the staff dashboard."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint, Response
+from chalice import Blueprint
 
-from .. import bootstrap, config
-from ..api import device_schemas as ds
-from ..api import order_schemas as s
-from ..api import schemas as ms
-from ..api.http import Api, json_response
-from ..api.present import reservation_out, space_out
+from .. import bootstrap
+from ..api.http import Api
+from ..api.present import notification_out, reservation_out, space_out
+from ..api.schemas import accounts as acc
+from ..api.schemas import carparks as s
+from ..api.schemas import marketplace as ms
 from ..domain.accounts import User
 from ..domain.availability import parse_clock
 from ..domain.carparks import CarPark, Device, Membership, OpeningRule
@@ -19,9 +19,9 @@ from ..domain.errors import NotFoundError
 from ..domain.gate_devices import topics
 from ..domain.staff import StaffMembership
 from ..domain.timeutil import format_instant
-from ..services import carparks, gate, gate_devices, payments
+from ..services import carparks, gate_devices
+from ..services.carpark_ports import GateEventRecord
 from ..services.device_ports import IssuedCertificate
-from ..services.order_ports import GateEventRecord, Notification
 
 bp = Blueprint(__name__)
 api = Api(bp)
@@ -72,10 +72,6 @@ def movement_out(e: GateEventRecord) -> dict[str, Any]:
             "reason": r.get("reason"), "reservation_id": r.get("reservation_id"), "at": format_instant(e.occurred_at)}
 
 
-def notification_out(n: Notification) -> dict[str, Any]:
-    return {"notification_id": n.notification_id, "kind": n.kind, "title": n.title, "body": n.body,
-            "reservation_id": n.reservation_id, "created_at": format_instant(n.created_at)}
-
 
 # ---------------------------------------------------------------- car parks
 
@@ -86,13 +82,13 @@ def create_carpark() -> dict[str, Any]:
     req = api.body(s.CarParkIn)
     opening = tuple(OpeningRule(tuple(o.days), parse_clock(o.open, field="open"), parse_clock(o.close, field="close")) for o in req.opening)
     cp = carparks.create_carpark(api.principal(), name=req.name, kind=req.kind, address=req.address, lots=tuple(req.lots),
-                                 timezone=req.timezone, opening=opening, o=bootstrap.orders())
+                                 timezone=req.timezone, opening=opening, o=bootstrap.deps().carparks)
     return carpark_out(cp)
 
 
 @api.route("GET", "/carparks/{carpark_id}", "getCarPark", "A car park (owner, admin, its staff)", "carparks", response=s.CarParkOut)
 def get_carpark(carpark_id: str) -> dict[str, Any]:
-    return carpark_out(carparks.viewed(api.principal(), carpark_id, bootstrap.orders()))
+    return carpark_out(carparks.viewed(api.principal(), carpark_id, bootstrap.deps().carparks))
 
 
 @api.route("POST", "/carparks/{carpark_id}/staff", "inviteCarParkStaff",
@@ -101,7 +97,7 @@ def get_carpark(carpark_id: str) -> dict[str, Any]:
 def invite_staff(carpark_id: str) -> dict[str, Any]:
     req = api.body(s.StaffIn)
     d = bootstrap.deps()
-    m = carparks.invite_staff(api.principal(), carpark_id, user_id=req.user_id, email=req.email, role=req.role, o=bootstrap.orders(),
+    m = carparks.invite_staff(api.principal(), carpark_id, user_id=req.user_id, email=req.email, role=req.role, o=d.carparks,
                               users=d.users, idp=d.idp)
     return staff_out(m)
 
@@ -109,7 +105,7 @@ def invite_staff(carpark_id: str) -> dict[str, Any]:
 @api.route("GET", "/carparks/{carpark_id}/staff", "listCarParkStaff", "Everyone invited to or working at the car park (owners)",
            "staff", response=s.StaffList)
 def list_staff(carpark_id: str) -> dict[str, Any]:
-    listed = carparks.staff(api.principal(), carpark_id, o=bootstrap.orders(), users=bootstrap.deps().users)
+    listed = carparks.staff(api.principal(), carpark_id, o=bootstrap.deps().carparks, users=bootstrap.deps().users)
     return {"staff": [staff_out(m, person) for m, person in listed]}
 
 
@@ -117,46 +113,46 @@ def list_staff(carpark_id: str) -> dict[str, Any]:
            "End a membership or withdraw an open invitation (owners); the founding owner stays", "staff", response=s.StaffOut,
            errors=(409, 422))
 def remove_staff(carpark_id: str, user_id: str) -> dict[str, Any]:
-    return staff_out(carparks.remove_staff(api.principal(), carpark_id, user_id, o=bootstrap.orders()))
+    return staff_out(carparks.remove_staff(api.principal(), carpark_id, user_id, o=bootstrap.deps().carparks))
 
 
 @api.route("GET", "/me/staff-invitations", "listMyStaffInvitations", "Open invitations to work at a car park", "staff",
            response=s.InvitationList)
 def my_invitations() -> dict[str, Any]:
-    return {"invitations": [invitation_out(m, cp) for m, cp in carparks.my_invitations(api.principal(), o=bootstrap.orders())]}
+    return {"invitations": [invitation_out(m, cp) for m, cp in carparks.my_invitations(api.principal(), o=bootstrap.deps().carparks)]}
 
 
 @api.route("POST", "/me/staff-invitations/{carpark_id}/accept", "acceptStaffInvitation", "Accept an invitation: I work here from now on",
            "staff", response=s.StaffOut, errors=(409,))
 def accept_invitation(carpark_id: str) -> dict[str, Any]:
-    return staff_out(carparks.answer_invitation(api.principal(), carpark_id, True, o=bootstrap.orders()))
+    return staff_out(carparks.answer_invitation(api.principal(), carpark_id, True, o=bootstrap.deps().carparks))
 
 
 @api.route("POST", "/me/staff-invitations/{carpark_id}/decline", "declineStaffInvitation", "Decline an invitation", "staff",
            response=s.StaffOut, errors=(409,))
 def decline_invitation(carpark_id: str) -> dict[str, Any]:
-    return staff_out(carparks.answer_invitation(api.principal(), carpark_id, False, o=bootstrap.orders()))
+    return staff_out(carparks.answer_invitation(api.principal(), carpark_id, False, o=bootstrap.deps().carparks))
 
 
 @api.route("GET", "/me/carparks", "listMyCarParks", "The car parks I own or work at, with my role at each", "staff",
            response=s.MyCarParkList)
 def my_carparks() -> dict[str, Any]:
     return {"carparks": [{"role": m.role, "since": format_instant(m.decided_at) if m.decided_at else None, "carpark": carpark_out(cp)}
-                         for m, cp in carparks.my_carparks(api.principal(), o=bootstrap.orders())]}
+                         for m, cp in carparks.my_carparks(api.principal(), o=bootstrap.deps().carparks)]}
 
 
 @api.route("POST", "/me/carparks/{carpark_id}/leave", "leaveCarPark", "Stop working at a car park (the founding owner cannot)",
            "staff", response=s.StaffOut, errors=(409, 422))
 def leave_carpark(carpark_id: str) -> dict[str, Any]:
-    return staff_out(carparks.leave(api.principal(), carpark_id, o=bootstrap.orders()))
+    return staff_out(carparks.leave(api.principal(), carpark_id, o=bootstrap.deps().carparks))
 
 
 @api.route("GET", "/carparks/{carpark_id}/space-links", "listSpaceLinks",
            "Spaces that name this car park, by link state; pending ones wait for an owner's decision (owners)", "carparks",
-           query=ms.SpaceLinkQuery, response=ms.SpaceList)
+           query=s.SpaceLinkQuery, response=ms.SpaceList)
 def list_space_links(carpark_id: str) -> dict[str, Any]:
-    q = api.query(ms.SpaceLinkQuery)
-    found = carparks.space_links(api.principal(), carpark_id, q.state, o=bootstrap.orders())
+    q = api.query(s.SpaceLinkQuery)
+    found = carparks.space_links(api.principal(), carpark_id, q.state, o=bootstrap.deps().carparks)
     return {"spaces": [space_out(sp, owner_view=False, link_view=True) for sp in found]}
 
 
@@ -164,7 +160,7 @@ def list_space_links(carpark_id: str) -> dict[str, Any]:
            "Accept a space into the car park: its bookings are admitted by the gate and counted here (owners)", "carparks",
            response=ms.SpaceOut, errors=(409,))
 def accept_space_link(carpark_id: str, space_id: str) -> dict[str, Any]:
-    space = carparks.decide_link(api.principal(), carpark_id, space_id, True, o=bootstrap.orders())
+    space = carparks.decide_link(api.principal(), carpark_id, space_id, True, o=bootstrap.deps().carparks)
     return space_out(space, owner_view=False, link_view=True)
 
 
@@ -172,7 +168,7 @@ def accept_space_link(carpark_id: str, space_id: str) -> dict[str, Any]:
            "Refuse a space's request to join the car park, or end an accepted link (owners)", "carparks", response=ms.SpaceOut,
            errors=(409,))
 def refuse_space_link(carpark_id: str, space_id: str) -> dict[str, Any]:
-    space = carparks.decide_link(api.principal(), carpark_id, space_id, False, o=bootstrap.orders())
+    space = carparks.decide_link(api.principal(), carpark_id, space_id, False, o=bootstrap.deps().carparks)
     return space_out(space, owner_view=False, link_view=True)
 
 
@@ -181,13 +177,13 @@ def refuse_space_link(carpark_id: str, space_id: str) -> dict[str, Any]:
 def register_device(carpark_id: str) -> dict[str, Any]:
     req = api.body(s.DeviceIn)
     mqtt = gate_devices.identities_for(None, req.mqtt, bootstrap.devices())
-    made = carparks.register_device(api.principal(), carpark_id, req.name, o=bootstrap.orders(), mqtt=mqtt)
+    made = carparks.register_device(api.principal(), carpark_id, req.name, o=bootstrap.deps().carparks, mqtt=mqtt)
     return device_out(made.device, made.secret, made.certificate)
 
 
 def _identities(device_id: str) -> gate_devices.ThingIdentities | None:
     try:
-        device = bootstrap.orders().devices.get(device_id)
+        device = bootstrap.deps().carparks.devices.get(device_id)
     except NotFoundError:
         return None  # the service says 404 after its ownership check
     return gate_devices.identities_for(device, False, bootstrap.devices())
@@ -196,29 +192,29 @@ def _identities(device_id: str) -> gate_devices.ThingIdentities | None:
 @api.route("POST", "/carparks/{carpark_id}/devices/{device_id}/rotate", "rotateGateDeviceSecret",
            "Give a device a new secret (shown once); the old one stops working", "carparks", response=s.DeviceOut, errors=(409, 422))
 def rotate_device(carpark_id: str, device_id: str) -> dict[str, Any]:
-    made = carparks.rotate_device_secret(api.principal(), carpark_id, device_id, o=bootstrap.orders(), mqtt=_identities(device_id))
+    made = carparks.rotate_device_secret(api.principal(), carpark_id, device_id, o=bootstrap.deps().carparks, mqtt=_identities(device_id))
     return device_out(made.device, made.secret, made.certificate)
 
 
 @api.route("POST", "/carparks/{carpark_id}/devices/{device_id}/revoke", "revokeGateDevice",
            "Revoke a device: its signed events are refused from now on", "carparks", response=s.DeviceOut, errors=(422,))
 def revoke_device(carpark_id: str, device_id: str) -> dict[str, Any]:
-    return device_out(carparks.revoke_device(api.principal(), carpark_id, device_id, o=bootstrap.orders(), mqtt=_identities(device_id)))
+    return device_out(carparks.revoke_device(api.principal(), carpark_id, device_id, o=bootstrap.deps().carparks, mqtt=_identities(device_id)))
 
 
 @api.route("GET", "/carparks/{carpark_id}/devices", "listGateDevices", "The car park's gate devices", "dashboard",
            response=s.DeviceList)
 def list_devices(carpark_id: str) -> dict[str, Any]:
-    listed = gate_devices.devices_with_health(api.principal(), carpark_id, o=bootstrap.orders(), rt=bootstrap.devices())
+    listed = gate_devices.devices_with_health(api.principal(), carpark_id, o=bootstrap.deps().carparks, rt=bootstrap.devices())
     return {"devices": [device_out(d, health=h) for d, h in listed]}
 
 
 @api.route("POST", "/carparks/{carpark_id}/devices/{device_id}/commands", "sendGateCommand",
            "Order a gate to open or refuse, with a reason (owner, admin, the car park's staff); bills nothing", "gate",
-           request=ds.CommandIn, response=ds.CommandOut, status=201, errors=(409, 422))
+           request=s.CommandIn, response=s.CommandOut, status=201, errors=(409, 422))
 def send_gate_command(carpark_id: str, device_id: str) -> dict[str, Any]:
-    req = api.body(ds.CommandIn)
-    c = gate_devices.enqueue_command(api.principal(), carpark_id, device_id, action=req.action, reason=req.reason, o=bootstrap.orders(),
+    req = api.body(s.CommandIn)
+    c = gate_devices.enqueue_command(api.principal(), carpark_id, device_id, action=req.action, reason=req.reason, o=bootstrap.deps().carparks,
                                      rt=bootstrap.devices(), ttl_s=req.ttl_s)
     return {"command_id": c.command_id, "device_id": c.device_id, "action": c.action, "reason": c.reason, "issued_by": c.issued_by,
             "issued_at": format_instant(c.issued_at), "expires_at": format_instant(c.expires_at), "state": c.state}
@@ -229,114 +225,39 @@ def send_gate_command(carpark_id: str, device_id: str) -> dict[str, Any]:
 def add_membership(carpark_id: str) -> dict[str, Any]:
     req = api.body(s.MembershipIn)
     m = carparks.add_membership(api.principal(), carpark_id, plate=req.plate, holder=req.holder, plan=req.plan,
-                                valid_from=req.valid_from, o=bootstrap.orders())
+                                valid_from=req.valid_from, o=bootstrap.deps().carparks)
     return membership_out(m)
 
 
 @api.route("GET", "/carparks/{carpark_id}/memberships", "listMemberships", "The car park's members", "dashboard",
            response=s.MembershipList)
 def list_memberships(carpark_id: str) -> dict[str, Any]:
-    return {"memberships": [membership_out(m) for m in carparks.memberships(api.principal(), carpark_id, o=bootstrap.orders())]}
+    return {"memberships": [membership_out(m) for m in carparks.memberships(api.principal(), carpark_id, o=bootstrap.deps().carparks)]}
 
 
 @api.route("GET", "/carparks/{carpark_id}/movements", "listMovements", "Car in / car out for a day, newest first", "dashboard",
            query=s.DayQuery, response=s.MovementList)
 def list_movements(carpark_id: str) -> dict[str, Any]:
     q = api.query(s.DayQuery)
-    return {"movements": [movement_out(e) for e in carparks.movements(api.principal(), carpark_id, q.day, o=bootstrap.orders())]}
+    return {"movements": [movement_out(e) for e in carparks.movements(api.principal(), carpark_id, q.day, o=bootstrap.deps().carparks)]}
 
 
 @api.route("GET", "/carparks/{carpark_id}/transactions", "listTransactions", "Paid orders between two days, with daily totals",
            "dashboard", query=s.RangeQuery, response=s.TransactionsOut)
 def list_transactions(carpark_id: str) -> dict[str, Any]:
     q = api.query(s.RangeQuery)
-    report = carparks.transactions(api.principal(), carpark_id, q.since, q.until, o=bootstrap.orders())
+    report = carparks.transactions(api.principal(), carpark_id, q.since, q.until, o=bootstrap.deps().carparks)
     return {**report, "orders": [reservation_out(r) for r in report["orders"]]}
 
 
 @api.route("GET", "/carparks/{carpark_id}/reservations", "listCarParkReservations", "Reservations at the car park", "dashboard",
-           response=s.ReservationList)
+           response=ms.ReservationList)
 def list_carpark_reservations(carpark_id: str) -> dict[str, Any]:
-    return {"reservations": [reservation_out(r) for r in carparks.carpark_reservations(api.principal(), carpark_id, o=bootstrap.orders())]}
+    return {"reservations": [reservation_out(r) for r in carparks.carpark_reservations(api.principal(), carpark_id, o=bootstrap.deps().carparks)]}
 
 
 @api.route("GET", "/carparks/{carpark_id}/notifications", "listCarParkNotifications", "The car park's feed, newest first",
-           "dashboard", response=s.NotificationList)
+           "dashboard", response=acc.NotificationList)
 def carpark_notifications(carpark_id: str) -> dict[str, Any]:
-    return {"notifications": [notification_out(n) for n in carparks.carpark_feed(api.principal(), carpark_id, o=bootstrap.orders())]}
+    return {"notifications": [notification_out(n) for n in carparks.carpark_feed(api.principal(), carpark_id, o=bootstrap.deps().carparks)]}
 
-
-# ---------------------------------------------------------------- webhooks (authenticated by HMAC, not by the authorizer)
-
-
-@api.route("POST", "/gate/events", "gateEvent", "A plate read from a gate device (HMAC-signed); answers open or deny", "gate",
-           request=s.GateEventIn, response=s.GateDecisionOut, errors=(401, 403, 409, 422), auth=False,
-           headers=("X-Gate-Device", "X-Gate-Timestamp", "X-Gate-Signature"))
-def gate_event() -> Response:
-    reply = gate_devices.receive_https_event(api.header("X-Gate-Device"), api.header("X-Gate-Timestamp"), api.header("X-Gate-Signature"),
-                                             api.request.raw_body or b"", o=bootstrap.orders(), rt=bootstrap.devices(),
-                                             settings=gate_settings())
-    return json_response(200, reply.body, {"Idempotent-Replayed": str(reply.replayed).lower()})
-
-
-def gate_settings() -> gate.GateSettings:
-    return gate.GateSettings(config.gate_max_skew_s(), config.gate_grace_min(), config.plate_min_confidence_pct())
-
-
-@api.route("POST", "/gate/heartbeat", "gateHeartbeat", "A gate device's heartbeat (HMAC-signed like events); answers its pending commands",
-           "gate", request=ds.HeartbeatIn, response=ds.HeartbeatOut, errors=(401, 409), auth=False,
-           headers=("X-Gate-Device", "X-Gate-Timestamp", "X-Gate-Signature"))
-def gate_heartbeat() -> dict[str, Any]:
-    return gate_devices.heartbeat_https(api.header("X-Gate-Device"), api.header("X-Gate-Timestamp"), api.header("X-Gate-Signature"),
-                                        api.request.raw_body or b"", o=bootstrap.orders(), rt=bootstrap.devices(), settings=gate_settings())
-
-
-@api.route("POST", "/payments/webhook", "paymentWebhook", "The payment provider's signed verdict on a charge or refund", "payments",
-           request=s.PaymentWebhookIn, response=s.WebhookAck, errors=(401, 404, 409, 422), auth=False,
-           headers=("X-Payment-Timestamp", "X-Payment-Signature"))
-def payment_webhook() -> dict[str, Any]:
-    r = payments.receive_webhook(api.header("X-Payment-Timestamp"), api.header("X-Payment-Signature"), api.request.raw_body or b"",
-                                 o=bootstrap.orders(), secret=config.payment_webhook_secret(), max_skew_s=config.gate_max_skew_s())
-    return {"received": True, "reservation_id": r.reservation_id, "state": r.state, "payment_status": r.payment_status}
-
-
-# ---------------------------------------------------------------- the caller's money and feed
-
-
-@api.route("PUT", "/me/payment-method", "savePaymentMethod", "Save my card (a provider token) for automatic payment", "payments",
-           request=s.PaymentMethodIn, response=s.PaymentMethodOut)
-def save_payment_method() -> dict[str, Any]:
-    req = api.body(s.PaymentMethodIn)
-    m = payments.save_method(api.principal(), req.token, o=bootstrap.orders())
-    return {"method_id": m.method_id, "brand": m.brand, "last4": m.last4}
-
-
-@api.route("GET", "/me/balance", "getMyBalance", "My balance as a sharer (payouts credited)", "payments", response=s.BalanceOut)
-def my_balance() -> dict[str, Any]:
-    amount, currency = bootstrap.orders().balances.balance(api.principal().user_id)
-    return {"balance_minor": amount, "currency": currency}
-
-
-@api.route("GET", "/me/notifications", "listMyNotifications", "My notifications, newest first", "accounts",
-           response=s.NotificationList)
-def my_notifications() -> dict[str, Any]:
-    return {"notifications": [notification_out(n) for n in bootstrap.orders().notifications.feed(api.principal().user_id, 50)]}
-
-
-@api.route("GET", "/me/earnings", "getMyEarnings", "My earnings as a sharer: each paid order, the platform fee, the payout",
-           "payments", response=s.EarningsOut)
-def my_earnings() -> dict[str, Any]:
-    found = payments.earnings(api.principal(), o=bootstrap.orders())
-    rows = [{"reservation_id": r.reservation_id, "space_id": r.space_id, "paid_minor": p.amount_minor + p.fee_minor,
-             "fee_minor": p.fee_minor, "payout_minor": p.amount_minor, "currency": p.currency, "credited_at": format_instant(p.created_at)}
-            for r, p in found.payouts]
-    return {"balance_minor": found.balance_minor, "currency": found.currency, "platform_fee_bp": found.platform_fee_bp,
-            "paid_minor": sum(x["paid_minor"] for x in rows), "fee_minor": sum(x["fee_minor"] for x in rows),
-            "payout_minor": sum(x["payout_minor"] for x in rows), "payouts": rows}
-
-
-@api.route("GET", "/me/payment-method", "getPaymentMethod", "My saved card (brand and last four digits)", "payments",
-           response=s.PaymentMethodOut)
-def get_payment_method() -> dict[str, Any]:
-    m = payments.current_method(api.principal(), o=bootstrap.orders())
-    return {"method_id": m.method_id, "brand": m.brand, "last4": m.last4}
