@@ -25,9 +25,21 @@ SERVES_API = re.search(r"-validator_\d+$", os.environ.get("AWS_LAMBDA_FUNCTION_N
 if SERVES_API:
     from chalicelib import bootstrap
     from chalicelib.api.http import auth
-    from chalicelib.routes import accounts, carparks, enclave, evidence, gate, identity, ledger, marketplace, payments, system
+    from chalicelib.routes import (
+        accounts,
+        carparks,
+        console,
+        enclave,
+        evidence,
+        gate,
+        identity,
+        ledger,
+        marketplace,
+        payments,
+        system,
+    )
+    from chalicelib.services import console_reports, gate_devices
     from chalicelib.services import evidence as evidence_service
-    from chalicelib.services import gate_devices
     from chalicelib.services import orders as orders_service
 
     app.register_blueprint(auth)
@@ -39,6 +51,7 @@ if SERVES_API:
     app.register_blueprint(carparks.bp)
     app.register_blueprint(gate.bp)
     app.register_blueprint(payments.bp)
+    app.register_blueprint(console.bp)
 
 
 @app.schedule(Rate(15, unit=Rate.MINUTES), name="expire_no_shows")
@@ -60,6 +73,13 @@ def expire_evidence_exports(event: object) -> dict[str, list[str]]:
     return {"deleted": evidence_service.expire_exports(bootstrap.deps().evidence)}
 
 VALIDATORS = 4  # N = 3f+1 with f = 1: one Lambda function, and one KMS key, per validator
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES), name="expire_console_exports")
+def expire_console_exports(event: object) -> dict[str, list[str]]:
+    """The console's large CSV exports are deleted once their presigned download has expired."""
+    c = bootstrap.deps().carparks.console
+    return {"deleted": console_reports.expire_exports(c, c.clock.now()) if c else []}
 
 
 def _validator(index: int) -> Any:

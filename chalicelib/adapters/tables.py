@@ -184,14 +184,18 @@ def _build_operations(prefix: str, region: str) -> OperationsModels:
     del prefix
     carparks = _ranged("carparks", region, "carpark_id", "", {}, owner_id=_s(False), name=_s(False), kind=_s(False),
                        address=_s(False), lots=JSONAttribute(), timezone=_s(False), opening=JSONAttribute(),
-                       created_at=_s(False), version=NumberAttribute())
+                       created_at=_s(False), version=NumberAttribute(),
+                       settings=JSONAttribute(null=True))  # tariff and capacities (domain/carpark_settings.py)
     devices = _ranged("devices", region, "device_id", "", {"by_carpark": ("carpark_id", "created_at")}, name=_s(False),
                       sealed_secret=BinaryAttribute(legacy_encoding=False), secret_version=NumberAttribute(), status=_s(False),
                       version=NumberAttribute(), thing_name=_s(), certificate_id=_s())
     memberships = _ranged("memberships", region, "membership_id", "",
                           {"by_carpark": ("carpark_id", "valid_until"), "by_gate_key": ("gate_key", "valid_until")},
                           sealed=BinaryAttribute(null=True, legacy_encoding=False),  # plate and holder
-                          plan=_s(False), valid_from=_s(False), created_at=_s(False))
+                          plan=_s(False), valid_from=_s(False), created_at=_s(False),
+                          # the console's plans (services/members.py): price, who added it, an early end, the plan it renews
+                          price_minor=NumberAttribute(null=True), added_by=_s(), ended_at=_s(), ended_by=_s(), renews=_s(),
+                          version=NumberAttribute(null=True))
     gate_events = _ranged("gate-events", region, "event_key", "", {"by_carpark": ("carpark_id", "occurred_at"),
                                                                    "by_gate_key": ("gate_key", "occurred_at")},
                           device_id=_s(False), request_hash=_s(False), state=_s(False), direction=_s(),
