@@ -22,6 +22,7 @@ from .adapters import images
 from .adapters.balances import DynamoBalances
 from .adapters.carparks import DynamoCarParkRepository, DynamoDeviceRepository, DynamoMembershipRepository, KmsSecretBox
 from .adapters.cognito import CognitoIdentityProvider
+from .adapters.console_wiring import build_console
 from .adapters.devices import DynamoDeviceState, IotCertificates, IotDataChannel, LocalCaIssuer, MqttChannel, iot_issuer
 from .adapters.enclave import KmsEnclave
 from .adapters.enclave_ca import EnclaveCA
@@ -167,15 +168,18 @@ def build(*, clock: Clock | None = None, new_id: Callable[[], str] = new_id, enc
     recorder = ledger if ledger is not None else certified
     payments = payments or local_payments(clock, new_id)
     notifications, balances = DynamoNotificationFeed(om, enclave), DynamoBalances(om, m.connection)
+    blobs = S3BlobStore(config.blob_bucket(), config.data_key_arn(), config.region())
+    lots, staff = DynamoCarParkRepository(om), DynamoStaffRepository(om)
+    console = build_console(om, enclave, blobs, carparks=lots, staff=staff, reservations=reservations, notifications=notifications,
+                            clock=clock)
     orders = OrderLifecycle(reservations, spaces, payments, balances, notifications, clock, billing_policy(), config.platform_fee_bp(),
-                            recorder)
-    desk = CarParks(DynamoCarParkRepository(om), DynamoStaffRepository(om), DynamoDeviceRepository(om),
+                            recorder, console)
+    desk = CarParks(lots, staff, DynamoDeviceRepository(om),
                     KmsSecretBox(config.data_key_arn(), config.region()), DynamoMembershipRepository(om, enclave), spaces,
-                    reservations, DynamoGateEventLog(om, enclave), notifications, clock, new_id)
+                    reservations, DynamoGateEventLog(om, enclave), notifications, clock, new_id, console)
     users = DynamoUserRepository(m)
     idp = CognitoIdentityProvider(config.user_pool_id(), config.user_pool_client_id(), config.jwt_issuer(), config.jwks_url(),
                                   config.region(), config.auto_confirm_signups())
-    blobs = S3BlobStore(config.blob_bucket(), config.data_key_arn(), config.region())
     em = evidence_models()
     evidence = EvidenceStores(
         reservations=reservations, spaces=spaces, photo_sets=DynamoPhotoSetRepository(em), claims=DynamoClaimRepository(em),
@@ -187,7 +191,7 @@ def build(*, clock: Clock | None = None, new_id: Callable[[], str] = new_id, enc
         idempotency=DynamoIdempotencyStore(m, enclave), idp=idp, blobs=blobs, geocoder=GazetteerGeocoder(), enclave=enclave, ca=ca,
         identity_cases=DynamoIdentityCases(enclave_models()), ledger=certified, recorder=recorder, validators=validators,
         payments=payments, notifications=notifications, balances=balances, orders=orders, carparks=desk,
-        gate=Gate(desk.devices, desk.secrets, desk.gate_events, desk.carparks, reservations, desk.memberships, clock, orders),
+        gate=Gate(desk.devices, desk.secrets, desk.gate_events, desk.carparks, reservations, desk.memberships, clock, orders, console),
         evidence=evidence,
         closure=Closure(users=users, keys=enclave, idp=idp, orders=orders, gate_events=desk.gate_events, staff=desk.staff,
                         evidence=evidence),

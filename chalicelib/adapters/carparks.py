@@ -111,20 +111,23 @@ class DynamoMembershipRepository:
         self.model = models.memberships
         self.sealer = FieldSealer(enclave)
 
-    def add(self, m: Membership) -> None:
+    def item(self, m: Membership, **extra: Any) -> Any:
+        """The stored item (the console's plans add their own attributes through `extra`)."""
         sealed = self.sealer.seal(carpark_owner(m.carpark_id), PLATE, m.membership_id, {"plate": m.plate, "holder": m.holder})
-        item = self.model(m.membership_id, carpark_id=m.carpark_id, sealed=sealed, plan=m.plan,
+        return self.model(m.membership_id, carpark_id=m.carpark_id, sealed=sealed, plan=m.plan,
                           valid_from=m.valid_from.isoformat(), valid_until=m.valid_until.isoformat(),
-                          gate_key=self.sealer.gate_tag(m.carpark_id, m.plate), created_at=format_instant(m.created_at))
-        conditional_save(item, self.model.membership_id.does_not_exist(), ConflictError("membership already exists", field="membership_id"))
+                          gate_key=self.sealer.gate_tag(m.carpark_id, m.plate), created_at=format_instant(m.created_at), **extra)
 
-    def _membership(self, i: Any) -> Membership:
+    def add(self, m: Membership) -> None:
+        conditional_save(self.item(m), self.model.membership_id.does_not_exist(), ConflictError("membership already exists", field="membership_id"))
+
+    def membership(self, i: Any) -> Membership:
         fields = self.sealer.open(carpark_owner(i.carpark_id), PLATE, i.membership_id, i.sealed) or {"plate": ERASED, "holder": ERASED}
         return Membership(i.membership_id, i.carpark_id, fields["plate"], fields["holder"], i.plan, date.fromisoformat(i.valid_from),
                           date.fromisoformat(i.valid_until), stored_instant(i.created_at))
 
     def by_carpark(self, carpark_id: str, limit: int | None = None) -> list[Membership]:
-        return [self._membership(i) for i in self.model.by_carpark.query(carpark_id, scan_index_forward=False, limit=limit)]
+        return [self.membership(i) for i in self.model.by_carpark.query(carpark_id, scan_index_forward=False, limit=limit)]
 
     def for_plate(self, carpark_id: str, plate: str) -> list[Membership]:
-        return [self._membership(i) for i in self.model.by_gate_key.query(self.sealer.gate_tag(carpark_id, plate))]
+        return [self.membership(i) for i in self.model.by_gate_key.query(self.sealer.gate_tag(carpark_id, plate))]

@@ -8,7 +8,7 @@ from typing import Any
 
 from pynamodb.attributes import BinaryAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from .. import config
@@ -18,9 +18,10 @@ def _meta(name: str, region: str) -> Any:
     return type("Meta", (), {"table_name": config.table_name(name), "region": region, "max_retry_attempts": 3})
 
 
-def _index(name: str, hash_key: str, range_key: str | None) -> type[GlobalSecondaryIndex[Any]]:
+def _index(name: str, hash_key: str, range_key: str | None, *, keys_only: bool = False) -> type[GlobalSecondaryIndex[Any]]:
+    projection = KeysOnlyProjection() if keys_only else AllProjection()
     attrs: dict[str, Any] = {
-        "Meta": type("Meta", (), {"index_name": name, "projection": AllProjection()}),
+        "Meta": type("Meta", (), {"index_name": name, "projection": projection}),
         hash_key: UnicodeAttribute(hash_key=True),
     }
     if range_key:
@@ -117,13 +118,13 @@ def _build(prefix: str, region: str) -> Models:
         awaiting = UnicodeAttribute(null=True)
         paid_carpark = UnicodeAttribute(null=True)
         version = NumberAttribute()
-        by_parker = _index("by_parker", "parker_id", "start")()
-        by_sharer = _index("by_sharer", "sharer_id", "start")()
-        by_space = _index("by_space", "space_id", "start")()
-        by_carpark = _index("by_carpark", "carpark_id", "start")()
-        by_gate_key = _index("by_gate_key", "gate_key", "start")()
-        by_expiry = _index("by_expiry", "awaiting", "end")()
-        by_carpark_paid = _index("by_carpark_paid", "paid_carpark", "paid_at")()
+        by_parker = _index("by_parker", "parker_id", "start", keys_only=True)()
+        by_sharer = _index("by_sharer", "sharer_id", "start", keys_only=True)()
+        by_space = _index("by_space", "space_id", "start", keys_only=True)()
+        by_carpark = _index("by_carpark", "carpark_id", "start", keys_only=True)()
+        by_gate_key = _index("by_gate_key", "gate_key", "start", keys_only=True)()
+        by_expiry = _index("by_expiry", "awaiting", "end", keys_only=True)()
+        by_carpark_paid = _index("by_carpark_paid", "paid_carpark", "paid_at", keys_only=True)()
 
     class IdempotencyItem(Model):
         Meta = _meta("idempotency", region)
@@ -183,14 +184,18 @@ def _build_operations(prefix: str, region: str) -> OperationsModels:
     del prefix
     carparks = _ranged("carparks", region, "carpark_id", "", {}, owner_id=_s(False), name=_s(False), kind=_s(False),
                        address=_s(False), lots=JSONAttribute(), timezone=_s(False), opening=JSONAttribute(),
-                       created_at=_s(False), version=NumberAttribute())
+                       created_at=_s(False), version=NumberAttribute(),
+                       settings=JSONAttribute(null=True))  # tariff and capacities (domain/carpark_settings.py)
     devices = _ranged("devices", region, "device_id", "", {"by_carpark": ("carpark_id", "created_at")}, name=_s(False),
                       sealed_secret=BinaryAttribute(legacy_encoding=False), secret_version=NumberAttribute(), status=_s(False),
                       version=NumberAttribute(), thing_name=_s(), certificate_id=_s())
     memberships = _ranged("memberships", region, "membership_id", "",
                           {"by_carpark": ("carpark_id", "valid_until"), "by_gate_key": ("gate_key", "valid_until")},
                           sealed=BinaryAttribute(null=True, legacy_encoding=False),  # plate and holder
-                          plan=_s(False), valid_from=_s(False), created_at=_s(False))
+                          plan=_s(False), valid_from=_s(False), created_at=_s(False),
+                          # the console's plans (services/members.py): price, who added it, an early end, the plan it renews
+                          price_minor=NumberAttribute(null=True), added_by=_s(), ended_at=_s(), ended_by=_s(), renews=_s(),
+                          version=NumberAttribute(null=True))
     gate_events = _ranged("gate-events", region, "event_key", "", {"by_carpark": ("carpark_id", "occurred_at"),
                                                                    "by_gate_key": ("gate_key", "occurred_at")},
                           device_id=_s(False), request_hash=_s(False), state=_s(False), direction=_s(),

@@ -30,6 +30,12 @@ REASONS = {
     "closed": "The car park is closed",
     "no_entry_recorded": "No entry recorded for this plate: please call staff",
     "already_exited": "This stay is already closed",
+    # the console's rules (domain/plate_lists.py, services/console_hooks.py)
+    "blocked": "This plate is not admitted here: please contact the car park",
+    "allowed": "Welcome",
+    "allowed_exit": "Goodbye",
+    "already_inside": "This member is inside already: please call staff",
+    "member_not_inside": "No entry recorded for this member: please call staff",
 }
 
 

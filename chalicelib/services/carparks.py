@@ -17,6 +17,7 @@ from ..domain.plates import normalise_plate
 from ..domain.reservations import Reservation
 from ..domain.spaces import LINK_ACCEPTED, LINK_PENDING, LINK_STATES, Space
 from ..domain.staff import INVITED, OWNER, STAFF, StaffMembership, founding_membership, invitation
+from . import audit_log
 from .carpark_ports import (
     CarParkRepository,
     DeviceRepository,
@@ -26,6 +27,7 @@ from .carpark_ports import (
     SecretBox,
     StaffRepository,
 )
+from .console_ports import Console
 from .device_ports import Identities, IssuedCertificate
 from .order_ports import Notification, NotificationFeed
 from .ports import Clock, IdentityProvider, ReservationRepository, SpaceRepository, UserRepository
@@ -54,6 +56,7 @@ class CarParks:
     notifications: NotificationFeed
     clock: Clock
     new_id: Callable[[], str]
+    console: Console | None = None  # the car-park console's stores (services/console_*.py); None: no console
 
 
 @dataclass(frozen=True)
@@ -194,6 +197,7 @@ def invite_staff(principal: Principal, carpark_id: str, *, user_id: str | None, 
     o.notifications.add(Notification(person.user_id, f"staff:{carpark.carpark_id}:{made.version}", "staff_invitation",
                                      "Invitation to a car park", f"You are invited to work at {carpark.name} as {role}; accept or "
                                      "decline under your invitations", now, None))
+    audit_log.record(o, principal, carpark, "staff.invited", f"user:{person.user_id}", f"invited as {role}")
     return made
 
 
@@ -220,20 +224,27 @@ def remove_staff(principal: Principal, carpark_id: str, user_id: str, *, o: CarP
     """An owner ends a membership (or withdraws an open invitation); the founding owner stays."""
     carpark = managed(principal, carpark_id, o)
     now = o.clock.now()
-    return _change_membership(carpark.carpark_id, user_id, o, lambda m: m.ended(principal.user_id, now, founding_owner=carpark.owner_id))
+    gone = _change_membership(carpark.carpark_id, user_id, o, lambda m: m.ended(principal.user_id, now, founding_owner=carpark.owner_id))
+    audit_log.record(o, principal, carpark, "staff.removed", f"user:{user_id}", f"{gone.role} membership ended")
+    return gone
 
 
 def answer_invitation(principal: Principal, carpark_id: str, accept: bool, *, o: CarParks) -> StaffMembership:
     """Only the invited person turns an invitation into a membership, or declines it."""
     now = o.clock.now()
-    return _change_membership(carpark_id, principal.user_id, o, lambda m: m.accepted(now) if accept else m.declined(now))
+    answered = _change_membership(carpark_id, principal.user_id, o, lambda m: m.accepted(now) if accept else m.declined(now))
+    audit_log.record(o, principal, o.carparks.get(carpark_id), "staff.accepted" if accept else "staff.declined",
+                     f"user:{principal.user_id}", f"{'accepted' if accept else 'declined'} the invitation as {answered.role}")
+    return answered
 
 
 def leave(principal: Principal, carpark_id: str, *, o: CarParks) -> StaffMembership:
     carpark = o.carparks.get(carpark_id)
     now = o.clock.now()
-    return _change_membership(carpark.carpark_id, principal.user_id, o,
+    left = _change_membership(carpark.carpark_id, principal.user_id, o,
                               lambda m: m.ended(principal.user_id, now, founding_owner=carpark.owner_id))
+    audit_log.record(o, principal, carpark, "staff.left", f"user:{principal.user_id}", f"left the car park ({left.role})")
+    return left
 
 
 def my_invitations(principal: Principal, *, o: CarParks) -> list[tuple[StaffMembership, CarPark]]:
@@ -270,6 +281,7 @@ def register_device(principal: Principal, carpark_id: str, name: str, *, o: CarP
     device = Device(device_id, carpark.carpark_id, name, o.secrets.seal(device_id, secret.encode()), 1, ACTIVE, o.clock.now(),
                     thing_name=cert.thing_name if cert else None, certificate_id=cert.certificate_id if cert else None)
     o.devices.add(device)
+    audit_log.record(o, principal, carpark, "device.registered", f"device:{device_id}", f"registered {name}", {"mqtt": cert is not None})
     return DeviceSecret(device, secret, cert)
 
 
@@ -302,6 +314,8 @@ def rotate_device_secret(principal: Principal, carpark_id: str, device_id: str, 
         raise
     if mqtt and cert and before.certificate_id:
         mqtt.deactivate(before.certificate_id)
+    audit_log.record(o, principal, carpark, "device.rotated", f"device:{device_id}", f"new secret for {rotated.name}",
+                     {"secret_version": rotated.secret_version})
     return DeviceSecret(rotated, secret, cert)
 
 
@@ -318,12 +332,19 @@ def revoke_device(principal: Principal, carpark_id: str, device_id: str, *, o: C
     gone = on_conflict(attempt)
     if mqtt and gone.certificate_id:
         mqtt.deactivate(gone.certificate_id)
+    audit_log.record(o, principal, carpark, "device.revoked", f"device:{device_id}", f"revoked {gone.name}")
     return gone
 
 
 def add_membership(principal: Principal, carpark_id: str, *, plate: str, holder: str, plan: str, valid_from: date | None,
                    o: CarParks) -> Membership:
-    """Members (monthly, quarterly, annual plans) are day-to-day work: owners and staff both add them."""
+    """Members (monthly, quarterly, annual plans) are day-to-day work: owners and staff both add them. With the
+    console's stores (every stage), a plate's plans may not overlap (services/console_admin.py)."""
+    if o.console is not None:
+        from . import console_admin  # it builds on this module
+
+        return console_admin.add_member(principal, carpark_id, plate=plate, holder=holder, plan=plan, valid_from=valid_from,
+                                        o=o).record.membership
     carpark = viewed(principal, carpark_id, o)
     start = valid_from or local_day(o.clock.now(), carpark.timezone)
     membership = Membership(o.new_id(), carpark.carpark_id, normalise_plate(plate), holder, plan, start, membership_end(plan, start),

@@ -34,6 +34,7 @@ from ..domain.errors import ConflictError
 from ..domain.reservations import BILLED, DISPUTED, ENTERED, PAID, RESERVED, Reservation
 from ..domain.spaces import WITHDRAWN
 from ..domain.staff import ACTIVE, INVITED
+from . import console_hooks
 from . import reservations as booking
 from .carpark_ports import GateEventLog, GateEventRecord, StaffRepository
 from .evidence import EvidenceStores, erase_exports_of
@@ -166,10 +167,13 @@ def _withdraw_spaces(user_id: str, o: OrderLifecycle, st: EvidenceStores) -> Non
 
 
 def _erase_plates(mine: list[Reservation], o: OrderLifecycle) -> None:
-    """Each reservation is kept (its bill is a bookkeeping record) without its plate or the plate's blind index."""
+    """Each reservation is kept (its bill is a bookkeeping record) without its plate or the plate's blind index; the
+    console's copies of the plate at that car park (books, cars inside, feed, overrides, alerts) go with it."""
     for r in mine:
         if r.plate == ERASED:
             continue
+        if r.carpark_id is not None:
+            console_hooks.erase_plate(o.console, r.carpark_id, r.plate)
 
         def attempt(reservation_id: str = r.reservation_id) -> None:
             current = o.reservations.get(reservation_id)

@@ -22,7 +22,9 @@ from ..domain.errors import ForbiddenError, InvalidInputError, NotFoundError, Un
 from ..domain.gate import ENTRY, EXIT, OPEN, Decision, decide_entry, decide_exit
 from ..domain.plates import normalise_plate
 from ..domain.timeutil import format_instant, parse_instant
+from . import console_hooks
 from .carpark_ports import CarParkRepository, DeviceRepository, GateEventLog, GateEventRecord, MembershipRepository, SecretBox
+from .console_ports import Console
 from .idempotency import Refusals, run_once
 from .orders import OrderLifecycle, finish_stay, start_stay
 from .ports import Clock, ReservationRepository
@@ -53,6 +55,7 @@ class Gate:
     memberships: MembershipRepository
     clock: Clock
     orders: OrderLifecycle
+    console: Console | None = None  # the car-park console's stores (services/console_hooks.py); None: no console hooks
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,8 @@ def apply_event(o: Gate, device: Device, raw: bytes, signed_at: datetime, settin
     body, replayed = run_once(record, record.request_hash,
                               lambda: _reply(_observed(_apply(o, event, settings), event, record.event_key), event),
                               store=o.gate_events, refusals=EVENTS)
+    if not replayed:
+        console_hooks.gate_recorded(o.console, record, dict(body))
     return GateReply(dict(body), replayed)
 
 
@@ -151,12 +156,14 @@ def _apply(o: Gate, event: GateEvent, settings: GateSettings) -> Decision:
     if event.direction == ENTRY:
         decision = decide_entry(event.plate, event.confidence_pct, event.occurred_at, carpark=carpark, reservations=reservations,
                                 members=members, grace_min=settings.grace_min, min_confidence_pct=settings.min_confidence_pct)
+        decision = console_hooks.screen_entry(o.console, carpark, event, decision, reservations, members, settings.min_confidence_pct)
         if decision.action == OPEN and decision.reservation_id:
-            start_stay(o.orders, decision.reservation_id, event.occurred_at)
+            console_hooks.stay_started(o.console, start_stay(o.orders, decision.reservation_id, event.occurred_at))
         return decision
     decision = decide_exit(event.plate, event.occurred_at, carpark=carpark, reservations=reservations, members=members)
+    decision = console_hooks.screen_exit(o.console, carpark, event, decision, reservations, members, settings.min_confidence_pct)
     if decision.action == OPEN and decision.reservation_id:
-        finish_stay(o.orders, decision.reservation_id, event.occurred_at)
+        console_hooks.stay_ended(o.console, finish_stay(o.orders, decision.reservation_id, event.occurred_at))
     return decision
 
 

@@ -45,7 +45,7 @@ from ..domain.gate_devices import (
     thing_name,
 )
 from ..domain.timeutil import format_instant
-from . import carparks, gate
+from . import audit_log, carparks, gate
 from .carparks import CarParks
 from .device_ports import DeviceRuntime, IssuedCertificate
 
@@ -140,6 +140,8 @@ def enqueue_command(principal: Principal, carpark_id: str, device_id: str, *, ac
     command = GateCommand(device.device_id, f"cmd_{now.strftime('%Y%m%dT%H%M%S')}_{o.new_id()[:12]}", action, reason.strip(),
                           principal.user_id, now, now + timedelta(seconds=ttl))
     rt.state.add_command(command)
+    audit_log.record(o, principal, carpark, "device.command", f"device:{device.device_id}", f"{action}: {command.reason}",
+                     {"command_id": command.command_id})
     if device.thing_name:
         _publish_best_effort(rt, device, command.message())
     return command

@@ -18,6 +18,8 @@ from ..domain.pricing import Tariff
 from ..domain.reservations import BILLED, CANCELLED, COMPLETED, ENTERED, EXITED, NO_SHOW, PAID, RESERVED, Reservation
 from ..domain.spaces import Space
 from ..domain.timeutil import format_instant
+from . import console_hooks
+from .console_ports import Console
 from .order_ports import Balances, Notification, NotificationFeed, PaymentProvider, Payout
 from .ports import Clock, Ledger, LedgerReceipt, ReservationRepository, SpaceRepository
 from .retry import on_conflict
@@ -39,6 +41,7 @@ class OrderLifecycle:
     policy: BillingPolicy
     platform_fee_bp: int
     ledger: Ledger | None = None
+    console: Console | None = None  # the car-park console's stores (services/console_hooks.py); None: no console hooks
 
 
 def _tariff(space: Space, window_id: str) -> Tariff:
@@ -176,6 +179,7 @@ def _payment_failed(o: OrderLifecycle, r: Reservation, failure: str) -> Reservat
     if r.payment_status != "failed":  # the provider's redelivery of one verdict is one failure
         log.warning("order %s: charge declined (%s)", r.reservation_id, failure)
         observability.count("PaymentFailures", kind="declined")
+    console_hooks.payment_failed(o.console, failed)
     _notify(o, r.parker_id, f"{r.charge_id}:failed", "payment_failed", "Payment failed",
             f"We could not charge {r.amount_due_minor} {r.currency} minor units ({failure}); update your payment method",
             o.clock.now(), r.reservation_id)
@@ -194,6 +198,7 @@ def _fee_paid(o: OrderLifecycle, r: Reservation) -> Reservation:
     done = on_conflict(attempt)
     assert done.paid_at is not None
     _payout(o, done, done.paid_at)
+    console_hooks.fee_paid(o.console, done)
     return done
 
 
@@ -252,6 +257,7 @@ def complete(o: OrderLifecycle, r: Reservation) -> Reservation:
         return r
     assert r.paid_at is not None
     _payout(o, r, r.paid_at)
+    console_hooks.stay_paid(o.console, r)  # the car park's books: counted once, whatever the redeliveries
     if o.ledger is None:
         log.warning("order %s paid but no ledger is configured; it stays paid", r.reservation_id)
         return r
@@ -296,6 +302,7 @@ def expire_no_shows(o: OrderLifecycle, *, limit: int = 100) -> list[Reservation]
     for candidate in o.reservations.expired(now - timedelta(minutes=o.policy.grace_min), limit):
         expired = _expire(o, candidate.reservation_id, now)
         if expired is not None:
+            console_hooks.no_show(o.console, expired)
             done.append(collect_payment(o, expired))
             _notify(o, expired.parker_id, f"{expired.reservation_id}:no_show", "no_show", "Missed reservation",
                     f"No entry was recorded; a fee of {expired.fee_minor} {expired.currency} minor units applies", now,

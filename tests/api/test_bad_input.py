@@ -80,7 +80,7 @@ def test_deep_json_is_a_400_on_every_json_route(api: ApiClient, world: dict[str,
     for op in REGISTRY.operations:
         if op.request is None or not op.auth:
             continue
-        path = op.path.format_map({**params, **{n: "x" for n in ("device_id", "user_id", "claim_id", "log", "seq", "node_id")}})
+        path = op.path.format_map({**params, **{n: "x" for n in ("device_id", "user_id", "claim_id", "log", "seq", "node_id", "membership_id", "entry_id")}})
         for body in (DEEP, DEEP_OBJECT):
             reply = api.call(op.method, path, owner, body=body.decode())
             assert reply.status == 400 and reply.body["field"] == "body", (op.operation_id, reply.status, reply.body)

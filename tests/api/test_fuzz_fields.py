@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from chalicelib import bootstrap
 from chalicelib.api.http import REGISTRY
+from tests.console_bodies import CONSOLE_BODIES, CONSOLE_IDS
 from tests.helpers import ALWAYS, ApiClient, at
 from tests.order_helpers import make_world
 
@@ -42,6 +43,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "rejectSpace": {"reason": "r"},
     "updateMe": {"display_name": "F", "roles": ["parker", "sharer"]},
     "openClaim": {"share_with": ["sharer"], "description": "d"},
+    **CONSOLE_BODIES,
 }
 QUERIES: dict[str, dict[str, str]] = {
     "searchSpaces": {"lat": "52.37", "lng": "4.89", "start": at(70), "end": at(72)},
@@ -64,7 +66,7 @@ def scene(api: ApiClient) -> Iterator[dict[str, Any]]:
     params = {"space_id": space["space_id"], "window_id": space["windows"][0]["window_id"], "reservation_id": booked["reservation_id"],
               "carpark_id": cp["carpark_id"], "device_id": device.device_id, "user_id": owner.user_id, "side": "front",
               "node_id": "validator-1", "log": "parent", "seq": "0", "height": "0", "order_id": booked["reservation_id"],
-              "phase": "arrival", "claim_id": "no-such-claim"}
+              "phase": "arrival", "claim_id": "no-such-claim", **CONSOLE_IDS}
     BODIES["createReservation"]["space_id"] = other["space_id"]
     yield {"owner": owner, "params": params}
     bootstrap.override(None)

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from chalicelib.api.http import REGISTRY
+from tests.console_bodies import CONSOLE_BODIES, CONSOLE_IDS
 from tests.helpers import ALWAYS, ApiClient, User, at
 
 # A valid body per operation, so that what refuses the intruder is ownership, not validation.
@@ -29,7 +30,7 @@ BODIES: dict[str, Any] = {
                           .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()},
 }
 PHOTO = {"sha256": "ab" * 32, "size": 1000}
-BODIES.update({
+BODIES.update({**CONSOLE_BODIES,
     "requestPhotoUploads": {"photos": [{"view": v, **PHOTO} for v in ("front", "rear", "left", "right")]},
     "openClaim": {"share_with": ["sharer"], "description": "not yours"},
 })
@@ -83,6 +84,7 @@ def _params(op_id: str, w: dict[str, Any]) -> dict[str, str]:
         "order_id": w["reservation"]["reservation_id"] if op_id in EVIDENCE else w["order_id"],
         "phase": "arrival",
         "claim_id": w["claim"]["claim_id"],
+        **CONSOLE_IDS,
     }
 
 

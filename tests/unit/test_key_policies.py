@@ -186,9 +186,17 @@ def test_the_gate_rules_role_is_for_iot_in_this_account_and_only_sends_to_its_er
 
 def test_the_app_role_can_never_write_a_validators_watermark() -> None:
     denied = [s for s in role_statements("AppRole") if s["Effect"] == "Deny"]
-    assert denied == [{"Sid": "NeverAValidatorsWatermark", "Effect": "Deny",
-                       "Action": ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"],
-                       "Resource": {"Fn::Sub": "arn:aws:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${Prefix}-ledger-watermarks"}}]
+    assert [s for s in denied if s["Sid"] != "TheAuditTrailIsAppendOnly"] == [
+        {"Sid": "NeverAValidatorsWatermark", "Effect": "Deny",
+         "Action": ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"],
+         "Resource": {"Fn::Sub": "arn:aws:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${Prefix}-ledger-watermarks"}}]
+
+
+def test_the_app_role_may_only_append_to_the_console_audit_trail() -> None:
+    denied = [s for s in role_statements("AppRole") if s["Effect"] == "Deny" and s["Sid"] == "TheAuditTrailIsAppendOnly"]
+    assert denied == [{"Sid": "TheAuditTrailIsAppendOnly", "Effect": "Deny",
+                       "Action": ["dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"],
+                       "Resource": {"Fn::Sub": "arn:aws:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${Prefix}-console-audit"}}]
 
 
 def test_no_policy_allows_a_wildcard_principal() -> None:

@@ -467,6 +467,333 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/gate/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A plate read from a gate device (HMAC-signed); answers open or deny */
+        post: operations["gateEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/gate/heartbeat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A gate device's heartbeat (HMAC-signed like events); answers its pending commands */
+        post: operations["gateHeartbeat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/occupancy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Cars inside now against capacity, per lot */
+        get: operations["getOccupancy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/inside": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The cars inside with their entry time and stay so far */
+        get: operations["listCarsInside"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The movements feed: each gate event and override with the camera's read, the plate matched, the decision and its reason; poll with since=<next> for only what is new */
+        get: operations["pollMovements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/overrides": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Staff overrides, newest first */
+        get: operations["listOverrides"];
+        put?: never;
+        /** Let a car in or out, or mark it as left, with a reason: the gate opens by a device command; recorded with who and why */
+        post: operations["createOverride"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Overstays, failed payments, unknown or blocked plates at a gate, quiet devices; newest first */
+        get: operations["listAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/alerts/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark an alert as seen and handled */
+        post: operations["acknowledgeAlert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/books": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A day's or a period's paid stays, no-shows, fees and refunds, newest first, with totals and each paid stay's proof */
+        get: operations["listBooks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/stays/{reservation_id}/proof": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A paid stay's ledger bundle (carparker.evidence/v1): verify it offline with verify-bundle */
+        get: operations["getStayProof"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Revenue by day, week or month, occupancy by weekday and hour, average stay, no-show rate, overstays (from aggregates) */
+        get: operations["getHistoryReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The rows behind a chart or list as CSV: inline when small, else a presigned download that expires */
+        post: operations["createExport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Members by last valid day (expiring_within_days: those ending soon); state flags expiring ones */
+        get: operations["listMembers"];
+        put?: never;
+        /** A monthly, quarterly or annual member; refused if the plate holds a plan on any of its days */
+        post: operations["addMember"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/members/{membership_id}/renew": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The next period for the same plate and holder, from the day after its latest plan */
+        post: operations["renewMember"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/members/{membership_id}/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End a membership today (a car inside still leaves) */
+        post: operations["endMember"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/plate-lists": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Allowed and blocked plates */
+        get: operations["listListedPlates"];
+        put?: never;
+        /** Allow a plate in, or block it (refused at the entry even with a reservation, and its parker told why) */
+        post: operations["addListedPlate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/plate-lists/{entry_id}/remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Take a plate off its list */
+        post: operations["removeListedPlate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Tariff, lots with capacities, opening rules */
+        get: operations["getCarParkSettings"];
+        /** Change tariff, lots, capacities and opening rules, checked whole, on the version read (owners) */
+        put: operations["saveCarParkSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/carparks/{carpark_id}/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who did what and when: staff changes, overrides, devices, memberships, lists, settings (owners) */
+        get: operations["listAuditTrail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/enclave/public-key": {
         parameters: {
             query?: never;
@@ -700,40 +1027,6 @@ export interface paths {
         put?: never;
         /** Close a claim; sharing ends */
         post: operations["closeClaim"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/gate/events": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** A plate read from a gate device (HMAC-signed); answers open or deny */
-        post: operations["gateEvent"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/gate/heartbeat": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** A gate device's heartbeat (HMAC-signed like events); answers its pending commands */
-        post: operations["gateHeartbeat"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2314,6 +2607,1027 @@ export interface components {
             /** Reservations */
             reservations: components["schemas"]["ReservationOut"][];
         };
+        /** GateDecisionOut */
+        GateDecisionOut: {
+            /** Event Id */
+            event_id: string;
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "open" | "deny";
+            /** Reason */
+            reason: string;
+            /** Message */
+            message: string;
+            /** Plate */
+            plate: string;
+            /** Reservation Id */
+            reservation_id: string | null;
+            /** Membership Id */
+            membership_id: string | null;
+            /** Direction */
+            direction: string;
+            /** At */
+            at: string;
+        };
+        /**
+         * GateEventIn
+         * @description Signed by the device: headers X-Gate-Device, X-Gate-Timestamp, X-Gate-Signature (see docs/gate.md).
+         */
+        GateEventIn: {
+            /** Event Id */
+            event_id: string;
+            /**
+             * Carpark Id
+             * @description optional; if given it must be the device's car park
+             * @default null
+             */
+            carpark_id: string | null;
+            /**
+             * Direction
+             * @enum {string}
+             */
+            direction: "entry" | "exit";
+            /** Plate */
+            plate: string;
+            /**
+             * Confidence
+             * @default 1
+             */
+            confidence: number;
+            /**
+             * Captured At
+             * @default null
+             */
+            captured_at: string | null;
+            /**
+             * Snapshot
+             * @default null
+             */
+            snapshot: string | null;
+        };
+        /** CommandMessage */
+        CommandMessage: {
+            /**
+             * Type
+             * @constant
+             */
+            type: "command";
+            /** Command Id */
+            command_id: string;
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "open" | "refuse";
+            /** Reason */
+            reason: string;
+            /** Issued At */
+            issued_at: string;
+            /** Expires At */
+            expires_at: string;
+            /** Reservation Id */
+            reservation_id: string | null;
+        };
+        /** HeartbeatOut */
+        HeartbeatOut: {
+            /** Device Id */
+            device_id: string;
+            /** Received At */
+            received_at: string;
+            /** Acked */
+            acked: string[];
+            /**
+             * Commands
+             * @description pending, unexpired commands, oldest first; resent until acknowledged
+             */
+            commands: components["schemas"]["CommandMessage"][];
+        };
+        /**
+         * HeartbeatIn
+         * @description Signed like gate events: headers X-Gate-Device, X-Gate-Timestamp, X-Gate-Signature.
+         */
+        HeartbeatIn: {
+            /** Firmware */
+            firmware: string;
+            /**
+             * Status
+             * @default {}
+             */
+            status: {
+                [key: string]: string | number | boolean;
+            };
+            /**
+             * Acks
+             * @description ids of commands carried out (or dropped)
+             * @default []
+             */
+            acks: string[];
+        };
+        /** LotOccupancyOut */
+        LotOccupancyOut: {
+            /**
+             * Lot
+             * @description null: cars of no lot (members, allowed plates, cars let in by staff)
+             */
+            lot: string | null;
+            /** Capacity */
+            capacity: number;
+            /** Occupied */
+            occupied: number;
+            /** Free */
+            free: number;
+        };
+        /** OccupancyOut */
+        OccupancyOut: {
+            /** Carpark Id */
+            carpark_id: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Capacity */
+            capacity: number;
+            /** Occupied */
+            occupied: number;
+            /** Lots */
+            lots: components["schemas"]["LotOccupancyOut"][];
+        };
+        /** PresenceOut */
+        PresenceOut: {
+            /**
+             * Key
+             * @description the car's presence: reservation#<id>, member#<tag>, allowed#<tag> or override#<tag>
+             */
+            key: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "reservation" | "member" | "allowed" | "override";
+            /** Plate */
+            plate: string;
+            /** Lot */
+            lot: string | null;
+            /**
+             * Entered At
+             * Format: date-time
+             */
+            entered_at: string;
+            /** Stay Min */
+            stay_min: number;
+            /**
+             * Due
+             * @description a reservation's end
+             */
+            due: string | null;
+            /** Overstaying */
+            overstaying: boolean;
+            /** Reservation Id */
+            reservation_id: string | null;
+            /** Membership Id */
+            membership_id: string | null;
+        };
+        /** PresenceList */
+        PresenceList: {
+            /** Inside */
+            inside: components["schemas"]["PresenceOut"][];
+            /** Next */
+            next: string | null;
+        };
+        /** InsideQuery */
+        InsideQuery: {
+            /**
+             * Limit
+             * @description items per page
+             * @default 50
+             */
+            limit: number;
+            /**
+             * Next
+             * @description the `next` cursor of the previous page
+             * @default null
+             */
+            next: string | null;
+            /**
+             * Order
+             * @default oldest
+             * @enum {string}
+             */
+            order: "oldest" | "newest";
+        };
+        /** FeedMovementOut */
+        FeedMovementOut: {
+            /** Movement Id */
+            movement_id: string;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "gate" | "override";
+            /**
+             * Direction
+             * @enum {string}
+             */
+            direction: "entry" | "exit" | "let_in" | "let_out" | "mark_left";
+            /**
+             * Read
+             * @description the plate as the camera read it (an override: as staff typed it)
+             */
+            read: string | null;
+            /**
+             * Matched
+             * @description the known plate it was taken for
+             */
+            matched: string | null;
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "open" | "deny";
+            /**
+             * Reason
+             * @description a gate reason code (docs/gate.md), or the staff member's reason
+             */
+            reason: string;
+            /** Message */
+            message: string | null;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /** Device Id */
+            device_id: string | null;
+            /** Reservation Id */
+            reservation_id: string | null;
+            /** Membership Id */
+            membership_id: string | null;
+            /** By */
+            by: string | null;
+        };
+        /** FeedOut */
+        FeedOut: {
+            /**
+             * Movements
+             * @description without since: newest first; with since: only new ones, oldest first
+             */
+            movements: components["schemas"]["FeedMovementOut"][];
+            /**
+             * Next
+             * @description poll again with since=<this>
+             */
+            next: string;
+            /**
+             * More
+             * @description more are waiting: poll again at once
+             */
+            more: boolean;
+        };
+        /** FeedQuery */
+        FeedQuery: {
+            /**
+             * Since
+             * @description the `next` of the previous poll; none: the newest movements
+             * @default null
+             */
+            since: string | null;
+            /**
+             * Limit
+             * @description items per page
+             * @default 50
+             */
+            limit: number;
+        };
+        /** OverrideOut */
+        OverrideOut: {
+            /** Override Id */
+            override_id: string;
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "let_in" | "let_out" | "mark_left";
+            /** Plate */
+            plate: string;
+            /** Reason */
+            reason: string;
+            /** By */
+            by: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * Billed
+             * @description what the override billed (docs/console.md)
+             */
+            billed: string;
+            /** Device Id */
+            device_id: string | null;
+            /**
+             * Command Id
+             * @description the gate command that opens the barrier
+             */
+            command_id: string | null;
+            /** Reservation Id */
+            reservation_id: string | null;
+            /** Membership Id */
+            membership_id: string | null;
+            /**
+             * Flagged
+             * @description nothing on record explained the car: an alert was raised
+             */
+            flagged: boolean;
+        };
+        /** OverrideIn */
+        OverrideIn: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "let_in" | "let_out" | "mark_left";
+            /** Plate */
+            plate: string;
+            /** Reason */
+            reason: string;
+            /**
+             * Device Id
+             * @description the gate to open (not for mark_left)
+             * @default null
+             */
+            device_id: string | null;
+            /**
+             * Reservation Id
+             * @description which reservation, if the plate has several
+             * @default null
+             */
+            reservation_id: string | null;
+        };
+        /** OverrideList */
+        OverrideList: {
+            /** Overrides */
+            overrides: components["schemas"]["OverrideOut"][];
+            /** Next */
+            next: string | null;
+        };
+        /** PageQuery */
+        PageQuery: {
+            /**
+             * Limit
+             * @description items per page
+             * @default 50
+             */
+            limit: number;
+            /**
+             * Next
+             * @description the `next` cursor of the previous page
+             * @default null
+             */
+            next: string | null;
+        };
+        /** AlertOut */
+        AlertOut: {
+            /** Alert Id */
+            alert_id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "overstay" | "payment_failed" | "unknown_plate" | "blocked_plate" | "quiet_device" | "unbilled_exit";
+            /** Title */
+            title: string;
+            /** Body */
+            body: string;
+            /**
+             * Raised At
+             * Format: date-time
+             */
+            raised_at: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "open" | "acknowledged";
+            /** Reservation Id */
+            reservation_id: string | null;
+            /** Device Id */
+            device_id: string | null;
+            /** Acknowledged By */
+            acknowledged_by: string | null;
+            /** Acknowledged At */
+            acknowledged_at: string | null;
+        };
+        /** AlertList */
+        AlertList: {
+            /** Alerts */
+            alerts: components["schemas"]["AlertOut"][];
+            /** Next */
+            next: string | null;
+        };
+        /** AlertQuery */
+        AlertQuery: {
+            /**
+             * Limit
+             * @description items per page
+             * @default 50
+             */
+            limit: number;
+            /**
+             * Next
+             * @description the `next` cursor of the previous page
+             * @default null
+             */
+            next: string | null;
+            /**
+             * State
+             * @default open
+             * @enum {string}
+             */
+            state: "open" | "all";
+        };
+        /** AcknowledgeIn */
+        AcknowledgeIn: {
+            /** Alert Id */
+            alert_id: string;
+        };
+        /** TotalsOut */
+        TotalsOut: {
+            /** Revenue Minor */
+            revenue_minor: number;
+            /** Paid Stays */
+            paid_stays: number;
+            /** Member Visits */
+            member_visits: number;
+            /** No Shows */
+            no_shows: number;
+            /** Overstays */
+            overstays: number;
+            /** Stay Minutes */
+            stay_minutes: number;
+            /** Refunds */
+            refunds: number;
+            /** Refunded Minor */
+            refunded_minor: number;
+            /** Fees Minor */
+            fees_minor: number;
+        };
+        /** TransactionOut */
+        TransactionOut: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "paid" | "refund" | "no_show" | "fee";
+            /** Reservation Id */
+            reservation_id: string;
+            /** Plate */
+            plate: string | null;
+            /** Lot */
+            lot: string | null;
+            /** Entered At */
+            entered_at: string | null;
+            /** Exited At */
+            exited_at: string | null;
+            /** Stay Min */
+            stay_min: number;
+            /** Overstay Min */
+            overstay_min: number;
+            /** Amount Minor */
+            amount_minor: number;
+            /** Currency */
+            currency: string;
+            /**
+             * State
+             * @description the reservation's state now
+             */
+            state: string | null;
+            /** Payment Status */
+            payment_status: string | null;
+            /** Ledger Entry */
+            ledger_entry: string | null;
+            /**
+             * Proof
+             * @description path of the paid stay's ledger bundle (verify offline with verify-bundle)
+             */
+            proof: string | null;
+        };
+        /** TransactionList */
+        TransactionList: {
+            /** Carpark Id */
+            carpark_id: string;
+            /**
+             * Since
+             * Format: date
+             */
+            since: string;
+            /**
+             * Until
+             * Format: date
+             */
+            until: string;
+            /** Currency */
+            currency: string;
+            /** @description over the whole period, whatever the page */
+            totals: components["schemas"]["TotalsOut"];
+            /** Transactions */
+            transactions: components["schemas"]["TransactionOut"][];
+            /** Next */
+            next: string | null;
+        };
+        /** PeriodQuery */
+        PeriodQuery: {
+            /**
+             * Limit
+             * @description items per page
+             * @default 50
+             */
+            limit: number;
+            /**
+             * Next
+             * @description the `next` cursor of the previous page
+             * @default null
+             */
+            next: string | null;
+            /**
+             * From
+             * @description first local day; default today
+             * @default null
+             */
+            from: string | null;
+            /**
+             * To
+             * @description last local day (inclusive); default the first
+             * @default null
+             */
+            to: string | null;
+        };
+        /** SeriesRow */
+        SeriesRow: {
+            /** Revenue Minor */
+            revenue_minor: number;
+            /** Paid Stays */
+            paid_stays: number;
+            /** Member Visits */
+            member_visits: number;
+            /** No Shows */
+            no_shows: number;
+            /** Overstays */
+            overstays: number;
+            /** Stay Minutes */
+            stay_minutes: number;
+            /** Refunds */
+            refunds: number;
+            /** Refunded Minor */
+            refunded_minor: number;
+            /** Fees Minor */
+            fees_minor: number;
+            /**
+             * Period
+             * @description the day, the Monday of the week, or YYYY-MM
+             */
+            period: string;
+        };
+        /** SummaryOut */
+        SummaryOut: {
+            /** Revenue Minor */
+            revenue_minor: number;
+            /** Paid Stays */
+            paid_stays: number;
+            /** Member Visits */
+            member_visits: number;
+            /** No Shows */
+            no_shows: number;
+            /** Overstays */
+            overstays: number;
+            /** Stay Minutes */
+            stay_minutes: number;
+            /** Refunds */
+            refunds: number;
+            /** Refunded Minor */
+            refunded_minor: number;
+            /** Fees Minor */
+            fees_minor: number;
+            /** Average Stay Min */
+            average_stay_min: number;
+            /**
+             * No Show Rate
+             * @description no-shows / (paid stays + no-shows)
+             */
+            no_show_rate: number;
+        };
+        /** ReportOut */
+        ReportOut: {
+            /** Carpark Id */
+            carpark_id: string;
+            /**
+             * Since
+             * Format: date
+             */
+            since: string;
+            /**
+             * Until
+             * Format: date
+             */
+            until: string;
+            /**
+             * Granularity
+             * @enum {string}
+             */
+            granularity: "day" | "week" | "month";
+            /** Currency */
+            currency: string;
+            summary: components["schemas"]["SummaryOut"];
+            /** Series */
+            series: components["schemas"]["SeriesRow"][];
+            /**
+             * Heatmap
+             * @description average cars present, 7 weekdays (Monday first) x 24 local hours
+             */
+            heatmap: number[][];
+            /**
+             * By Hour
+             * @description average cars present by local hour of day
+             */
+            by_hour: number[];
+        };
+        /** ReportQuery */
+        ReportQuery: {
+            /**
+             * From
+             * @default null
+             */
+            from: string | null;
+            /**
+             * To
+             * @default null
+             */
+            to: string | null;
+            /**
+             * Granularity
+             * @default day
+             * @enum {string}
+             */
+            granularity: "day" | "week" | "month";
+        };
+        /** CsvExportOut */
+        CsvExportOut: {
+            /** Dataset */
+            dataset: string;
+            /** Filename */
+            filename: string;
+            /** Rows */
+            rows: number;
+            /**
+             * Csv
+             * @description the CSV itself, for small exports
+             */
+            csv: string | null;
+            /**
+             * Url
+             * @description a presigned download for large ones (expires_at)
+             */
+            url: string | null;
+            /** Expires At */
+            expires_at: string | null;
+        };
+        /** ExportIn */
+        ExportIn: {
+            /**
+             * Dataset
+             * @enum {string}
+             */
+            dataset: "series" | "heatmap" | "transactions";
+            /**
+             * From
+             * @default null
+             */
+            from: string | null;
+            /**
+             * To
+             * @default null
+             */
+            to: string | null;
+            /**
+             * Granularity
+             * @default day
+             * @enum {string}
+             */
+            granularity: "day" | "week" | "month";
+        };
+        /** MemberOut */
+        MemberOut: {
+            /** Membership Id */
+            membership_id: string;
+            /** Carpark Id */
+            carpark_id: string;
+            /** Plate */
+            plate: string;
+            /** Holder */
+            holder: string;
+            /**
+             * Plan
+             * @enum {string}
+             */
+            plan: "monthly" | "quarterly" | "annual";
+            /**
+             * Valid From
+             * Format: date
+             */
+            valid_from: string;
+            /**
+             * Valid Until
+             * Format: date
+             */
+            valid_until: string;
+            /**
+             * State
+             * @description expiring: ends within 14 days
+             * @enum {string}
+             */
+            state: "upcoming" | "active" | "expiring" | "expired" | "ended";
+            /** Price Minor */
+            price_minor: number | null;
+            /** Added By */
+            added_by: string | null;
+            /** Ended At */
+            ended_at: string | null;
+            /** Renews */
+            renews: string | null;
+        };
+        /** MemberList */
+        MemberList: {
+            /** Memberships */
+            memberships: components["schemas"]["MemberOut"][];
+            /** Next */
+            next: string | null;
+        };
+        /** MemberQuery */
+        MemberQuery: {
+            /**
+             * Limit
+             * @description items per page
+             * @default 50
+             */
+            limit: number;
+            /**
+             * Next
+             * @description the `next` cursor of the previous page
+             * @default null
+             */
+            next: string | null;
+            /**
+             * Expiring Within Days
+             * @default null
+             */
+            expiring_within_days: number | null;
+        };
+        /** MemberIn */
+        MemberIn: {
+            /** Plate */
+            plate: string;
+            /** Holder */
+            holder: string;
+            /**
+             * Plan
+             * @enum {string}
+             */
+            plan: "monthly" | "quarterly" | "annual";
+            /**
+             * Valid From
+             * @default null
+             */
+            valid_from: string | null;
+        };
+        /** RenewIn */
+        RenewIn: {
+            /**
+             * Plan
+             * @default null
+             */
+            plan: ("monthly" | "quarterly" | "annual") | null;
+        };
+        /** ListedOut */
+        ListedOut: {
+            /** Entry Id */
+            entry_id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "allow" | "block";
+            /** Plate */
+            plate: string;
+            /** Reason */
+            reason: string;
+            /** Added By */
+            added_by: string;
+            /**
+             * Added At
+             * Format: date-time
+             */
+            added_at: string;
+            /**
+             * Valid Until
+             * Format: date
+             */
+            valid_until: string | null;
+        };
+        /** ListedList */
+        ListedList: {
+            /** Entries */
+            entries: components["schemas"]["ListedOut"][];
+            /** Next */
+            next: string | null;
+        };
+        /** ListedQuery */
+        ListedQuery: {
+            /**
+             * Limit
+             * @description items per page
+             * @default 50
+             */
+            limit: number;
+            /**
+             * Next
+             * @description the `next` cursor of the previous page
+             * @default null
+             */
+            next: string | null;
+            /**
+             * Kind
+             * @default null
+             */
+            kind: ("allow" | "block") | null;
+        };
+        /** ListedIn */
+        ListedIn: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "allow" | "block";
+            /** Plate */
+            plate: string;
+            /** Reason */
+            reason: string;
+            /**
+             * Valid Until
+             * @default null
+             */
+            valid_until: string | null;
+        };
+        /** LotIO */
+        LotIO: {
+            /** Name */
+            name: string;
+            /**
+             * Capacity
+             * @default null
+             */
+            capacity: number | null;
+            /**
+             * Hourly Rate Minor
+             * @default null
+             */
+            hourly_rate_minor: number | null;
+            /**
+             * Daily Cap Minor
+             * @default null
+             */
+            daily_cap_minor: number | null;
+        };
+        /** OpeningIO */
+        OpeningIO: {
+            /** Days */
+            days: number[];
+            /** Open */
+            open: string;
+            /** Close */
+            close: string;
+        };
+        /** TariffIO */
+        TariffIO: {
+            /**
+             * Hourly Rate Minor
+             * @default null
+             */
+            hourly_rate_minor: number | null;
+            /**
+             * Daily Cap Minor
+             * @default null
+             */
+            daily_cap_minor: number | null;
+            /**
+             * Plans
+             * @default {}
+             */
+            plans: {
+                [key: string]: number;
+            };
+        };
+        /** SettingsOut */
+        SettingsOut: {
+            /** Carpark Id */
+            carpark_id: string;
+            /** Version */
+            version: number;
+            /** Currency */
+            currency: string;
+            tariff: components["schemas"]["TariffIO"];
+            /** Lots */
+            lots: components["schemas"]["LotIO"][];
+            /** Unassigned Capacity */
+            unassigned_capacity: number;
+            /** Opening */
+            opening: components["schemas"]["OpeningIO"][];
+        };
+        /** SettingsIn */
+        SettingsIn: {
+            /**
+             * Version
+             * @description the version read; 409 version_conflict if someone saved since
+             */
+            version: number;
+            /** Currency */
+            currency: string;
+            tariff: components["schemas"]["TariffIO"];
+            /** Lots */
+            lots: components["schemas"]["LotIO"][];
+            /** Unassigned Capacity */
+            unassigned_capacity: number;
+            /** Opening */
+            opening: components["schemas"]["OpeningIO"][];
+        };
+        /** AuditOut */
+        AuditOut: {
+            /** Entry Id */
+            entry_id: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Actor */
+            actor: string;
+            /** Role */
+            role: string;
+            /** Action */
+            action: string;
+            /**
+             * Area
+             * @enum {string}
+             */
+            area: "alert" | "device" | "export" | "list" | "membership" | "override" | "settings" | "staff";
+            /** Target */
+            target: string;
+            /** Summary */
+            summary: string;
+            /** Details */
+            details: {
+                [key: string]: string | number | boolean | null;
+            };
+        };
+        /** AuditList */
+        AuditList: {
+            /** Entries */
+            entries: components["schemas"]["AuditOut"][];
+            /** Next */
+            next: string | null;
+        };
+        /** AuditQuery */
+        AuditQuery: {
+            /**
+             * Limit
+             * @description items per page
+             * @default 50
+             */
+            limit: number;
+            /**
+             * Next
+             * @description the `next` cursor of the previous page
+             * @default null
+             */
+            next: string | null;
+            /**
+             * From
+             * @default null
+             */
+            from: string | null;
+            /**
+             * To
+             * @default null
+             */
+            to: string | null;
+        };
         /** EnclaveKeyOut */
         EnclaveKeyOut: {
             /** Public Key Pem */
@@ -2484,124 +3798,6 @@ export interface components {
         ClaimList: {
             /** Claims */
             claims: components["schemas"]["ClaimOut"][];
-        };
-        /** GateDecisionOut */
-        GateDecisionOut: {
-            /** Event Id */
-            event_id: string;
-            /**
-             * Decision
-             * @enum {string}
-             */
-            decision: "open" | "deny";
-            /** Reason */
-            reason: string;
-            /** Message */
-            message: string;
-            /** Plate */
-            plate: string;
-            /** Reservation Id */
-            reservation_id: string | null;
-            /** Membership Id */
-            membership_id: string | null;
-            /** Direction */
-            direction: string;
-            /** At */
-            at: string;
-        };
-        /**
-         * GateEventIn
-         * @description Signed by the device: headers X-Gate-Device, X-Gate-Timestamp, X-Gate-Signature (see docs/gate.md).
-         */
-        GateEventIn: {
-            /** Event Id */
-            event_id: string;
-            /**
-             * Carpark Id
-             * @description optional; if given it must be the device's car park
-             * @default null
-             */
-            carpark_id: string | null;
-            /**
-             * Direction
-             * @enum {string}
-             */
-            direction: "entry" | "exit";
-            /** Plate */
-            plate: string;
-            /**
-             * Confidence
-             * @default 1
-             */
-            confidence: number;
-            /**
-             * Captured At
-             * @default null
-             */
-            captured_at: string | null;
-            /**
-             * Snapshot
-             * @default null
-             */
-            snapshot: string | null;
-        };
-        /** CommandMessage */
-        CommandMessage: {
-            /**
-             * Type
-             * @constant
-             */
-            type: "command";
-            /** Command Id */
-            command_id: string;
-            /**
-             * Action
-             * @enum {string}
-             */
-            action: "open" | "refuse";
-            /** Reason */
-            reason: string;
-            /** Issued At */
-            issued_at: string;
-            /** Expires At */
-            expires_at: string;
-            /** Reservation Id */
-            reservation_id: string | null;
-        };
-        /** HeartbeatOut */
-        HeartbeatOut: {
-            /** Device Id */
-            device_id: string;
-            /** Received At */
-            received_at: string;
-            /** Acked */
-            acked: string[];
-            /**
-             * Commands
-             * @description pending, unexpired commands, oldest first; resent until acknowledged
-             */
-            commands: components["schemas"]["CommandMessage"][];
-        };
-        /**
-         * HeartbeatIn
-         * @description Signed like gate events: headers X-Gate-Device, X-Gate-Timestamp, X-Gate-Signature.
-         */
-        HeartbeatIn: {
-            /** Firmware */
-            firmware: string;
-            /**
-             * Status
-             * @default {}
-             */
-            status: {
-                [key: string]: string | number | boolean;
-            };
-            /**
-             * Acks
-             * @description ids of commands carried out (or dropped)
-             * @default []
-             */
-            acks: string[];
         };
         /** IdentityDocumentMeta */
         IdentityDocumentMeta: {
@@ -5313,6 +6509,1524 @@ export interface operations {
             };
         };
     };
+    gateEvent: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Gate-Device"?: string;
+                "X-Gate-Timestamp"?: string;
+                "X-Gate-Signature"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GateEventIn"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GateDecisionOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused by a business rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    gateHeartbeat: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Gate-Device"?: string;
+                "X-Gate-Timestamp"?: string;
+                "X-Gate-Signature"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HeartbeatIn"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeartbeatOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getOccupancy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OccupancyOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listCarsInside: {
+        parameters: {
+            query?: {
+                limit?: number;
+                next?: string | null;
+                order?: "oldest" | "newest";
+            };
+            header?: never;
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PresenceList"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    pollMovements: {
+        parameters: {
+            query?: {
+                since?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listOverrides: {
+        parameters: {
+            query?: {
+                limit?: number;
+                next?: string | null;
+            };
+            header?: never;
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverrideList"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createOverride: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OverrideIn"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverrideOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused by a business rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listAlerts: {
+        parameters: {
+            query?: {
+                limit?: number;
+                next?: string | null;
+                state?: "open" | "all";
+            };
+            header?: never;
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertList"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    acknowledgeAlert: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcknowledgeIn"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listBooks: {
+        parameters: {
+            query?: {
+                limit?: number;
+                next?: string | null;
+                from?: string | null;
+                to?: string | null;
+            };
+            header?: never;
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransactionList"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getStayProof: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                carpark_id: string;
+                reservation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getHistoryReport: {
+        parameters: {
+            query?: {
+                from?: string | null;
+                to?: string | null;
+                granularity?: "day" | "week" | "month";
+            };
+            header?: never;
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createExport: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExportIn"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CsvExportOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listMembers: {
+        parameters: {
+            query?: {
+                limit?: number;
+                next?: string | null;
+                expiring_within_days?: number | null;
+            };
+            header?: never;
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberList"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    addMember: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberIn"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    renewMember: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                carpark_id: string;
+                membership_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RenewIn"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    endMember: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                carpark_id: string;
+                membership_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused by a business rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listListedPlates: {
+        parameters: {
+            query?: {
+                limit?: number;
+                next?: string | null;
+                kind?: ("allow" | "block") | null;
+            };
+            header?: never;
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListedList"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    addListedPlate: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ListedIn"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListedOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    removeListedPlate: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                carpark_id: string;
+                entry_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListedOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCarParkSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    saveCarParkSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SettingsIn"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listAuditTrail: {
+        parameters: {
+            query?: {
+                limit?: number;
+                next?: string | null;
+                from?: string | null;
+                to?: string | null;
+            };
+            header?: never;
+            path: {
+                carpark_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditList"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getEnclaveKey: {
         parameters: {
             query?: never;
@@ -6167,134 +8881,6 @@ export interface operations {
             };
             /** @description Refused by a business rule */
             422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    gateEvent: {
-        parameters: {
-            query?: never;
-            header?: {
-                "X-Gate-Device"?: string;
-                "X-Gate-Timestamp"?: string;
-                "X-Gate-Signature"?: string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["GateEventIn"];
-            };
-        };
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["GateDecisionOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Refused by a business rule */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    gateHeartbeat: {
-        parameters: {
-            query?: never;
-            header?: {
-                "X-Gate-Device"?: string;
-                "X-Gate-Timestamp"?: string;
-                "X-Gate-Signature"?: string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["HeartbeatIn"];
-            };
-        };
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HeartbeatOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Conflict */
-            409: {
                 headers: {
                     [name: string]: unknown;
                 };
