@@ -7,42 +7,51 @@ maps domain errors to HTTP statuses is chalicelib/api/http.py:ERROR_STATUS.
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 from chalice import Chalice, Rate
 
-from chalicelib import bootstrap
-from chalicelib.api.http import auth
-from chalicelib.routes import (
-    accounts,
-    carparks,
-    console,
-    enclave,
-    evidence,
-    gate,
-    identity,
-    ledger,
-    marketplace,
-    payments,
-    system,
-)
-from chalicelib.services import console_reports, gate_devices
-from chalicelib.services import evidence as evidence_service
-from chalicelib.services import orders as orders_service
+from chalicelib import observability, validator_function
 
 app = Chalice(app_name="carparker")
 app.debug = os.environ.get("CP_STAGE") == "local"
+observability.install(app)  # JSON logs with correlation ids, EMF metrics, traces when on (docs/observability.md)
 
-app.register_blueprint(auth)
-app.register_blueprint(system.bp)
-app.register_blueprint(accounts.bp)
-app.register_blueprint(marketplace.bp)
-app.register_blueprint(enclave.bp)
-app.register_blueprint(identity.bp)
-app.register_blueprint(carparks.bp)
-app.register_blueprint(gate.bp)
-app.register_blueprint(payments.bp)
-app.register_blueprint(console.bp)
+# Every function's Lambda imports this module. A validator's (AWS_LAMBDA_FUNCTION_NAME <app>-<stage>-validator_<i>)
+# imports only what validating needs, not the API: routes, the Encryption SDK, Cognito (docs/capacity.md, "Cold starts").
+SERVES_API = re.search(r"-validator_\d+$", os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "")) is None
+
+if SERVES_API:
+    from chalicelib import bootstrap
+    from chalicelib.api.http import auth
+    from chalicelib.routes import (
+        accounts,
+        carparks,
+        console,
+        enclave,
+        evidence,
+        gate,
+        identity,
+        ledger,
+        marketplace,
+        payments,
+        system,
+    )
+    from chalicelib.services import console_reports, gate_devices
+    from chalicelib.services import evidence as evidence_service
+    from chalicelib.services import orders as orders_service
+
+    app.register_blueprint(auth)
+    app.register_blueprint(system.bp)
+    app.register_blueprint(accounts.bp)
+    app.register_blueprint(marketplace.bp)
+    app.register_blueprint(enclave.bp)
+    app.register_blueprint(identity.bp)
+    app.register_blueprint(carparks.bp)
+    app.register_blueprint(gate.bp)
+    app.register_blueprint(payments.bp)
+    app.register_blueprint(console.bp)
 
 
 @app.schedule(Rate(15, unit=Rate.MINUTES), name="expire_no_shows")
@@ -53,8 +62,9 @@ def expire_no_shows(event: object) -> dict[str, list[str]]:
     return {"expired": expired, "charged": [r.reservation_id for r in orders_service.charge_uncharged(o)]}
 
 
-app.register_blueprint(ledger.bp)
-app.register_blueprint(evidence.bp)
+if SERVES_API:
+    app.register_blueprint(ledger.bp)
+    app.register_blueprint(evidence.bp)
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES), name="expire_evidence_exports")
@@ -74,7 +84,8 @@ def expire_console_exports(event: object) -> dict[str, list[str]]:
 
 def _validator(index: int) -> Any:
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        return bootstrap.validator_nodes().handle(index, event)
+        nodes = bootstrap.validator_nodes() if SERVES_API else validator_function.nodes()
+        return nodes.handle(index, event)
 
     handler.__name__ = f"validator_{index}"
     return app.lambda_function(name=f"validator_{index}")(handler)

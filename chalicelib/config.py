@@ -286,3 +286,18 @@ def web_origins() -> tuple[str, ...]:
         if scheme not in ("http", "https") or not sep or not host or any(c in host for c in "/*?# "):
             raise ConfigError(f"CP_WEB_ORIGINS: {origin!r} is not an origin like https://app.example.com (no path, no wildcard)")
     return origins
+
+
+def log_format() -> str:
+    """CP_LOG_FORMAT: "json" (one object per line, what CloudWatch Logs Insights reads; the default) or "text" (one
+    readable line per record with the same keys; `make run`'s local stage)."""
+    value = os.environ.get("CP_LOG_FORMAT", "json").strip() or "json"
+    if value not in ("json", "text"):
+        raise ConfigError("CP_LOG_FORMAT must be json or text")
+    return value
+
+
+def tracing() -> bool:
+    """CP_TRACING=1 traces every function with Powertools Tracer (X-Ray); the stage must also enable active tracing
+    (docs/observability.md). Off by default: the X-Ray SDK is then never imported."""
+    return os.environ.get("CP_TRACING", "0").strip().lower() in ("1", "true", "on")

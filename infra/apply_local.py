@@ -33,6 +33,7 @@ NOT_LOCAL = {
     "AWS::CloudFront::OriginAccessControl": "only the CloudFront distribution uses it",
     "AWS::CloudFront::ResponseHeadersPolicy": "only the CloudFront distribution uses it",
     "AWS::CloudFront::Function": "only the CloudFront distribution uses it (directory indices)",
+    "AWS::IAM::ManagedPolicy": "only X-Ray tracing uses one (Tracing=active); there is no X-Ray locally",
 }
 
 

@@ -79,6 +79,7 @@ def use_local_stage() -> None:
     local_env = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["local"]["environment_variables"]
     for name, value in local_env.items():
         os.environ.setdefault(name, value)
+    os.environ.setdefault("CP_LOG_FORMAT", "text")  # readable lines in the terminal; tests and AWS log JSON (docs/observability.md)
 
 
 def card_fields(site: web.WebServer, stack: localstack.LocalStack) -> hosted_fields.HostedFields:

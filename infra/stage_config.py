@@ -53,8 +53,11 @@ def stage_config(stage: dict[str, Any], prefix: str, outputs: dict[str, str], ex
                                        "iam_role_arn": outputs[f"ValidatorRoleArn{i}"]}
     env = {**stage.get("environment_variables", {}), **(extra or {}), **settings(prefix, outputs),
            "CP_WEB_ORIGINS": outputs["WebUrl"]}
+    traced = outputs.get("Tracing") == "active"  # the stack's roles may send traces: Lambda traces, Powertools Tracer too
+    if traced:
+        env["CP_TRACING"] = "1"
     return {**stage, "environment_variables": env, "manage_iam_role": False, "iam_role_arn": outputs["AppRoleArn"],
-            "lambda_functions": functions}
+            "lambda_functions": functions, **({"xray": True} if traced else {})}
 
 
 def _merged(base: Any, extra: Any, path: str = "") -> Any:

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
+from tests.observability_helpers import stdout  # noqa: F401 - the fixture: what the functions printed, parsed
+
 # Property tests are judged by what they find, never by how fast this machine is: no per-example deadline.
 settings.register_profile("carparker", deadline=None)
 settings.load_profile("carparker")

@@ -50,7 +50,11 @@ class DynamoReservationRepository:
             raise NotFoundError("no such reservation", field="reservation_id") from None
 
     def _query(self, items: Iterable[Any]) -> list[Reservation]:
-        return [self._reservation(i) for i in items]
+        """The reservations an index query names, in its order, read from the table. The indexes hold keys only, so
+        a reservation's state change rewrites no index copy but those whose keys it changes (docs/capacity.md)."""
+        ids = list(dict.fromkeys(i.reservation_id for i in items))
+        found = {i.reservation_id: i for i in self.model.batch_get(ids, consistent_read=True)} if ids else {}
+        return [self._reservation(found[r]) for r in ids if r in found]
 
     def by_parker(self, parker_id: str, limit: int | None = None) -> list[Reservation]:
         return self._query(self.model.by_parker.query(parker_id, scan_index_forward=False, limit=limit))

@@ -8,7 +8,7 @@ from typing import Any
 
 from pynamodb.attributes import BinaryAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from .. import config
@@ -18,9 +18,10 @@ def _meta(name: str, region: str) -> Any:
     return type("Meta", (), {"table_name": config.table_name(name), "region": region, "max_retry_attempts": 3})
 
 
-def _index(name: str, hash_key: str, range_key: str | None) -> type[GlobalSecondaryIndex[Any]]:
+def _index(name: str, hash_key: str, range_key: str | None, *, keys_only: bool = False) -> type[GlobalSecondaryIndex[Any]]:
+    projection = KeysOnlyProjection() if keys_only else AllProjection()
     attrs: dict[str, Any] = {
-        "Meta": type("Meta", (), {"index_name": name, "projection": AllProjection()}),
+        "Meta": type("Meta", (), {"index_name": name, "projection": projection}),
         hash_key: UnicodeAttribute(hash_key=True),
     }
     if range_key:
@@ -117,13 +118,13 @@ def _build(prefix: str, region: str) -> Models:
         awaiting = UnicodeAttribute(null=True)
         paid_carpark = UnicodeAttribute(null=True)
         version = NumberAttribute()
-        by_parker = _index("by_parker", "parker_id", "start")()
-        by_sharer = _index("by_sharer", "sharer_id", "start")()
-        by_space = _index("by_space", "space_id", "start")()
-        by_carpark = _index("by_carpark", "carpark_id", "start")()
-        by_gate_key = _index("by_gate_key", "gate_key", "start")()
-        by_expiry = _index("by_expiry", "awaiting", "end")()
-        by_carpark_paid = _index("by_carpark_paid", "paid_carpark", "paid_at")()
+        by_parker = _index("by_parker", "parker_id", "start", keys_only=True)()
+        by_sharer = _index("by_sharer", "sharer_id", "start", keys_only=True)()
+        by_space = _index("by_space", "space_id", "start", keys_only=True)()
+        by_carpark = _index("by_carpark", "carpark_id", "start", keys_only=True)()
+        by_gate_key = _index("by_gate_key", "gate_key", "start", keys_only=True)()
+        by_expiry = _index("by_expiry", "awaiting", "end", keys_only=True)()
+        by_carpark_paid = _index("by_carpark_paid", "paid_carpark", "paid_at", keys_only=True)()
 
     class IdempotencyItem(Model):
         Meta = _meta("idempotency", region)

@@ -32,12 +32,16 @@ def _key_id(arn: str) -> str:
     return arn.rsplit("key/", 1)[-1]
 
 
+def kms_client(region: str) -> Any:
+    return boto3.client("kms", region_name=region, config=Config(retries={"max_attempts": 2}))
+
+
 class KmsSigner:
     """One validator's key: Sign with MessageType RAW (KMS hashes with SHA-256 itself)."""
 
     def __init__(self, key_arn: str, region: str, client: Any = None) -> None:
         self.key_arn = key_arn
-        self.kms = client or boto3.client("kms", region_name=region, config=Config(retries={"max_attempts": 2}))
+        self.kms = client or kms_client(region)
 
     def sign(self, payload: bytes) -> bytes:
         try:
@@ -72,23 +76,25 @@ class KmsKeyDirectory:
 
 
 class ValidatorNodes:
-    """This deployment's validator nodes, built on first use (reading their public keys is a KMS call). Each
-    validator Lambda function builds these alone, never the API's graph: its role may sign with its own key and write
-    its own watermark only (infra/template.json)."""
+    """This deployment's validator nodes, each built on its first request (reading the public keys is a KMS call).
+    Each validator Lambda function builds these alone, never the API's graph: its role may sign with its own key and
+    write its own watermark only (infra/template.json). It only ever serves its own index, so it builds one node;
+    given ``kms``, the signers share that client (chalicelib/validator_function.py)."""
 
-    def __init__(self, keys: KeyDirectory) -> None:
+    def __init__(self, keys: KeyDirectory, kms: Any = None) -> None:
         self.keys = keys
+        self.kms = kms
         self.lock = threading.Lock()
-        self.nodes: list[ValidatorNode] = []
+        self.nodes: dict[int, ValidatorNode] = {}
 
     def node(self, index: int) -> ValidatorNode:
         with self.lock:
-            if not self.nodes:
+            if index not in self.nodes:
                 lm = ledger_models()
-                store, marks = DynamoLedgerStore(lm), DynamoWatermarks(lm)
-                vset = validator_set_of(self.keys)
-                self.nodes = [ValidatorNode(validator_id(i), config.ledger_id(), store, marks, KmsSigner(arn, config.region()), vset)
-                              for i, arn in enumerate(config.validator_key_arns())]
+                arn = config.validator_key_arns()[index]
+                self.nodes[index] = ValidatorNode(validator_id(index), config.ledger_id(), DynamoLedgerStore(lm),
+                                                  DynamoWatermarks(lm), KmsSigner(arn, config.region(), self.kms),
+                                                  validator_set_of(self.keys))
             return self.nodes[index]
 
     def handle(self, index: int, request: dict[str, Any]) -> dict[str, Any]:

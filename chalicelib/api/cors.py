@@ -15,8 +15,8 @@ from chalice.app import Request
 
 from .. import config
 
-ALLOW_HEADERS = "Authorization,Content-Type,Idempotency-Key"
-EXPOSE_HEADERS = "Idempotent-Replayed,Retry-After"
+ALLOW_HEADERS = "Authorization,Content-Type,Idempotency-Key,X-Correlation-Id"
+EXPOSE_HEADERS = "Idempotent-Replayed,Retry-After,X-Correlation-Id"
 PREFLIGHT_MAX_AGE_S = 600  # a changed origin list reaches browsers within ten minutes
 
 

@@ -37,12 +37,33 @@ class FloatNotAllowedError(CanonicalJSONError):
 
 def canonical_bytes(value: object) -> bytes:
     """Return the canonical UTF-8 JSON encoding of ``value``."""
+    fast = _c_encoded(value)
+    if fast is not None:
+        return fast
     parts: list[str] = []
     _encode(value, parts, "$")
     try:
         return "".join(parts).encode("utf-8")
     except UnicodeEncodeError as exc:  # a lone surrogate cannot be UTF-8
         raise CanonicalJSONError(f"string is not valid Unicode: {exc.reason}") from exc
+
+
+def _c_encoded(value: object) -> bytes | None:
+    """The json module's C encoder's text, when it is certainly the canonical one: an all-ASCII text (so every key is
+    ASCII, and code point order is UTF-16 order) that parses back, floats and unsafe integers refused, to a value
+    equal to ``value`` (so no key was coerced to a string and no tuple became a list). Else None, and the Python
+    encoder decides (and names what it refuses). Validators re-encode every entry of each block they sign."""
+    try:
+        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        return None
+    if not text.isascii():
+        return None
+    try:
+        same = json.loads(text, parse_float=_no_float, parse_int=_safe_int, parse_constant=_no_float) == value
+    except CanonicalJSONError:
+        return None
+    return text.encode("ascii") if same else None
 
 
 def parse_canonical(text: str) -> object:
@@ -92,7 +113,15 @@ def _encode_int(value: int, path: str) -> str:
     return str(value)
 
 
+# RFC 8785 escapes exactly what the json module's C encoder escapes with ensure_ascii off (", \\, the short forms
+# \\b \\t \\n \\f \\r, other controls as lowercase \\u00xx, nothing else), and the C encoder is about ten times
+# faster than str.translate: every validator re-encodes each entry of a block it signs (docs/capacity.md).
+_C_ENCODE = getattr(json.encoder, "c_encode_basestring", None)
+
+
 def _encode_str(value: str) -> str:
+    if _C_ENCODE is not None:
+        return str(_C_ENCODE(value))
     return '"' + value.translate(_STRING_TABLE) + '"'
 
 

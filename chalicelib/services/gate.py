@@ -10,10 +10,12 @@ again and has no second effect.
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from .. import observability
 from ..domain import jsontext, signing
 from ..domain.carparks import ACTIVE, Device
 from ..domain.errors import ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError
@@ -28,6 +30,7 @@ from .orders import OrderLifecycle, finish_stay, start_stay
 from .ports import Clock, ReservationRepository
 
 MAX_EVENT_BYTES = 64 * 1024  # a plate read and a small snapshot reference
+log = logging.getLogger(__name__)
 EVENTS = Refusals("event_id", "event_replayed", "this event id was already used for a different event", "event_in_progress",
                   "this event is being handled; retry shortly")
 
@@ -111,10 +114,14 @@ def _device(o: Gate, device_id: str | None) -> Device:
 def authenticate(device_id: str | None, timestamp: str | None, signature: str | None, raw: bytes, *, o: Gate,
                  settings: GateSettings) -> tuple[Device, datetime]:
     """An HTTPS request of an active device, signed with its secret within the allowed skew; the signed time."""
-    device = _device(o, device_id)
-    ts = signing.parse_timestamp(timestamp)
-    secret = o.secrets.open(device.device_id, device.secret_version, device.sealed_secret)
-    signing.verify(secret, ts, raw, signature, now=o.clock.now(), max_skew_s=settings.max_skew_s)
+    try:
+        device = _device(o, device_id)
+        ts = signing.parse_timestamp(timestamp)
+        secret = o.secrets.open(device.device_id, device.secret_version, device.sealed_secret)
+        signing.verify(secret, ts, raw, signature, now=o.clock.now(), max_skew_s=settings.max_skew_s)
+    except UnauthenticatedError as exc:
+        observability.count("GateMessagesRejected", path="https", reason=exc.code)
+        raise
     return device, datetime.fromtimestamp(ts, o.clock.now().tzinfo)
 
 
@@ -133,8 +140,9 @@ def apply_event(o: Gate, device: Device, raw: bytes, signed_at: datetime, settin
     event = replace(event, carpark_id=device.carpark_id)
     record = GateEventRecord(f"{device.device_id}#{event.event_id}", device.device_id, device.carpark_id,
                              hashlib.sha256(raw).hexdigest(), "in_progress", event.occurred_at, event.direction, event.plate)
-    body, replayed = run_once(record, record.request_hash, lambda: _reply(_apply(o, event, settings), event), store=o.gate_events,
-                              refusals=EVENTS)
+    body, replayed = run_once(record, record.request_hash,
+                              lambda: _reply(_observed(_apply(o, event, settings), event, record.event_key), event),
+                              store=o.gate_events, refusals=EVENTS)
     if not replayed:
         console_hooks.gate_recorded(o.console, record, dict(body))
     return GateReply(dict(body), replayed)
@@ -156,6 +164,16 @@ def _apply(o: Gate, event: GateEvent, settings: GateSettings) -> Decision:
     decision = console_hooks.screen_exit(o.console, carpark, event, decision, reservations, members, settings.min_confidence_pct)
     if decision.action == OPEN and decision.reservation_id:
         console_hooks.stay_ended(o.console, finish_stay(o.orders, decision.reservation_id, event.occurred_at))
+    return decision
+
+
+def _observed(decision: Decision, event: GateEvent, event_key: str) -> Decision:
+    """One log line and one GateDecisions metric per new decision (a redelivery is answered, not decided again). The
+    plate is never logged: the reservation or membership id says whose car it was."""
+    log.info("gate decision", extra={"gate_event": event_key, "carpark_id": event.carpark_id, "direction": event.direction,
+                                     "decision": decision.action, "reason": decision.reason,
+                                     "reservation_id": decision.reservation_id, "membership_id": decision.membership_id})
+    observability.count("GateDecisions", direction=event.direction, outcome=decision.action, reason=decision.reason)
     return decision
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from .. import observability
 from ..domain import jsontext
 from ..domain.accounts import Principal
 from ..domain.carparks import ACTIVE, Device
@@ -237,6 +238,7 @@ def handle_rule_event(event: Any, *, o: gate.Gate, rt: DeviceRuntime, settings: 
         device = mqtt_device(o, rt, ev)
     except UnauthenticatedError as exc:
         log.warning("MQTT %s from %s refused: %s", ev.kind, ev.thing_name, exc.code)
+        observability.count("GateMessagesRejected", path="mqtt", reason=exc.code)
         return {"refused": exc.code}
     if ev.kind not in INGEST_KINDS:
         return {"ignored": ev.kind}
@@ -256,6 +258,8 @@ def _mqtt_event(o: gate.Gate, rt: DeviceRuntime, device: Device, ev: RuleEvent, 
     try:
         data = _loads(ev.payload)
         event_id = data.get("event_id") if isinstance(data, dict) else None
+        if isinstance(event_id, str) and (token := observability.caller_token(f"{device.device_id}#{event_id}")):
+            observability.correlate(token)  # the gate event's own id: a QoS-1 redelivery shares it
         acks = parse_acks(data) if isinstance(data, dict) else ()
         reply = gate.apply_event(o, device, ev.payload, ev.received_at, settings)
     except UnavailableError:

@@ -21,6 +21,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from .. import observability
 from ..domain.canonical import canonical_bytes
 from ..domain.certs import admit_validators
 from ..domain.chain import ACTION_LOG, completed_subtrees, header_from_leaves, require_entry_rules
@@ -314,6 +315,7 @@ class LedgerService:
         self.store.commit(StoredBlock(header, cert, tuple(frontier), vset), subtrees)
         log.info("ledger %s: block %d committed (%d entries, tree size %d)", log_name, header.height,
                  header.entry_count, header.tree_size)
+        observability.count("BlocksCertified", log=log_name)
         return CertifiedBlock(header, cert, tuple(s.validator_id for s in cert.signatures))
 
     def _proposal(self, head: Head, prev: StoredBlock | None,
@@ -412,6 +414,7 @@ class LedgerService:
                 failure["handover_from"] = validator_set_hash(old)
             self.store.record_failure(header.log, failure)
             log.error("ledger %s: no quorum for block %d: %s", header.log, header.height, failure)
+            observability.count("QuorumFailures", log=header.log)
             raise QuorumNotReachedError(header.height, refusals, exc.counted, exc.needed) from exc
         return QuorumCertificate(header_hash(header), tuple(sorted(valid, key=lambda s: s.validator_id)))
 

@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from .. import observability
 from ..domain.billing import BillingPolicy, bill_stay, missed, no_show_fee, payout_split
 from ..domain.errors import NotFoundError, RuleViolationError, UnavailableError
 from ..domain.pricing import Tariff
@@ -87,8 +88,9 @@ def finish_stay(o: OrderLifecycle, reservation_id: str, exited_at: datetime) -> 
     billed = on_conflict(attempt)
     try:
         return collect_payment(o, billed)
-    except Exception:  # the car has left and the bill stands; the scheduled sweep charges it later
+    except Exception as exc:  # the car has left and the bill stands; the scheduled sweep charges it later
         log.exception("order %s billed but not charged yet", reservation_id)
+        observability.count("PaymentFailures", kind="unavailable" if isinstance(exc, UnavailableError) else "error")
         return billed
 
 
@@ -174,6 +176,9 @@ def _payment_failed(o: OrderLifecycle, r: Reservation, failure: str) -> Reservat
         return failed
 
     failed = on_conflict(attempt)
+    if r.payment_status != "failed":  # the provider's redelivery of one verdict is one failure
+        log.warning("order %s: charge declined (%s)", r.reservation_id, failure)
+        observability.count("PaymentFailures", kind="declined")
     console_hooks.payment_failed(o.console, failed)
     _notify(o, r.parker_id, f"{r.charge_id}:failed", "payment_failed", "Payment failed",
             f"We could not charge {r.amount_due_minor} {r.currency} minor units ({failure}); update your payment method",
@@ -326,4 +331,5 @@ def charge_uncharged(o: OrderLifecycle, *, limit: int = 100) -> list[Reservation
             charged.append(collect_payment(o, o.reservations.get(r.reservation_id)))
         except UnavailableError:
             log.warning("payment provider unavailable; order %s stays uncharged until the next sweep", r.reservation_id)
+            observability.count("PaymentFailures", kind="unavailable")
     return charged

@@ -3,13 +3,16 @@ condition on its version in the same transaction that creates or changes the res
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import ParamSpec
 
+from .. import observability
 from ..domain.accounts import PARKER, Principal
 from ..domain.availability import Booking, Calendar, Interval, Window
-from ..domain.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, RuleViolationError
+from ..domain.errors import ConflictError, DomainError, ForbiddenError, InvalidInputError, NotFoundError, RuleViolationError
 from ..domain.plates import normalise_plate
 from ..domain.pricing import price_for_minutes
 from ..domain.reservations import CANCELLED, HOLDS_SPACE, RESERVED, Reservation, cancellation_terms
@@ -50,6 +53,27 @@ def _check_identity(principal: Principal, identity: IdentityGate | None) -> None
                                  code="identity_not_verified")
 
 
+P = ParamSpec("P")
+
+
+def _counted(reserve: Callable[P, Reservation]) -> Callable[P, Reservation]:
+    """ReservationsMade for each reservation made, ReservationsRefused by the refusal's code. (A retried POST with the
+    same Idempotency-Key gets its first answer from the request's claim and never reaches reserve again.)"""
+
+    @functools.wraps(reserve)
+    def counted(*args: P.args, **kwargs: P.kwargs) -> Reservation:
+        try:
+            reservation = reserve(*args, **kwargs)
+        except DomainError as exc:
+            observability.count("ReservationsRefused", reason=exc.code)
+            raise
+        observability.count("ReservationsMade")
+        return reservation
+
+    return counted
+
+
+@_counted
 def reserve(
     principal: Principal,
     space_id: str,

@@ -10,9 +10,11 @@ high-watermark (a conditional write: never two different blocks at one height), 
 from __future__ import annotations
 
 import base64
+import logging
 from dataclasses import dataclass
 from typing import Any
 
+from .. import observability
 from ..domain.chain import next_header, require_same_header
 from ..domain.errors import DomainError
 from ..domain.ledger import (
@@ -25,6 +27,8 @@ from ..domain.ledger import (
 )
 from ..domain.quorum import ValidatorSet, same_key_members, validator_set_hash, verify_certificate
 from .ledger_ports import LedgerStore, Signer, StoredBlock, Watermarks
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,8 @@ def validate_block(node: ValidatorNode, request: dict[str, Any]) -> dict[str, An
         node.watermarks.raise_to(node.validator_id, header.log, header.height, header_hash(header))
         signature = node.signer.sign(signing_payload(header))
     except DomainError as exc:
+        log.warning("%s refused a block: %s: %s", node.validator_id, exc.code, exc.message)
+        observability.count("ValidatorRefusals", validator=node.validator_id, reason=exc.code)
         return {"validator_id": node.validator_id, "error": f"{exc.code}: {exc.message}"}
     return {"validator_id": node.validator_id, "signature": base64.b64encode(signature).decode("ascii")}
 

@@ -21,7 +21,8 @@
     });
   }
 
-  function refuse(field, message) {
+  function refuse(field, text) {
+    var message = text.charAt(0).toUpperCase() + text.slice(1);
     var input = field && document.getElementById(field);
     if (!input) {
       problem.textContent = message;

@@ -73,8 +73,12 @@ def desktop(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
 
 
 def check_screen(page: Page, name: str, *, full_page: bool = False) -> None:
-    """Every main screen: a screenshot for people to look at, and no serious or critical accessibility violation."""
+    """Every main screen: a screenshot for people to look at, no serious or critical accessibility violation, and
+    nothing wider than the screen (a phone would zoom the page out or scroll it sideways, and taps land off target)."""
     screenshot(page, name, full_page=full_page)
+    wide = page.evaluate("() => document.documentElement.scrollWidth")
+    screen = (page.viewport_size or {"width": wide})["width"]
+    assert wide <= screen, f"{name}: the page is {wide} px wide on a {screen} px screen"
     assert axe_violations(page) == [], name
     for frame in page.frames[1:]:  # the payment provider's card fields are a page of their own
         assert axe_violations(frame) == [], f"{name}: {frame.url}"

@@ -86,7 +86,7 @@ def test_refusals_are_shown_next_to_the_field_they_name(phone: Page, launcher: L
     phone.get_by_label("Email").fill(PAT)
     phone.get_by_label("Password").fill("Not-the-password-1")
     phone.get_by_role("button", name="Sign in").click()
-    expect(phone.get_by_label("Password")).to_have_accessible_description(re.compile("wrong email or password"))
+    expect(phone.get_by_label("Password")).to_have_accessible_description(re.compile("wrong email or password", re.I))
     expect(phone.get_by_label("Email")).to_have_value(PAT)
     check_screen(phone, "04-sign-in-refused")
 
@@ -105,7 +105,7 @@ def test_refusals_are_shown_next_to_the_field_they_name(phone: Page, launcher: L
 def test_search_refusals_name_the_destination_and_the_window(phone: Page, launcher: Launcher) -> None:
     sign_in(phone, launcher, PAT)
     search_for(phone, "Atlantis", tomorrow())
-    expect(phone.get_by_label("Destination")).to_have_accessible_description(re.compile("no place called 'Atlantis'"))
+    expect(phone.get_by_label("Destination")).to_have_accessible_description(re.compile("no place called 'Atlantis'", re.I))
     check_screen(phone, "05-search-unknown-place")
     yesterday = tomorrow() - timedelta(days=2)
     phone.get_by_label("Destination").fill("Dam Square")

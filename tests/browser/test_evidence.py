@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from .conftest import check_screen
 from .flows import SAM, VIEWS, Api, demo_gate, go, heading, parked, photo, sign_in
-from .harness import PHONE, Launcher, Watch, watched_context
+from .harness import EXPORT_MS, PHONE, Launcher, Watch, watched_context
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -79,7 +79,7 @@ def test_photos_receipt_evidence_and_a_claim(phone_context: BrowserContext, phon
     expect(phone.get_by_text("Completed", exact=True)).to_be_visible()
     check_screen(phone, "32-receipt", full_page=True)
 
-    with phone.expect_download() as got:
+    with phone.expect_download(timeout=EXPORT_MS) as got:
         phone.get_by_role("button", name="Download the evidence (zip)").click()
     zip_path = tmp_path / got.value.suggested_filename
     got.value.save_as(zip_path)
@@ -87,6 +87,7 @@ def test_photos_receipt_evidence_and_a_claim(phone_context: BrowserContext, phon
     checked = verify_bundle(zip_path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     expect(phone.get_by_role("status").filter(has_text="8 photos")).to_be_visible()
+    check_screen(phone, "34-evidence-saved")  # the zip's long name wraps: it once widened the page past the screen
 
     phone.get_by_role("button", name="Open a claim…").click()
     phone.get_by_role("button", name="Open the claim").click()
@@ -108,7 +109,7 @@ def test_photos_receipt_evidence_and_a_claim(phone_context: BrowserContext, phon
         page.goto(claim_url)
         heading(page, "Claim")
         expect(page.get_by_role("button", name="Close the claim")).to_have_count(0)
-        with page.expect_download() as theirs:
+        with page.expect_download(timeout=EXPORT_MS) as theirs:
             page.get_by_role("button", name="Download the evidence (zip)").click()
         assert theirs.value.suggested_filename == zip_path.name
     finally:

@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from .conftest import check_screen
 from .flows import CITY, SAM, Api, demo_gate, heading, local_input, plate, sign_up, tab
-from .harness import PHONE, Launcher, Watch, watched_context
+from .harness import EXPORT_MS, PHONE, Launcher, Watch, watched_context
 from .test_evidence import take, verify_bundle
 from .test_sharer import add_space, approve_in_admin_area, upload_deed
 
@@ -125,7 +125,7 @@ def _parker_parks_and_leaves(page: Page, gate: object, car: str, tmp_path: Path)
     expect(page.get_by_text("Completed", exact=True)).to_be_visible()
     expect(receipt.get_by_role("row", name=re.compile(r"Total €\d+\.\d\d"))).to_be_visible()
     check_screen(page, "65-journey-receipt", full_page=True)
-    with page.expect_download() as got:
+    with page.expect_download(timeout=EXPORT_MS) as got:
         page.get_by_role("button", name="Download the evidence (zip)").click()
     path = tmp_path / got.value.suggested_filename
     got.value.save_as(path)

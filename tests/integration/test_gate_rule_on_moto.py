@@ -1,14 +1,16 @@
 """Gate devices on AWS IoT, on moto: registration makes the Thing and the certificate (AWS IoT's own
 CreateKeysAndCertificate), and the gate_events function, called with the event the topic rule's SQL produces, applies
 the same decision as the webhook, answers on the device's command topic with iot-data Publish (QoS 1), has one effect
-for a redelivered message, and refuses a connection that is not an active device's current certificate."""
+for a redelivered message, and refuses a connection that is not an active device's current certificate. Its logs
+carry the gate event's own correlation id (<device>#<event id>), which a QoS-1 redelivery shares
+(docs/observability.md)."""
 
 from __future__ import annotations
 
 import base64
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -16,6 +18,7 @@ from typing import Any
 
 import boto3
 import pytest
+from chalice.local import LambdaContext
 from moto.iotdata.models import iotdata_backends
 
 import app
@@ -24,6 +27,7 @@ from chalicelib.domain.gate_devices import command_topic
 from infra import localstack
 from infra.mqtt_local import RuleBridge
 from tests.helpers import ApiClient, User, at
+from tests.observability_helpers import Lines
 from tests.order_helpers import World, make_world
 
 IOT_RULE = json.loads((Path(__file__).resolve().parents[2] / "infra" / "iot.json").read_text())
@@ -221,3 +225,52 @@ def test_the_rule_event_is_what_the_rules_sql_selects_and_what_the_local_bridge_
 
 class _NoSessions:
     sessions: dict[str, Any] = {}
+
+
+# ---------------------------------------------------------------- logs and metrics (docs/observability.md)
+
+
+Read = Callable[[], Lines]
+
+
+def invoke(event: dict[str, object]) -> object:
+    return app.gate_events(event, LambdaContext("gate_events", 256))
+
+
+def test_every_line_of_a_gate_event_carries_the_events_own_correlation_id(scene: Scene, stdout: Read) -> None:
+    stdout()
+    event = rule_event(scene, {"event_id": "obs-1", "direction": "entry", "plate": "MQ77TT", "confidence": 0.99})
+    assert invoke(event) == {"event_id": "obs-1", "decision": "open", "replayed": False}
+    lines = stdout()
+    cid = f"{scene.device['device_id']}#obs-1"
+    decided = [x for x in lines.logs if x["message"] == "gate decision"]
+    assert [(x["decision"], x["reason"], x["reservation_id"], x["gate_event"]) for x in decided] == [
+        ("open", "reservation", scene.reservation_id, cid)]
+    [done] = [x for x in lines.logs if x["message"] == "function done"]
+    assert done["function_name"] == "gate_events" and done["level"] == "INFO"
+    assert {x["correlation_id"] for x in lines.logs} == {cid}  # the decision, the stay's start and the function's own line
+    [(value, dims)] = lines.metric("GateDecisions")
+    assert (value, dims) == (1.0, {"stage": "local", "direction": "entry", "outcome": "open", "reason": "reservation"})
+    assert [m["correlation_id"] for m in lines.metrics if "GateDecisions" in m] == [cid]
+
+
+def test_a_redelivery_shares_the_correlation_id_and_is_not_decided_again(scene: Scene, stdout: Read) -> None:
+    event = rule_event(scene, {"event_id": "obs-2", "direction": "entry", "plate": "MQ77TT"})
+    invoke(event)
+    stdout()
+    again = invoke({**event, "received_ms": event["received_ms"] + 3000})
+    assert again == {"event_id": "obs-2", "decision": "open", "replayed": True}
+    lines = stdout()
+    assert {x["correlation_id"] for x in lines.logs} == {f"{scene.device['device_id']}#obs-2"}
+    assert lines.metric("GateDecisions") == [] and "gate decision" not in [x["message"] for x in lines.logs]
+
+
+def test_a_refused_connection_is_counted_by_reason_and_logged_without_the_message(scene: Scene, stdout: Read) -> None:
+    stdout()
+    event = rule_event(scene, {"event_id": "obs-3", "direction": "entry", "plate": "MQ77TT"}, principal="0" * 64)
+    assert invoke(event) == {"refused": "certificate_revoked"}
+    lines = stdout()
+    assert lines.metric("GateMessagesRejected") == [(1.0, {"stage": "local", "path": "mqtt", "reason": "certificate_revoked"})]
+    [refused] = [x for x in lines.logs if x["level"] == "WARNING"]
+    assert "certificate_revoked" in refused["message"] and "MQ77TT" not in lines.text
+    assert len({x["correlation_id"] for x in lines.logs}) == 1  # the invocation's own request id

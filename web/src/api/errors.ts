@@ -15,14 +15,22 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
 }
 
+/** A message as a sentence: the API's are often fragments ("no such space"); a person reads "No such space." */
+export function sentence(text: string): string {
+  const t = text.trim();
+  if (!t) return t;
+  const capital = t.charAt(0).toUpperCase() + t.slice(1);
+  return /[.!?…)"']$/.test(capital) ? capital : `${capital}.`;
+}
+
 /** The API's {code, message, field}; anything else (a gateway's own body) still becomes a readable refusal.
  *  A 401 ends the session, except from the sign-in routes themselves (there it means a wrong password). */
 export function refusal(status: number, body: unknown, path = ""): Problem {
   if (status === 401 && !path.includes("/auth/")) return { kind: "signed_out", message: "Your session has ended. Please sign in again." };
   if (isRecord(body) && typeof body.code === "string" && typeof body.message === "string") {
-    return { kind: "refused", status, code: body.code, message: body.message, field: typeof body.field === "string" ? body.field : null };
+    return { kind: "refused", status, code: body.code, message: sentence(body.message), field: typeof body.field === "string" ? body.field : null };
   }
-  const message = isRecord(body) && typeof body.message === "string" ? body.message : `The server answered ${status}.`;
+  const message = isRecord(body) && typeof body.message === "string" ? sentence(body.message) : `The server answered ${status}.`;
   return { kind: "refused", status, code: `http_${status}`, message, field: null };
 }
 

@@ -89,7 +89,8 @@ export function createMap(element: HTMLElement, config: MapConfig, onSelect: (id
         markers.set(pin.id, marker);
       }
       const bounds = L.latLngBounds([center, ...pins.map((p) => [p.lat, p.lng] as [number, number])]);
-      map.fitBounds(bounds, { padding: [24, 24], maxZoom: 16 });
+      // a lone space is shown a step further out, so the offline base's nearest place names give it context
+      map.fitBounds(bounds, { padding: [24, 24], maxZoom: pins.length ? 16 : 15 });
     },
     select(id) {
       markers.forEach((marker, key) => marker.getElement()?.classList.toggle("price-pin--selected", key === id));

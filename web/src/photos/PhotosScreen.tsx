@@ -121,6 +121,10 @@ export function PhotosScreen({ orderId, phase }: { orderId: string; phase: Photo
 
   const title = phase === "arrival" ? "Arrival photos" : "Departure photos";
   if (sets.status === "loading" && !sets.data) return <Page title={title}><Loading label="Loading…" /></Page>;
+  if (sets.problem?.kind === "refused") {
+    // not this person's order, or no such order: nothing to photograph here
+    return <Page title={title} actions={<a class="back" href={back}>Back to the booking</a>}><ProblemNotice problem={sets.problem} /></Page>;
+  }
   if (recorded !== null || already) {
     return (
       <Page title={title}>
@@ -135,6 +139,7 @@ export function PhotosScreen({ orderId, phase }: { orderId: string; phase: Photo
   return (
     <Page title={title} actions={<a class="back" href={back}>Back to the booking</a>}>
       <p>Photograph the parked car from all four sides {phase === "arrival" ? "now that you have parked" : "before you drive off"}. Each photo is checked for the time your camera took it, so take them here and now.</p>
+      <ProblemNotice problem={sets.problem} retry={sets.retry} />
       <p class="progress-text" role="status">{taken} of 4 photos taken</p>
       <ol class="steps">
         {VIEWS.map((view, i) => (

@@ -28,7 +28,8 @@ export function SearchScreen() {
   const [form, setForm] = useState<SearchForm>(() => formFromParams(params, defaultWindow(zone)));
   const [local, setLocal] = useState<Record<string, string>>({});
   const [locating, setLocating] = useState<string | null>(null);
-  const [filtersOpen, setFiltersOpen] = useState(form.covered || form.ev || form.accessible || !!form.height);
+  const filtersOn = [form.covered, form.ev, form.accessible, !!form.height.trim()].filter(Boolean).length;
+  const [filtersOpen, setFiltersOpen] = useState(filtersOn > 0);
   // Back and forward move between searches: the form follows the URL (our own submits leave it as typed).
   useEffect(() => {
     if (submitted !== null) setForm(formFromParams(new URLSearchParams(submitted), defaultWindow(zone)));
@@ -111,7 +112,7 @@ export function SearchScreen() {
           <Field label="Until" type="datetime-local" value={form.end} onValue={set("end")} error={errorFor("end")} step={900} />
         </div>
         <details class="filters" open={filtersOpen} onToggle={(e) => setFiltersOpen(e.currentTarget.open)}>
-          <summary>Filters</summary>
+          <summary>Filters{filtersOn > 0 && <span class="muted"> · {filtersOn} on</span>}</summary>
           <Checkbox label="Covered" checked={form.covered} onChange={set("covered")} />
           <Checkbox label="EV charger" checked={form.ev} onChange={set("ev")} />
           <Checkbox label="Accessible" checked={form.accessible} onChange={set("accessible")} />
