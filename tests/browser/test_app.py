@@ -257,7 +257,8 @@ def test_the_console_signs_staff_in_to_its_shell(desktop: Page, launcher: Launch
     desktop.get_by_label("Password").fill(PASSWORD)
     desktop.get_by_role("button", name="Sign in").click()
     expect(desktop.get_by_role("heading", name="Your car parks")).to_be_visible()
-    expect(desktop.get_by_text("Signed in as Sam Sharer")).to_be_visible()
+    expect(desktop.get_by_text("Sam Sharer (sam.sharer@carparker.test)")).to_be_visible()
+    expect(desktop.get_by_role("link", name="Central Garage")).to_be_visible()  # the demo car park Sam owns
     check_screen(desktop, "14-console-shell")
     desktop.get_by_role("button", name="Sign out").click()
     expect(desktop.get_by_role("heading", name="Sign in to the console")).to_be_visible()
