@@ -73,6 +73,15 @@ def identities_for(device: Device | None, want_mqtt: bool, rt: DeviceRuntime) ->
     return ThingIdentities(rt) if want_mqtt or (device is not None and device.thing_name) else None
 
 
+def identities_of(device_id: str, o: CarParks, rt: DeviceRuntime) -> ThingIdentities | None:
+    """The MQTT identities a device's rotation or revocation must renew or deactivate: its own, if it has a Thing."""
+    try:
+        device = o.devices.get(device_id)
+    except NotFoundError:
+        return None  # the car-park service says 404 after its ownership check
+    return identities_for(device, False, rt)
+
+
 def _loads(raw: bytes) -> Any:
     """Bounded before parsing (size and nesting), as every body is: a refusal is a 400 on `body`, never a 500."""
     return jsontext.loads(raw, max_bytes=MAX_PAYLOAD, what="device message")

@@ -32,6 +32,11 @@ def current_method(principal: Principal, *, o: OrderLifecycle) -> PaymentMethod:
     return method
 
 
+def balance(principal: Principal, *, o: OrderLifecycle) -> tuple[int, str | None]:
+    """The caller's balance as a sharer (payouts credited) and its currency (None before the first payout)."""
+    return o.balances.balance(principal.user_id)
+
+
 EARNINGS_ORDERS = 200  # the newest paid orders a statement lists (cursors come with the API's paging)
 
 
