@@ -13,6 +13,7 @@ from chalice import Chalice, Rate
 
 from chalicelib import bootstrap
 from chalicelib.api.http import auth
+from chalicelib.config import VALIDATORS
 from chalicelib.routes import accounts, carparks, enclave, evidence, gate, identity, ledger, marketplace, payments, system
 from chalicelib.services import evidence as evidence_service
 from chalicelib.services import gate_devices
@@ -30,6 +31,11 @@ app.register_blueprint(identity.bp)
 app.register_blueprint(carparks.bp)
 app.register_blueprint(gate.bp)
 app.register_blueprint(payments.bp)
+app.register_blueprint(ledger.bp)
+app.register_blueprint(evidence.bp)
+
+
+# ---------------------------------------------------------------- scheduled functions
 
 
 @app.schedule(Rate(15, unit=Rate.MINUTES), name="expire_no_shows")
@@ -40,16 +46,29 @@ def expire_no_shows(event: object) -> dict[str, list[str]]:
     return {"expired": expired, "charged": [r.reservation_id for r in orders_service.charge_uncharged(o)]}
 
 
-app.register_blueprint(ledger.bp)
-app.register_blueprint(evidence.bp)
-
-
 @app.schedule(Rate(5, unit=Rate.MINUTES), name="expire_evidence_exports")
 def expire_evidence_exports(event: object) -> dict[str, list[str]]:
     """Evidence zips (decrypted photos and their salts) are deleted once their download window is over."""
     return {"deleted": evidence_service.expire_exports(bootstrap.deps().evidence)}
 
-VALIDATORS = 4  # N = 3f+1 with f = 1: one Lambda function, and one KMS key, per validator
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="ledger_cutter")
+def ledger_cutter(event: Any) -> dict[str, Any]:
+    """Cuts blocks whose oldest entry waited longer than CP_LEDGER_BLOCK_TIMEOUT_S (and retries failed ones)."""
+    blocks = bootstrap.deps().ledger.cut_due()
+    return {"blocks": [f"{b.header.log}:{b.header.height}" for b in blocks]}
+
+
+# ---------------------------------------------------------------- functions invoked by AWS services
+
+
+@app.lambda_function(name="gate_events")
+def gate_events(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Gate devices on MQTT: the IoT topic rule (infra/iot.json) hands each event and heartbeat here (docs/gate.md)."""
+    return gate_devices.handle_rule_event(event, o=bootstrap.deps().gate, rt=bootstrap.devices(), settings=gate.gate_settings())
+
+
+# ---------------------------------------------------------------- the validators: one function each, config.VALIDATORS of them
 
 
 def _validator(index: int) -> Any:
@@ -60,17 +79,6 @@ def _validator(index: int) -> Any:
     return app.lambda_function(name=f"validator_{index}")(handler)
 
 
-validator_0, validator_1, validator_2, validator_3 = (_validator(i) for i in range(VALIDATORS))
-
-
-@app.schedule(Rate(1, unit=Rate.MINUTES), name="ledger_cutter")
-def ledger_cutter(event: Any) -> dict[str, Any]:
-    """Cuts blocks whose oldest entry waited longer than CP_LEDGER_BLOCK_TIMEOUT_S (and retries failed ones)."""
-    blocks = bootstrap.deps().ledger.cut_due()
-    return {"blocks": [f"{b.header.log}:{b.header.height}" for b in blocks]}
-
-
-@app.lambda_function(name="gate_events")
-def gate_events(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Gate devices on MQTT: the IoT topic rule (infra/iot.json) hands each event and heartbeat here (docs/gate.md)."""
-    return gate_devices.handle_rule_event(event, o=bootstrap.deps().gate, rt=bootstrap.devices(), settings=gate.gate_settings())
+# Chalice names a function's handler "app.<name>", so each validator must be an attribute of this module.
+for _index in range(VALIDATORS):
+    globals()[f"validator_{_index}"] = _validator(_index)
