@@ -19,6 +19,7 @@ from ..domain.carparks import ACTIVE, Device
 from ..domain.errors import ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError
 from ..domain.gate import ENTRY, EXIT, OPEN, Decision, decide_entry, decide_exit
 from ..domain.plates import normalise_plate
+from ..domain.reservations import Reservation
 from ..domain.timeutil import format_instant, parse_instant
 from .carpark_ports import CarParkRepository, DeviceRepository, GateEventLog, GateEventRecord, MembershipRepository, SecretBox
 from .idempotency import Refusals, run_once
@@ -144,12 +145,16 @@ def _apply(o: Gate, event: GateEvent, settings: GateSettings) -> Decision:
         decision = decide_entry(event.plate, event.confidence_pct, event.occurred_at, carpark=carpark, reservations=reservations,
                                 members=members, grace_min=settings.grace_min, min_confidence_pct=settings.min_confidence_pct)
         if decision.action == OPEN and decision.reservation_id:
-            start_stay(o.orders, decision.reservation_id, event.occurred_at)
+            start_stay(o.orders, decision.reservation_id, event.occurred_at, _found(reservations, decision.reservation_id))
         return decision
     decision = decide_exit(event.plate, event.occurred_at, carpark=carpark, reservations=reservations, members=members)
     if decision.action == OPEN and decision.reservation_id:
-        finish_stay(o.orders, decision.reservation_id, event.occurred_at)
+        finish_stay(o.orders, decision.reservation_id, event.occurred_at, _found(reservations, decision.reservation_id))
     return decision
+
+
+def _found(reservations: list[Reservation], reservation_id: str) -> Reservation | None:
+    return next((r for r in reservations if r.reservation_id == reservation_id), None)
 
 
 def _reply(decision: Decision, event: GateEvent) -> dict[str, object]:
