@@ -223,12 +223,7 @@ def mqtt_device(o: gate.Gate, rt: DeviceRuntime, ev: RuleEvent) -> Device:
     device_id = device_of_thing(rt.prefix, ev.thing_name)
     if device_id is None:
         raise UnauthenticatedError("the Thing is not one of this stage's gate devices", code="unknown_device")
-    try:
-        device = o.devices.get(device_id)
-    except NotFoundError:
-        raise UnauthenticatedError("unknown device", code="unknown_device") from None
-    if device.status != ACTIVE:
-        raise UnauthenticatedError("this device is revoked", code="device_revoked")
+    device = gate.active_device(o, device_id)
     if device.thing_name != ev.thing_name or device.certificate_id is None:
         raise UnauthenticatedError("the device is not registered for MQTT", code="unknown_device")
     if ev.principal is not None and ev.principal != device.certificate_id:
