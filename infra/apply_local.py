@@ -33,6 +33,7 @@ NOT_LOCAL = {
     "AWS::CloudFront::Distribution": "make run serves the web build locally",
     "AWS::CloudFront::OriginAccessControl": "only the CloudFront distribution uses it",
     "AWS::CloudFront::ResponseHeadersPolicy": "only the CloudFront distribution uses it",
+    "AWS::CloudFront::Function": "only the CloudFront distribution uses it (directory indices)",
 }
 
 
@@ -157,7 +158,7 @@ def _bucket_policy(stack: _Stack, logical: str, p: dict[str, Any]) -> None:
 
 def _user_pool(stack: _Stack, logical: str, p: dict[str, Any]) -> None:
     idp = boto3.client("cognito-idp", region_name=stack.region)
-    args = {k: p[k] for k in ("UsernameAttributes", "AutoVerifiedAttributes", "Policies") if k in p}
+    args = {k: p[k] for k in ("UsernameAttributes", "UsernameConfiguration", "AutoVerifiedAttributes", "Policies") if k in p}
     pool = idp.create_user_pool(PoolName=p["UserPoolName"], **args)["UserPool"]
     stack.refs[logical] = pool["Id"]
     stack.attrs[(logical, "Arn")] = pool["Arn"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import threading
 import urllib.request
@@ -32,6 +33,10 @@ from ..services.order_ports import Charge, PaymentMethod
 from ..services.ports import Clock
 from .dynamo import condition_failed
 from .tables import OperationsModels
+
+log = logging.getLogger(__name__)
+REDELIVERIES = 14  # 1 s doubling to 60 s: about ten minutes of retries
+REDELIVERY_MAX_DELAY_S = 60.0
 
 DECLINING_TOKENS = {"tok_chargeDeclined": "card_declined", "tok_insufficientFunds": "insufficient_funds"}
 BRANDS = {"tok_visa": ("visa", "4242"), "tok_mastercard": ("mastercard", "4444"), "tok_chargeDeclined": ("visa", "0002"),
@@ -218,12 +223,31 @@ class LocalPaymentProvider:
         ts = int(at.timestamp())
         return body, {"Content-Type": "application/json", "X-Payment-Timestamp": str(ts), "X-Payment-Signature": sign(self.secret, ts, body)}
 
-    def _schedule(self) -> None:
-        """Make run: settle on our own a moment later, like a real provider would."""
-        if self.webhook_url:
-            timer = threading.Timer(self.delay_s, self.settle_due)
-            timer.daemon = True
-            timer.start()
+    def undelivered(self) -> bool:
+        """Whether a settled charge's webhook has not been accepted yet (or a charge is still pending)."""
+        return any(True for queue in ("outbox", "pending") for _ in self.model.by_queue.query(queue, limit=1))
+
+    def _schedule(self, delay_s: float | None = None, attempt: int = 0) -> None:
+        """Make run: settle on our own a moment later, and send the webhook again until our API accepts it, with a
+        doubling delay up to a minute, as a real provider retries (Stripe for three days; here for about ten minutes:
+        REDELIVERIES). The next charge starts a new round, which also resends what an earlier round gave up on."""
+        if not self.webhook_url:
+            return
+        delay = self.delay_s if delay_s is None else delay_s
+
+        def run() -> None:
+            try:
+                self.settle_due()
+                again = self.undelivered()
+            except Exception:  # noqa: BLE001 - a background retry: log it and try again later
+                log.exception("local payment provider: settling or delivering failed; retrying")
+                again = True
+            if again and attempt < REDELIVERIES:
+                self._schedule(min(delay * 2, REDELIVERY_MAX_DELAY_S), attempt + 1)
+
+        timer = threading.Timer(delay, run)
+        timer.daemon = True
+        timer.start()
 
 
 def _data(c: Charge) -> dict[str, Any]:

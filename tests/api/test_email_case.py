@@ -46,3 +46,13 @@ def test_every_call_to_the_user_pool_gets_the_normalised_address() -> None:
     accounts.confirm("Sara@x.example", "123456", idp=idp)
     accounts.sign_in("SARA@X.EXAMPLE", PASSWORD, idp=idp, users=users, clock=clock)
     assert idp.seen == ["sara@x.example"] * 3 and user.email == "sara@x.example"
+
+
+def test_the_user_pool_itself_is_case_insensitive_too() -> None:
+    """Defence in depth beside the normalisation: a client that reaches Cognito directly (its hosted UI, an SDK) with
+    SARA@ and sara@ reaches one user. CaseSensitive can only be set when a pool is created (docs/deployment.md)."""
+    import json
+    from pathlib import Path
+
+    template = json.loads((Path(__file__).resolve().parents[2] / "infra" / "template.json").read_text())
+    assert template["Resources"]["UserPool"]["Properties"]["UsernameConfiguration"] == {"CaseSensitive": False}

@@ -13,7 +13,7 @@ from infra import apply_local, localstack
 
 def test_only_cloudfront_and_what_refers_to_it_is_left_out_locally() -> None:
     assert apply_local.not_local(apply_local.load_template()) == {
-        "WebDistribution", "WebOriginAccessControl", "WebResponseHeaders", "WebBucketPolicy"}
+        "WebDistribution", "WebOriginAccessControl", "WebResponseHeaders", "WebIndexFunction", "WebBucketPolicy"}
 
 
 def test_the_web_bucket_exists_locally_with_no_public_access(stack: Any) -> None:

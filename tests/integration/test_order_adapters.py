@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 import uuid
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -66,6 +69,44 @@ def test_settlement_is_signed_delivered_once_and_retried_until_accepted(clock: F
     later: list[bytes] = []
     p.settle_due(lambda b, h: later.append(b) or 200)
     assert charge.charge_id not in [json.loads(b)["data"]["charge_id"] for b in later]
+
+
+class FlakyWebhook(BaseHTTPRequestHandler):
+    """Our webhook as a stand-in HTTP server: refuses the first delivery of each event (a restart, a deploy), then
+    accepts; keeps what it saw."""
+
+    seen: list[tuple[str, int]] = []
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        event = json.loads(self.rfile.read(int(self.headers["Content-Length"])))["event_id"]
+        status = 200 if any(e == event for e, _ in self.seen) else 503
+        self.seen.append((event, status))
+        self.send_response(status)
+        self.end_headers()
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+def test_a_refused_webhook_is_sent_again_by_the_provider_itself_until_accepted(clock: FakeClock) -> None:
+    """make run's provider retried only when the next charge came: a refused webhook left its order `billed`."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FlakyWebhook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/payments/webhook"
+        p = LocalPaymentProvider(operations_models(), models().connection, secret=SECRET, clock=clock, new_id=lambda: uuid.uuid4().hex,
+                                 webhook_url=url, delay_s=0.05)
+        customer, ref = uuid.uuid4().hex, uuid.uuid4().hex
+        p.save_method(customer, "tok_visa")
+        charge = p.create_charge(customer_id=customer, amount_minor=100, currency="EUR", reference=ref, idempotency_key=ref)
+        event = f"evt_{charge.charge_id}_succeeded"
+        deadline = time.monotonic() + 120  # a bound for a loaded machine, not a speed expectation
+        while (event, 200) not in FlakyWebhook.seen and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [s for e, s in FlakyWebhook.seen if e == event][:2] == [503, 200]
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_payout_is_credited_once(stack: object) -> None:
