@@ -13,6 +13,7 @@ from typing import Any
 from chalice import Chalice, Rate
 
 from chalicelib import observability, validator_function
+from chalicelib.config import VALIDATORS
 
 app = Chalice(app_name="carparker")
 app.debug = os.environ.get("CP_STAGE") == "local"
@@ -54,6 +55,9 @@ if SERVES_API:
     app.register_blueprint(console.bp)
 
 
+# ---------------------------------------------------------------- scheduled functions
+
+
 @app.schedule(Rate(15, unit=Rate.MINUTES), name="expire_no_shows")
 def expire_no_shows(event: object) -> dict[str, list[str]]:
     """Reservations nobody drove into become no-shows (policy fee charged, space released); bills left uncharged are charged."""
@@ -72,7 +76,24 @@ def expire_evidence_exports(event: object) -> dict[str, list[str]]:
     """Evidence zips (decrypted photos and their salts) are deleted once their download window is over."""
     return {"deleted": evidence_service.expire_exports(bootstrap.deps().evidence)}
 
-VALIDATORS = 4  # N = 3f+1 with f = 1: one Lambda function, and one KMS key, per validator
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="ledger_cutter")
+def ledger_cutter(event: Any) -> dict[str, Any]:
+    """Cuts blocks whose oldest entry waited longer than CP_LEDGER_BLOCK_TIMEOUT_S (and retries failed ones)."""
+    blocks = bootstrap.deps().ledger.cut_due()
+    return {"blocks": [f"{b.header.log}:{b.header.height}" for b in blocks]}
+
+
+# ---------------------------------------------------------------- functions invoked by AWS services
+
+
+@app.lambda_function(name="gate_events")
+def gate_events(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Gate devices on MQTT: the IoT topic rule (infra/iot.json) hands each event and heartbeat here (docs/gate.md)."""
+    return gate_devices.handle_rule_event(event, o=bootstrap.deps().gate, rt=bootstrap.devices(), settings=gate.gate_settings())
+
+
+# ---------------------------------------------------------------- the validators: one function each, config.VALIDATORS of them
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES), name="expire_console_exports")
@@ -91,17 +112,6 @@ def _validator(index: int) -> Any:
     return app.lambda_function(name=f"validator_{index}")(handler)
 
 
-validator_0, validator_1, validator_2, validator_3 = (_validator(i) for i in range(VALIDATORS))
-
-
-@app.schedule(Rate(1, unit=Rate.MINUTES), name="ledger_cutter")
-def ledger_cutter(event: Any) -> dict[str, Any]:
-    """Cuts blocks whose oldest entry waited longer than CP_LEDGER_BLOCK_TIMEOUT_S (and retries failed ones)."""
-    blocks = bootstrap.deps().ledger.cut_due()
-    return {"blocks": [f"{b.header.log}:{b.header.height}" for b in blocks]}
-
-
-@app.lambda_function(name="gate_events")
-def gate_events(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Gate devices on MQTT: the IoT topic rule (infra/iot.json) hands each event and heartbeat here (docs/gate.md)."""
-    return gate_devices.handle_rule_event(event, o=bootstrap.deps().gate, rt=bootstrap.devices(), settings=gate.gate_settings())
+# Chalice names a function's handler "app.<name>", so each validator must be an attribute of this module.
+for _index in range(VALIDATORS):
+    globals()[f"validator_{_index}"] = _validator(_index)

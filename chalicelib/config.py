@@ -203,13 +203,19 @@ def validator_deadline_s() -> float:
     return int_setting("CP_VALIDATOR_DEADLINE_MS", 5000) / 1000
 
 
+# How many validators there are: N = 3f+1 with f = 1. The one place: app.py defines one function per validator from
+# it, validator_key_arns() wants one key per validator, infra/apply_local.py and stage_config.py wire that many, and
+# tests/unit/test_validator_count.py fails if infra/template.json's keys and roles are not that many.
+VALIDATORS = 4
+
+
 def validator_key_arns() -> list[str]:
     """The validators' KMS signing keys (ECC_NIST_P256, SIGN_VERIFY), one per validator, N = 3f+1."""
     arns = [a.strip() for a in _required("CP_VALIDATOR_KEY_ARNS").split(",") if a.strip()]
     if any(not a.startswith("arn:") or ":key/" not in a for a in arns):
         raise ConfigError("CP_VALIDATOR_KEY_ARNS must be full KMS key ARNs, comma separated")
-    if len(arns) < 4 or (len(arns) - 1) % 3:
-        raise ConfigError("CP_VALIDATOR_KEY_ARNS must name N = 3f+1 keys (4, 7, ...)")
+    if len(arns) != VALIDATORS:
+        raise ConfigError(f"CP_VALIDATOR_KEY_ARNS must name one key per validator: {VALIDATORS} (config.VALIDATORS)")
     return arns
 
 

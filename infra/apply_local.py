@@ -20,9 +20,10 @@ from typing import Any
 
 import boto3
 
+from chalicelib.config import VALIDATORS  # ValidatorKey<i> and ValidatorRole<i> in the template, i < VALIDATORS
+
 TEMPLATE = Path(__file__).with_name("template.json")
 LOCAL_ACCOUNT = "123456789012"  # moto's default account
-VALIDATORS = 4  # ValidatorKey0..3 and ValidatorRole0..3 in the template
 
 
 # Resource types the local stack leaves out on purpose. Locally `make run` serves the web build itself, so the

@@ -126,6 +126,10 @@ class FakeReservationRepository:
             raise NotFoundError("no such reservation", field="reservation_id")
         return self.items[reservation_id]
 
+    def unchanged(self, seen: Reservation) -> Reservation | None:
+        stored = self.items.get(seen.reservation_id)
+        return seen if stored is not None and stored.version == seen.version else None
+
     def _newest_first(self, pred: object) -> list[Reservation]:
         return sorted((r for r in self.items.values() if pred(r)), key=lambda r: r.start, reverse=True)  # type: ignore[operator]
 

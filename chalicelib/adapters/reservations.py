@@ -49,6 +49,13 @@ class DynamoReservationRepository:
         except DoesNotExist:
             raise NotFoundError("no such reservation", field="reservation_id") from None
 
+    def unchanged(self, seen: Reservation) -> Reservation | None:
+        try:
+            stored = self.model.get(seen.reservation_id, consistent_read=True, attributes_to_get=["version"])
+        except DoesNotExist:
+            return None
+        return seen if int(stored.version) == seen.version else None
+
     def _query(self, items: Iterable[Any]) -> list[Reservation]:
         """The reservations an index query names, in its order, read from the table. The indexes hold keys only, so
         a reservation's state change rewrites no index copy but those whose keys it changes (docs/capacity.md)."""

@@ -48,7 +48,7 @@ def sign_in() -> dict[str, Any]:
 @api.route("GET", "/me", "getMe", "My profile", "accounts", response=s.UserOut)
 def me() -> dict[str, Any]:
     who = api.principal()
-    return user_out(bootstrap.deps().users.get(who.user_id), who.groups)
+    return user_out(accounts.profile(who, users=bootstrap.deps().users), who.groups)
 
 
 @api.route("PATCH", "/me", "updateMe", "Change my display name or roles", "accounts", request=s.ProfilePatch, response=s.UserOut)
@@ -72,4 +72,4 @@ def close_me() -> dict[str, Any]:
 @api.route("GET", "/me/notifications", "listMyNotifications", "My notifications, newest first", "accounts",
            response=s.NotificationList)
 def my_notifications() -> dict[str, Any]:
-    return {"notifications": [notification_out(n) for n in bootstrap.deps().notifications.feed(api.principal().user_id, 50)]}
+    return {"notifications": [notification_out(n) for n in accounts.notifications(api.principal(), feed=bootstrap.deps().notifications, limit=50)]}

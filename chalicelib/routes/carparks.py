@@ -15,7 +15,6 @@ from ..api.schemas import marketplace as ms
 from ..domain.accounts import User
 from ..domain.availability import parse_clock
 from ..domain.carparks import CarPark, Device, Membership, OpeningRule
-from ..domain.errors import NotFoundError
 from ..domain.gate_devices import topics
 from ..domain.staff import StaffMembership
 from ..domain.timeutil import format_instant
@@ -181,25 +180,17 @@ def register_device(carpark_id: str) -> dict[str, Any]:
     return device_out(made.device, made.secret, made.certificate)
 
 
-def _identities(device_id: str) -> gate_devices.ThingIdentities | None:
-    try:
-        device = bootstrap.deps().carparks.devices.get(device_id)
-    except NotFoundError:
-        return None  # the service says 404 after its ownership check
-    return gate_devices.identities_for(device, False, bootstrap.devices())
-
-
 @api.route("POST", "/carparks/{carpark_id}/devices/{device_id}/rotate", "rotateGateDeviceSecret",
            "Give a device a new secret (shown once); the old one stops working", "carparks", response=s.DeviceOut, errors=(409, 422))
 def rotate_device(carpark_id: str, device_id: str) -> dict[str, Any]:
-    made = carparks.rotate_device_secret(api.principal(), carpark_id, device_id, o=bootstrap.deps().carparks, mqtt=_identities(device_id))
+    made = carparks.rotate_device_secret(api.principal(), carpark_id, device_id, o=bootstrap.deps().carparks, mqtt=gate_devices.identities_of(device_id, bootstrap.deps().carparks, bootstrap.devices()))
     return device_out(made.device, made.secret, made.certificate)
 
 
 @api.route("POST", "/carparks/{carpark_id}/devices/{device_id}/revoke", "revokeGateDevice",
            "Revoke a device: its signed events are refused from now on", "carparks", response=s.DeviceOut, errors=(422,))
 def revoke_device(carpark_id: str, device_id: str) -> dict[str, Any]:
-    return device_out(carparks.revoke_device(api.principal(), carpark_id, device_id, o=bootstrap.deps().carparks, mqtt=_identities(device_id)))
+    return device_out(carparks.revoke_device(api.principal(), carpark_id, device_id, o=bootstrap.deps().carparks, mqtt=gate_devices.identities_of(device_id, bootstrap.deps().carparks, bootstrap.devices())))
 
 
 @api.route("GET", "/carparks/{carpark_id}/devices", "listGateDevices", "The car park's gate devices", "dashboard",

@@ -11,7 +11,6 @@ from .. import bootstrap, config
 from ..api.http import Api
 from ..api.present import reservation_out, search_out, space_out, window_spec
 from ..api.schemas import marketplace as s
-from ..domain import errors as e
 from ..domain.geo import Point
 from ..domain.spaces import SpaceAttributes, SpaceFilter
 from ..domain.timeutil import format_instant, parse_instant
@@ -41,19 +40,14 @@ def create_space() -> dict[str, Any]:
 @api.route("GET", "/spaces", "listMySpaces", "The spaces I registered", "spaces", response=s.SpaceList)
 def list_spaces() -> dict[str, Any]:
     who = api.principal()
-    return {"spaces": [space_out(sp, owner_view=True) for sp in bootstrap.deps().spaces.by_owner(who.user_id, LIST_LIMIT)]}
+    return {"spaces": [space_out(sp, owner_view=True) for sp in spaces.my_spaces(who, bootstrap.deps().spaces, LIST_LIMIT)]}
 
 
 @api.route("GET", "/spaces/{space_id}", "getSpace", "A space (full detail for its owner, public detail if approved)", "spaces",
      response=s.SpaceOut)
 def get_space(space_id: str) -> dict[str, Any]:
-    who = api.principal()
-    space = bootstrap.deps().spaces.get(space_id)
-    if space.owner_id == who.user_id or who.is_admin:
-        return space_out(space, owner_view=True)
-    if space.status != "approved":
-        raise e.NotFoundError("no such space", field="space_id")
-    return space_out(space, owner_view=False)
+    space, owner_view = spaces.visible_space(api.principal(), space_id, bootstrap.deps().spaces)
+    return space_out(space, owner_view=owner_view)
 
 
 @api.route("POST", "/spaces/{space_id}/document", "requestOwnershipUpload", "Get a presigned PUT for the ownership document",
@@ -105,8 +99,8 @@ def withdraw_window(space_id: str, window_id: str) -> dict[str, Any]:
      response=s.ReservationList)
 def space_reservations(space_id: str) -> dict[str, Any]:
     d = bootstrap.deps()
-    space = spaces.own_space(api.principal(), space_id, d.spaces)
-    return {"reservations": [reservation_out(r) for r in d.reservations.by_space(space.space_id, LIST_LIMIT)]}
+    found = reservations.space_reservations(api.principal(), space_id, spaces=d.spaces, reservations=d.reservations, limit=LIST_LIMIT)
+    return {"reservations": [reservation_out(r) for r in found]}
 
 
 # ---------------------------------------------------------------- search
@@ -146,13 +140,13 @@ def create_reservation() -> dict[str, Any]:
 @api.route("GET", "/reservations", "listMyReservations", "My reservations as a parker, newest first", "reservations",
      response=s.ReservationList)
 def my_reservations() -> dict[str, Any]:
-    return {"reservations": [reservation_out(r) for r in bootstrap.deps().reservations.by_parker(api.principal().user_id, LIST_LIMIT)]}
+    return {"reservations": [reservation_out(r) for r in reservations.parker_reservations(api.principal(), bootstrap.deps().reservations, LIST_LIMIT)]}
 
 
 @api.route("GET", "/sharer/reservations", "listSharerReservations", "Reservations on all my spaces", "reservations",
      response=s.ReservationList)
 def sharer_reservations() -> dict[str, Any]:
-    return {"reservations": [reservation_out(r) for r in bootstrap.deps().reservations.by_sharer(api.principal().user_id, LIST_LIMIT)]}
+    return {"reservations": [reservation_out(r) for r in reservations.sharer_reservations(api.principal(), bootstrap.deps().reservations, LIST_LIMIT)]}
 
 
 @api.route("GET", "/reservations/{reservation_id}", "getReservation", "One reservation (its parker or sharer)", "reservations",
@@ -190,10 +184,7 @@ def extend_reservation(reservation_id: str) -> dict[str, Any]:
 
 @api.route("GET", "/admin/spaces", "listPendingSpaces", "Spaces waiting for review (admin)", "admin", response=s.SpaceList)
 def pending_spaces() -> dict[str, Any]:
-    who = api.principal()
-    if not who.is_admin:
-        raise e.ForbiddenError("admins only")
-    return {"spaces": [space_out(sp, owner_view=True) for sp in bootstrap.deps().spaces.pending(100)]}
+    return {"spaces": [space_out(sp, owner_view=True) for sp in spaces.pending_review(api.principal(), bootstrap.deps().spaces, 100)]}
 
 
 @api.route("POST", "/admin/spaces/{space_id}/approve", "approveSpace", "Approve a space (admin)", "admin", response=s.SpaceOut,

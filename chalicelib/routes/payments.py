@@ -36,7 +36,7 @@ def save_payment_method() -> dict[str, Any]:
 
 @api.route("GET", "/me/balance", "getMyBalance", "My balance as a sharer (payouts credited)", "payments", response=s.BalanceOut)
 def my_balance() -> dict[str, Any]:
-    amount, currency = bootstrap.deps().balances.balance(api.principal().user_id)
+    amount, currency = payments.balance(api.principal(), o=bootstrap.deps().orders)
     return {"balance_minor": amount, "currency": currency}
 
 

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from ..domain.accounts import ACTIVE, CLOSED, SELF_SERVICE_ROLES, Principal, User, normalise_email
 from ..domain.errors import InvalidInputError, NotFoundError, UnauthenticatedError
+from .order_ports import Notification, NotificationFeed
 from .ports import Clock, IdentityProvider, Tokens, UserRepository
 
 
@@ -62,6 +63,15 @@ def principal_for(claims: dict[str, object], *, users: UserRepository) -> Princi
         groups=frozenset(str(g) for g in groups) if isinstance(groups, list) else frozenset(),
         roles=frozenset(user.roles),
     )
+
+
+def profile(principal: Principal, *, users: UserRepository) -> User:
+    return users.get(principal.user_id)
+
+
+def notifications(principal: Principal, *, feed: NotificationFeed, limit: int) -> list[Notification]:
+    """The caller's own feed, newest first."""
+    return feed.feed(principal.user_id, limit)
 
 
 def update_profile(

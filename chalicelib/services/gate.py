@@ -16,16 +16,18 @@ from datetime import datetime
 from typing import Any
 
 from .. import observability
-from ..domain import jsontext, signing
+from ..domain import signing
 from ..domain.carparks import ACTIVE, Device
 from ..domain.errors import ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError
-from ..domain.gate import ENTRY, EXIT, OPEN, Decision, decide_entry, decide_exit
+from ..domain.gate import ENTRY, OPEN, Decision, decide_entry, decide_exit
 from ..domain.plates import normalise_plate
+from ..domain.reservations import Reservation
 from ..domain.timeutil import format_instant, parse_instant
 from . import console_hooks
 from .carpark_ports import CarParkRepository, DeviceRepository, GateEventLog, GateEventRecord, MembershipRepository, SecretBox
 from .console_ports import Console
 from .idempotency import Refusals, run_once
+from .messages import GateEventIn, parsed
 from .orders import OrderLifecycle, finish_stay, start_stay
 from .ports import Clock, ReservationRepository
 
@@ -76,25 +78,13 @@ class GateReply:
 
 
 def parse_event(raw: bytes, signed_at: datetime, max_skew_s: int) -> GateEvent:
-    data = jsontext.loads(raw, max_bytes=MAX_EVENT_BYTES, what="event body")
-    if not isinstance(data, dict):
-        raise InvalidInputError("event body must be a JSON object", field="body")
-    event_id = data.get("event_id")
-    if not isinstance(event_id, str) or not 1 <= len(event_id) <= 128:
-        raise InvalidInputError("event_id must be a string of 1 to 128 characters", field="event_id")
-    if data.get("direction") not in (ENTRY, EXIT):
-        raise InvalidInputError("direction must be entry or exit", field="direction")
-    confidence = data.get("confidence", 1.0)
-    if not isinstance(confidence, (int, float)) or not 0 <= confidence <= 1:
-        raise InvalidInputError("confidence must be a number from 0 to 1", field="confidence")
-    occurred = parse_instant(data["captured_at"], field="captured_at") if data.get("captured_at") else signed_at
+    """The plate read of an authenticated device (its signature already checked), by its model (services/messages.py)."""
+    msg = parsed(GateEventIn, raw, max_bytes=MAX_EVENT_BYTES, what="event body")
+    occurred = parse_instant(msg.captured_at, field="captured_at") if msg.captured_at else signed_at
     if abs((occurred - signed_at).total_seconds()) > max_skew_s:
         raise InvalidInputError("captured_at is too far from the signed timestamp", field="captured_at")
-    carpark_id = data.get("carpark_id")
-    if carpark_id is not None and not isinstance(carpark_id, str):
-        raise InvalidInputError("carpark_id must be a string", field="carpark_id")
-    return GateEvent(event_id, carpark_id, data["direction"], normalise_plate(data.get("plate", "")),
-                     round(confidence * 100), occurred, data.get("snapshot") if isinstance(data.get("snapshot"), str) else None)
+    return GateEvent(msg.event_id, msg.carpark_id, msg.direction, normalise_plate(msg.plate), round(msg.confidence * 100), occurred,
+                     msg.snapshot)
 
 
 def _device(o: Gate, device_id: str | None) -> Device:
@@ -102,6 +92,11 @@ def _device(o: Gate, device_id: str | None) -> Device:
         raise UnauthenticatedError("request is not signed: device header missing", code="unsigned")
     if len(device_id) > 64 or not device_id.isprintable():  # never a key DynamoDB would refuse (a 500)
         raise UnauthenticatedError("unknown device", code="unknown_device")
+    return active_device(o, device_id)
+
+
+def active_device(o: Gate, device_id: str) -> Device:
+    """A registered device that is not revoked, however it authenticates (HMAC here, a certificate on MQTT)."""
     try:
         device = o.devices.get(device_id)
     except NotFoundError:
@@ -158,12 +153,14 @@ def _apply(o: Gate, event: GateEvent, settings: GateSettings) -> Decision:
                                 members=members, grace_min=settings.grace_min, min_confidence_pct=settings.min_confidence_pct)
         decision = console_hooks.screen_entry(o.console, carpark, event, decision, reservations, members, settings.min_confidence_pct)
         if decision.action == OPEN and decision.reservation_id:
-            console_hooks.stay_started(o.console, start_stay(o.orders, decision.reservation_id, event.occurred_at))
+            console_hooks.stay_started(o.console, start_stay(o.orders, decision.reservation_id, event.occurred_at,
+                                                            _found(reservations, decision.reservation_id)))
         return decision
     decision = decide_exit(event.plate, event.occurred_at, carpark=carpark, reservations=reservations, members=members)
     decision = console_hooks.screen_exit(o.console, carpark, event, decision, reservations, members, settings.min_confidence_pct)
     if decision.action == OPEN and decision.reservation_id:
-        console_hooks.stay_ended(o.console, finish_stay(o.orders, decision.reservation_id, event.occurred_at))
+        console_hooks.stay_ended(o.console, finish_stay(o.orders, decision.reservation_id, event.occurred_at,
+                                                        _found(reservations, decision.reservation_id)))
     return decision
 
 
@@ -175,6 +172,10 @@ def _observed(decision: Decision, event: GateEvent, event_key: str) -> Decision:
                                      "reservation_id": decision.reservation_id, "membership_id": decision.membership_id})
     observability.count("GateDecisions", direction=event.direction, outcome=decision.action, reason=decision.reason)
     return decision
+
+
+def _found(reservations: list[Reservation], reservation_id: str) -> Reservation | None:
+    return next((r for r in reservations if r.reservation_id == reservation_id), None)
 
 
 def _reply(decision: Decision, event: GateEvent) -> dict[str, object]:

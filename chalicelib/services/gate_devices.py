@@ -74,6 +74,15 @@ def identities_for(device: Device | None, want_mqtt: bool, rt: DeviceRuntime) ->
     return ThingIdentities(rt) if want_mqtt or (device is not None and device.thing_name) else None
 
 
+def identities_of(device_id: str, o: CarParks, rt: DeviceRuntime) -> ThingIdentities | None:
+    """The MQTT identities a device's rotation or revocation must renew or deactivate: its own, if it has a Thing."""
+    try:
+        device = o.devices.get(device_id)
+    except NotFoundError:
+        return None  # the car-park service says 404 after its ownership check
+    return identities_for(device, False, rt)
+
+
 def _loads(raw: bytes) -> Any:
     """Bounded before parsing (size and nesting), as every body is: a refusal is a 400 on `body`, never a 500."""
     return jsontext.loads(raw, max_bytes=MAX_PAYLOAD, what="device message")
@@ -217,12 +226,7 @@ def mqtt_device(o: gate.Gate, rt: DeviceRuntime, ev: RuleEvent) -> Device:
     device_id = device_of_thing(rt.prefix, ev.thing_name)
     if device_id is None:
         raise UnauthenticatedError("the Thing is not one of this stage's gate devices", code="unknown_device")
-    try:
-        device = o.devices.get(device_id)
-    except NotFoundError:
-        raise UnauthenticatedError("unknown device", code="unknown_device") from None
-    if device.status != ACTIVE:
-        raise UnauthenticatedError("this device is revoked", code="device_revoked")
+    device = gate.active_device(o, device_id)
     if device.thing_name != ev.thing_name or device.certificate_id is None:
         raise UnauthenticatedError("the device is not registered for MQTT", code="unknown_device")
     if ev.principal is not None and ev.principal != device.certificate_id:

@@ -8,6 +8,7 @@ payment webhook finds the step done and moves on to the next, so an interrupted 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -58,11 +59,30 @@ def _released(space: Space, reservation_id: str) -> Space:
 # ---------------------------------------------------------------- entry and exit
 
 
-def start_stay(o: OrderLifecycle, reservation_id: str, entered_at: datetime) -> Reservation:
+def _reader(o: OrderLifecycle, reservation_id: str, held: Reservation | None) -> Callable[[], Reservation]:
+    """What each try of a conditional step reads. The first try takes the copy the caller holds: one it read
+    consistently or wrote itself in this request, so the reservation is not read, and its plate not unsealed, again.
+    A try after a lost race (the version condition failed) reads the stored one."""
+    first = [held] if held is not None else []
+
+    def read() -> Reservation:
+        return first.pop() if first else o.reservations.get(reservation_id)
+
+    return read
+
+
+def _seen_at_gate(o: OrderLifecycle, reservation_id: str, seen: Reservation | None) -> Reservation | None:
+    """The gate found the reservation through an index, which may lag: the copy is used only if it is still the
+    stored version (a consistent read of the version alone, nothing unsealed)."""
+    return o.reservations.unchanged(seen) if seen is not None and seen.reservation_id == reservation_id else None
+
+
+def start_stay(o: OrderLifecycle, reservation_id: str, entered_at: datetime, seen: Reservation | None = None) -> Reservation:
     """Step 6: timekeeping starts with the gate's entry time."""
+    read = _reader(o, reservation_id, _seen_at_gate(o, reservation_id, seen))
 
     def attempt() -> Reservation:
-        r = o.reservations.get(reservation_id)
+        r = read()
         entered = replace(r.moved_to(ENTERED), entered_at=entered_at)
         o.reservations.change(entered, r.version)
         return entered
@@ -73,11 +93,12 @@ def start_stay(o: OrderLifecycle, reservation_id: str, entered_at: datetime) -> 
     return entered
 
 
-def finish_stay(o: OrderLifecycle, reservation_id: str, exited_at: datetime) -> Reservation:
+def finish_stay(o: OrderLifecycle, reservation_id: str, exited_at: datetime, seen: Reservation | None = None) -> Reservation:
     """Steps 9-12: the exit time ends the stay, the space's time is released, the bill is made and charged."""
+    read = _reader(o, reservation_id, _seen_at_gate(o, reservation_id, seen))
 
     def attempt() -> Reservation:
-        r = o.reservations.get(reservation_id)
+        r = read()
         space = o.spaces.get(r.space_id)
         bill = bill_stay(start=r.start, end=r.end, reserved_minor=r.price_minor, tariff=_tariff(space, r.window_id),
                          entered_at=r.entered_at or r.start, exited_at=exited_at, policy=o.policy)
@@ -98,14 +119,15 @@ def finish_stay(o: OrderLifecycle, reservation_id: str, exited_at: datetime) -> 
 
 
 def collect_payment(o: OrderLifecycle, r: Reservation) -> Reservation:
-    """Charge what is due under an idempotency key derived from the order: a retry can never charge twice."""
+    """Charge what is due under an idempotency key derived from the order: a retry can never charge twice. `r` is
+    the order as stored: just written by the caller or read consistently."""
     amount = r.amount_due_minor
     if amount == 0:  # nothing to charge: a free stay is paid at once and completes
-        return complete(o, _paid(o, r.reservation_id, o.clock.now())) if r.state == BILLED else r
+        return complete(o, _paid(o, r, o.clock.now())) if r.state == BILLED else r
     kind = "order" if r.state in (BILLED, PAID, COMPLETED) else "fee"
     charge = o.payments.create_charge(customer_id=r.parker_id, amount_minor=amount, currency=r.currency, reference=r.reservation_id,
                                       idempotency_key=f"{kind}:{r.reservation_id}")
-    return _record_charge(o, r.reservation_id, charge.charge_id)
+    return _record_charge(o, r.reservation_id, charge.charge_id, r)
 
 
 def retry_failed_payments(o: OrderLifecycle, parker_id: str) -> list[Reservation]:
@@ -116,13 +138,15 @@ def retry_failed_payments(o: OrderLifecycle, parker_id: str) -> list[Reservation
             continue
         charge = o.payments.create_charge(customer_id=r.parker_id, amount_minor=r.amount_due_minor, currency=r.currency,
                                           reference=r.reservation_id, idempotency_key=f"retry:{r.charge_id}")
-        retried.append(_record_charge(o, r.reservation_id, charge.charge_id))
+        retried.append(_record_charge(o, r.reservation_id, charge.charge_id, None))  # listed through an index: read again
     return retried
 
 
-def _record_charge(o: OrderLifecycle, reservation_id: str, charge_id: str) -> Reservation:
+def _record_charge(o: OrderLifecycle, reservation_id: str, charge_id: str, held: Reservation | None) -> Reservation:
+    read = _reader(o, reservation_id, held)
+
     def attempt() -> Reservation:
-        current = o.reservations.get(reservation_id)
+        current = read()
         if current.charge_id == charge_id:
             return current
         pending = replace(current, charge_id=charge_id, payment_status="pending", version=current.version + 1)
@@ -150,13 +174,15 @@ def payment_settled(o: OrderLifecycle, *, kind: str, status: str, charge_id: str
         return _payment_failed(o, r, failure or "failed")
     if r.state in (CANCELLED, NO_SHOW):
         return _fee_paid(o, r)
-    paid = _paid(o, r.reservation_id, o.clock.now())
+    paid = _paid(o, r, o.clock.now())
     return complete(o, paid)
 
 
-def _paid(o: OrderLifecycle, reservation_id: str, at: datetime) -> Reservation:
+def _paid(o: OrderLifecycle, held: Reservation, at: datetime) -> Reservation:
+    read = _reader(o, held.reservation_id, held)
+
     def attempt() -> Reservation:
-        r = o.reservations.get(reservation_id)
+        r = read()
         if r.state in (PAID, COMPLETED):
             return r
         paid = replace(r.moved_to(PAID), paid_at=at, payment_status="succeeded")
@@ -167,8 +193,10 @@ def _paid(o: OrderLifecycle, reservation_id: str, at: datetime) -> Reservation:
 
 
 def _payment_failed(o: OrderLifecycle, r: Reservation, failure: str) -> Reservation:
+    read = _reader(o, r.reservation_id, r)
+
     def attempt() -> Reservation:
-        current = o.reservations.get(r.reservation_id)
+        current = read()
         if current.payment_status == "failed":
             return current
         failed = replace(current, payment_status="failed", version=current.version + 1)
@@ -187,8 +215,10 @@ def _payment_failed(o: OrderLifecycle, r: Reservation, failure: str) -> Reservat
 
 
 def _fee_paid(o: OrderLifecycle, r: Reservation) -> Reservation:
+    read = _reader(o, r.reservation_id, r)
+
     def attempt() -> Reservation:
-        current = o.reservations.get(r.reservation_id)
+        current = read()
         if current.payment_status == "succeeded":
             return current
         done = replace(current, payment_status="succeeded", paid_at=o.clock.now(), version=current.version + 1)
@@ -265,12 +295,14 @@ def complete(o: OrderLifecycle, r: Reservation) -> Reservation:
     receipt = o.ledger.record(log="parent", action="paid", user_id=r.parker_id, order_id=r.reservation_id,
                               sealed=ledger_fields(r, completed_at))
     _announce(o, r, receipt)  # before the transition: a retry after a crash re-announces (idempotently), never skips
-    return _completed(o, r.reservation_id, completed_at, receipt)
+    return _completed(o, r, completed_at, receipt)
 
 
-def _completed(o: OrderLifecycle, reservation_id: str, at: datetime, receipt: LedgerReceipt) -> Reservation:
+def _completed(o: OrderLifecycle, held: Reservation, at: datetime, receipt: LedgerReceipt) -> Reservation:
+    read = _reader(o, held.reservation_id, held)
+
     def attempt() -> Reservation:
-        r = o.reservations.get(reservation_id)
+        r = read()
         if r.state == COMPLETED:
             return r
         done = replace(r.moved_to(COMPLETED), completed_at=at, ledger_entry=receipt.entry_id)

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from ..domain import jsontext, signing
+from ..domain import signing
 from ..domain.accounts import PARKER, Principal
-from ..domain.errors import ForbiddenError, InvalidInputError, NotFoundError
+from ..domain.errors import ForbiddenError, NotFoundError
 from ..domain.reservations import Reservation
+from .messages import PaymentWebhookIn, parsed
 from .order_ports import PaymentMethod, Payout
 from .orders import OrderLifecycle, payment_settled, retry_failed_payments
 
 MAX_WEBHOOK_BYTES = 64 * 1024
-EVENT_TYPES = {"charge.succeeded", "charge.failed", "refund.succeeded", "refund.failed"}
 
 
 def save_method(principal: Principal, token: str, *, o: OrderLifecycle) -> PaymentMethod:
@@ -30,6 +29,11 @@ def current_method(principal: Principal, *, o: OrderLifecycle) -> PaymentMethod:
     if method is None:
         raise NotFoundError("you have not saved a card yet", field="payment_method", code="no_payment_method")
     return method
+
+
+def balance(principal: Principal, *, o: OrderLifecycle) -> tuple[int, str | None]:
+    """The caller's balance as a sharer (payouts credited) and its currency (None before the first payout)."""
+    return o.balances.balance(principal.user_id)
 
 
 EARNINGS_ORDERS = 200  # the newest paid orders a statement lists (cursors come with the API's paging)
@@ -53,26 +57,12 @@ def earnings(principal: Principal, *, o: OrderLifecycle) -> Earnings:
     return Earnings(amount, currency, o.platform_fee_bp, rows)
 
 
-def _event(raw: bytes) -> dict[str, Any]:
-    event = jsontext.loads(raw, max_bytes=MAX_WEBHOOK_BYTES, what="webhook body")
-    data = event.get("data") if isinstance(event, dict) else None
-    if not isinstance(data, dict) or event.get("type") not in EVENT_TYPES:
-        raise InvalidInputError(f"webhook type must be one of {sorted(EVENT_TYPES)} with a data object", field="type")
-    for name in ("charge_id", "reference", "currency"):
-        value = data.get(name)
-        if not isinstance(value, str) or not 1 <= len(value) <= 128:
-            raise InvalidInputError(f"data.{name} must be a string of 1 to 128 characters", field=f"data.{name}")
-    if not isinstance(data.get("amount_minor"), int):
-        raise InvalidInputError("data.amount_minor must be an integer", field="data.amount_minor")
-    return event
-
-
 def receive_webhook(timestamp: str | None, signature: str | None, raw: bytes, *, o: OrderLifecycle, secret: bytes, max_skew_s: int) -> Reservation:
     """Verify the provider's signature and freshness, then apply its verdict (idempotent per charge)."""
     ts = signing.parse_timestamp(timestamp)
     signing.verify(secret, ts, raw, signature, now=o.clock.now(), max_skew_s=max_skew_s)
-    event = _event(raw)
-    kind, status = str(event["type"]).split(".")
-    d = event["data"]
-    return payment_settled(o, kind=kind, status=status, charge_id=d["charge_id"], reference=d["reference"],
-                           amount_minor=d["amount_minor"], currency=d["currency"], failure=str(d.get("failure") or "")[:80] or None)
+    event = parsed(PaymentWebhookIn, raw, max_bytes=MAX_WEBHOOK_BYTES, what="webhook body")
+    kind, status = event.type.split(".")
+    d = event.data
+    return payment_settled(o, kind=kind, status=status, charge_id=d.charge_id, reference=d.reference, amount_minor=d.amount_minor,
+                           currency=d.currency, failure=(d.failure or "")[:80] or None)

@@ -52,6 +52,10 @@ class ReservationRepository(Protocol):
         space: Space | None = None,
         expected_space_version: int | None = None,
     ) -> None: ...
+    def unchanged(self, seen: Reservation) -> Reservation | None:
+        """`seen` if it is still the stored version (read consistently, without unsealing anything), else None."""
+        ...
+
     # The gate's, the no-show sweep's and the staff dashboard's queries.
     def for_plate(self, carpark_id: str, plate: str) -> list[Reservation]:
         """Every reservation whose plate a camera could confuse with this one (the gate's blind index)."""

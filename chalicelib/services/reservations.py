@@ -20,6 +20,7 @@ from ..domain.spaces import APPROVED, Space
 from ..domain.timeutil import minutes_between
 from .ports import Clock, IdentityGate, ReservationRepository, SpaceRepository
 from .retry import on_conflict
+from .spaces import own_space
 
 MIN_MINUTES = 15
 MAX_DAYS = 31
@@ -112,6 +113,22 @@ def reserve(
         return reservation
 
     return on_conflict(attempt)
+
+
+def parker_reservations(principal: Principal, reservations: ReservationRepository, limit: int) -> list[Reservation]:
+    """The caller's bookings as a parker, newest first."""
+    return reservations.by_parker(principal.user_id, limit)
+
+
+def sharer_reservations(principal: Principal, reservations: ReservationRepository, limit: int) -> list[Reservation]:
+    """Bookings on all of the caller's spaces, newest first."""
+    return reservations.by_sharer(principal.user_id, limit)
+
+
+def space_reservations(principal: Principal, space_id: str, *, spaces: SpaceRepository, reservations: ReservationRepository,
+                       limit: int) -> list[Reservation]:
+    """Bookings on one of the caller's spaces (an admin's: any space), newest first."""
+    return reservations.by_space(own_space(principal, space_id, spaces).space_id, limit)
 
 
 def visible_reservation(principal: Principal, reservation_id: str, reservations: ReservationRepository) -> Reservation:

@@ -9,7 +9,7 @@ from ..domain.accounts import SHARER, Principal
 from ..domain.availability import MAX_WINDOWS, Calendar, Window, WindowSpec, make_window, zone
 from ..domain.errors import ConflictError, ForbiddenError, NotFoundError, RuleViolationError
 from ..domain.geo import Point
-from ..domain.spaces import LINK_ACCEPTED, PENDING, OwnershipDocument, Space, SpaceAttributes
+from ..domain.spaces import APPROVED, LINK_ACCEPTED, PENDING, OwnershipDocument, Space, SpaceAttributes
 from .ports import BlobStore, Clock, SpaceRepository, UploadTicket
 from .retry import on_conflict
 
@@ -72,6 +72,29 @@ def own_space(principal: Principal, space_id: str, spaces: SpaceRepository) -> S
     if space.owner_id != principal.user_id and not principal.is_admin:
         raise NotFoundError("no such space", field="space_id")
     return space
+
+
+def my_spaces(principal: Principal, spaces: SpaceRepository, limit: int) -> list[Space]:
+    """The spaces the caller registered, newest first."""
+    return spaces.by_owner(principal.user_id, limit)
+
+
+def visible_space(principal: Principal, space_id: str, spaces: SpaceRepository) -> tuple[Space, bool]:
+    """(space, owner_view): its owner and admins see all of it; anyone else an approved space's public detail; a space
+    not yet approved is missing to them, not forbidden."""
+    space = spaces.get(space_id)
+    if space.owner_id == principal.user_id or principal.is_admin:
+        return space, True
+    if space.status != APPROVED:
+        raise NotFoundError("no such space", field="space_id")
+    return space, False
+
+
+def pending_review(principal: Principal, spaces: SpaceRepository, limit: int) -> list[Space]:
+    """The admins' review queue, oldest first."""
+    if not principal.is_admin:
+        raise ForbiddenError("admins only")
+    return spaces.pending(limit)
 
 
 def request_document_upload(

@@ -147,6 +147,17 @@ def test_change_with_stale_reservation_version_is_refused(repos: tuple[Any, Any]
     assert reservations.get(r.reservation_id).state == "cancelled"
 
 
+def test_a_copy_is_unchanged_only_while_its_version_is_the_stored_one(repos: tuple[Any, Any]) -> None:
+    spaces, reservations = repos
+    space = a_space()
+    spaces.add(space)
+    r = a_reservation(space)
+    reservations.book(r, replace(space, version=2), 1)
+    assert reservations.unchanged(r) == r
+    reservations.change(replace(r, state="cancelled", version=2), 1)
+    assert reservations.unchanged(r) is None and reservations.unchanged(replace(r, reservation_id=uuid.uuid4().hex)) is None
+
+
 def test_a_car_parks_link_queue_lists_its_spaces_by_link_state_oldest_first(repos: tuple[Any, Any]) -> None:
     spaces, _ = repos
     carpark = uuid.uuid4().hex

@@ -6,17 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-
-class GateEventIn(BaseModel):
-    """Signed by the device: headers X-Gate-Device, X-Gate-Timestamp, X-Gate-Signature (see docs/gate.md)."""
-
-    event_id: str = Field(min_length=1, max_length=128)
-    carpark_id: str | None = Field(default=None, description="optional; if given it must be the device's car park")
-    direction: Literal["entry", "exit"]
-    plate: str
-    confidence: float = Field(default=1.0, ge=0, le=1)
-    captured_at: str | None = None
-    snapshot: str | None = None
+# Parsed by the service after the signature check, documented here: one model (services/messages.py).
+from ...services.messages import GateEventIn as GateEventIn
 
 
 class GateDecisionOut(BaseModel):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+# Parsed by the service after the signature check, documented here: one model (services/messages.py).
+from ...services.messages import PaymentWebhookIn as PaymentWebhookIn
 from .common import Strict
 
 
@@ -17,13 +19,6 @@ class PaymentMethodOut(BaseModel):
     last4: str
 
 
-class PaymentWebhookIn(BaseModel):
-    """Signed by the provider: headers X-Payment-Timestamp, X-Payment-Signature (see docs/gate.md)."""
-
-    event_id: str
-    type: str
-    created: str
-    data: dict[str, object]
 
 
 class WebhookAck(BaseModel):

@@ -4523,6 +4523,23 @@ export interface components {
             /** Payment Status */
             payment_status: string | null;
         };
+        /** PaymentDataIn */
+        PaymentDataIn: {
+            /** Charge Id */
+            charge_id: string;
+            /** Reference */
+            reference: string;
+            /** Currency */
+            currency: string;
+            /** Amount Minor */
+            amount_minor: number;
+            /**
+             * Failure
+             * @description why a charge failed, as the provider words it
+             * @default null
+             */
+            failure: string | null;
+        };
         /**
          * PaymentWebhookIn
          * @description Signed by the provider: headers X-Payment-Timestamp, X-Payment-Signature (see docs/gate.md).
@@ -4530,14 +4547,14 @@ export interface components {
         PaymentWebhookIn: {
             /** Event Id */
             event_id: string;
-            /** Type */
-            type: string;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "charge.succeeded" | "charge.failed" | "refund.succeeded" | "refund.failed";
             /** Created */
             created: string;
-            /** Data */
-            data: {
-                [key: string]: unknown;
-            };
+            data: components["schemas"]["PaymentDataIn"];
         };
         /** PaymentMethodOut */
         PaymentMethodOut: {
