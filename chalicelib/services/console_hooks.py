@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..domain import alerts as rules
 from ..domain.books import fee_entry, no_show_entry, stay_entries, visit_entry
 from ..domain.carparks import CarPark, Membership, local_day
+from ..domain.errors import NotFoundError
 from ..domain.gate import DENY, ENTRY, OPEN, Decision
 from ..domain.plate_lists import screen_entry as screen_listed_entry
 from ..domain.plate_lists import screen_exit as screen_listed_exit
@@ -36,7 +37,15 @@ UNMATCHED = frozenset({"unknown_plate", "ambiguous_plate", "low_confidence", "no
 
 
 def _carpark(c: Console, carpark_id: str | None) -> CarPark | None:
-    return c.carparks.get(carpark_id) if carpark_id else None
+    """The reservation's car park, or None when it has none or it is gone: a hook never fails the order's own step
+    (one reservation naming a removed car park made the whole no-show sweep raise)."""
+    if not carpark_id:
+        return None
+    try:
+        return c.carparks.get(carpark_id)
+    except NotFoundError:
+        log.warning("console: car park %s of an order is gone; nothing to book for it", carpark_id)
+        return None
 
 
 # ---------------------------------------------------------------- the gate
