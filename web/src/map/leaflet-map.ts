@@ -24,7 +24,9 @@ function label(text: string, className: string): L.DivIcon {
 }
 
 function baseMap(element: HTMLElement, config: MapConfig, center: [number, number] = config.center, zoom = config.zoom): L.Map {
-  const map = L.map(element, { center, zoom, attributionControl: config.tiles !== null });
+  // No zoom animation: a screen left while one runs removed the map under it, and Leaflet's animation end then read a
+  // removed pane ("Cannot read properties of undefined (reading '_leaflet_pos')", seen in the journey test).
+  const map = L.map(element, { center, zoom, zoomAnimation: false, attributionControl: config.tiles !== null });
   if (config.tiles) L.tileLayer(config.tiles, { attribution: config.attribution, maxZoom: 19 }).addTo(map);
   else element.classList.add("map--offline");
   L.control.scale({ imperial: false }).addTo(map);
@@ -67,7 +69,7 @@ export function createPicker(element: HTMLElement, config: MapConfig, initial: [
     onPick(at);
   });
   place(initial);
-  return { place, destroy: () => map.remove() };
+  return { place, destroy: () => map.stop().remove() };
 }
 
 export function createMap(element: HTMLElement, config: MapConfig, onSelect: (id: string) => void): MapController {
@@ -90,12 +92,13 @@ export function createMap(element: HTMLElement, config: MapConfig, onSelect: (id
       }
       const bounds = L.latLngBounds([center, ...pins.map((p) => [p.lat, p.lng] as [number, number])]);
       // a lone space is shown a step further out, so the offline base's nearest place names give it context
-      map.fitBounds(bounds, { padding: [24, 24], maxZoom: pins.length ? 16 : 15 });
+      map.fitBounds(bounds, { padding: [24, 24], maxZoom: pins.length ? 16 : 15, animate: false });
     },
     select(id) {
       markers.forEach((marker, key) => marker.getElement()?.classList.toggle("price-pin--selected", key === id));
     },
     destroy() {
+      map.stop();
       map.remove();
     },
   };
