@@ -9,7 +9,7 @@ table (counted by bench/bench_console.py like every other call).
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -18,10 +18,9 @@ from ..domain.books import BookEntry, Counters, month_key
 from ..domain.errors import ConcurrentUpdateError
 from ..domain.timeutil import format_instant, parse_instant
 from ..services.console_ports import Page
-from .console_store import MONEY, VISITS, decode_cursor, encode_cursor, stored_instant
-from .sealed_fields import FieldSealer, SealingEnclave, carpark_owner
+from .console_store import MONEY, VISITS, _Sealed, decode_cursor, encode_cursor, stored_instant
+from .dynamo import last_instant_before
 
-PURPOSE = "console"
 MAX_BATCH = 100  # months in one report: a year touches at most 13
 
 
@@ -48,16 +47,7 @@ def _counters(item: dict[str, Any]) -> dict[str, int]:
     return {k: n for k, v in item.items() if (n := _number(v)) is not None}
 
 
-class DynamoBooks:
-    def __init__(self, model: Any, enclave: SealingEnclave) -> None:
-        self.model = model
-        self.table = model.Meta.table_name
-        self.sealer = FieldSealer(enclave)
-
-    @property
-    def client(self) -> Any:
-        return self.model._get_connection().connection.client
-
+class DynamoBooks(_Sealed):
     def _row(self, e: BookEntry) -> dict[str, Any]:
         data = {"kind": e.kind, "ref": e.ref, "at": format_instant(e.at), "day": e.day.isoformat(), "amount_minor": e.amount_minor,
                 "currency": e.currency, "lot": e.lot, "stay_min": e.stay_min, "overstay_min": e.overstay_min,
@@ -66,7 +56,7 @@ class DynamoBooks:
         pk = f"{VISITS if e.kind == 'member_visit' else MONEY}#{e.carpark_id}"
         item: dict[str, Any] = {"pk": {"S": pk}, "sk": {"S": e.row_key}, "data": {"S": json.dumps(data, separators=(",", ":"))}}
         if e.plate:
-            sealed = self.sealer.seal(carpark_owner(e.carpark_id), PURPOSE, f"{pk}|{e.row_key}", {"plate": e.plate})
+            sealed = self.seal(e.carpark_id, pk, e.row_key, {"plate": e.plate})
             if sealed is not None:
                 item["sealed"] = {"B": sealed}
             item["ptag"] = {"S": self.sealer.gate_tag(e.carpark_id, e.plate)}
@@ -130,14 +120,14 @@ class DynamoBooks:
 
     def _entry(self, carpark_id: str, item: Any) -> BookEntry:
         d = item.data
-        fields = self.sealer.open(carpark_owner(carpark_id), PURPOSE, f"{item.pk}|{item.sk}", item.sealed)
+        fields = self.open(carpark_id, item)
         return BookEntry(carpark_id, d["kind"], d["ref"], parse_instant(d["at"], field="stored"), date.fromisoformat(d["day"]),
                          int(d["amount_minor"]), d["currency"], d.get("lot"), (fields or {}).get("plate"), stored_instant(d.get("entered_at")),
                          stored_instant(d.get("exited_at")), int(d.get("stay_min") or 0), int(d.get("overstay_min") or 0))
 
     def rows(self, carpark_id: str, since: datetime, until: datetime, limit: int, cursor: str | None, newest_first: bool) -> Page[BookEntry]:
         pk = f"{MONEY}#{carpark_id}"
-        cond = self.model.sk.between(format_instant(since), format_instant(until - timedelta(seconds=1)) + "~")
+        cond = self.model.sk.between(format_instant(since), last_instant_before(until) + "~")
         start = decode_cursor(cursor, {"pk": pk}, ("pk", "sk"))
         found = self.model.query(pk, range_key_condition=cond, scan_index_forward=not newest_first, limit=limit, page_size=limit,
                                  last_evaluated_key=start)

@@ -25,8 +25,8 @@ from ..domain.plate_lists import ListedPlate
 from ..domain.timeutil import format_instant, parse_instant
 from ..services.console_ports import MemberRecord, Page, StayFacts
 from .carparks import DynamoMembershipRepository
-from .console_store import _cancelled_by_condition, _Sealed, decode_cursor, page_of, stored_instant
-from .dynamo import condition_failed
+from .console_store import _Sealed, decode_cursor, page_of, stored_instant
+from .dynamo import cancelled_by_condition, condition_failed
 from .sealed_fields import ERASED, SealingEnclave
 from .tables import OperationsModels
 
@@ -39,7 +39,7 @@ def _transact(connection: Any, writes: list[tuple[Any, Any]], on_condition: Exce
             for item, condition in writes:
                 tx.save(item, condition=condition)
     except TransactWriteError as exc:
-        if _cancelled_by_condition(exc):
+        if cancelled_by_condition(exc):
             raise on_condition from exc
         raise
 
@@ -159,7 +159,7 @@ class DynamoPlateLists(_Sealed):
                 tx.delete(self.model(f"pl#{carpark_id}", entry_id), condition=self.model.pk.exists())
                 tx.delete(self.model(gpk, gsk), condition=self.model.pk.exists())
         except TransactWriteError as exc:
-            if _cancelled_by_condition(exc):
+            if cancelled_by_condition(exc):
                 raise NotFoundError("no such list entry (removed meanwhile)", field="entry_id") from exc
             raise
         return entry

@@ -24,7 +24,8 @@ from ..domain.errors import ConflictError, InvalidInputError, NotFoundError
 from ..domain.presence import Presence
 from ..domain.timeutil import format_instant, parse_instant
 from ..services.console_ports import ExportRecord, Movement, Override, Page
-from .dynamo import condition_failed
+from .dynamo import cancelled_by_condition, condition_failed, conditional_save
+from .dynamo import stored_instant as _stored_instant
 from .sealed_fields import ERASED, FieldSealer, SealingEnclave, carpark_owner
 
 PURPOSE = "console"
@@ -37,7 +38,8 @@ MAX_ERASED = 2000
 
 
 def stored_instant(text: str | None) -> datetime | None:
-    return parse_instant(text, field="stored") if text else None
+    """dynamo.stored_instant for the optional times of the console's records."""
+    return _stored_instant(text) if text else None
 
 
 def encode_cursor(key: dict[str, Any] | None) -> str | None:
@@ -66,10 +68,6 @@ def decode_cursor(cursor: str | None, fixed: dict[str, str], names: tuple[str, .
 def page_of(found: Any, convert: Callable[[Any], Any], limit: int) -> Page[Any]:
     items = [convert(i) for i in found]
     return Page(items, encode_cursor(found.last_evaluated_key) if len(items) == limit else None)
-
-
-def _cancelled_by_condition(exc: TransactWriteError) -> bool:
-    return any(getattr(r, "code", None) == "ConditionalCheckFailed" for r in (exc.cancellation_reasons or []))
 
 
 class _Sealed:
@@ -234,7 +232,7 @@ class DynamoAlerts(_Sealed):
                 tx.save(guard, condition=self.model.pk.does_not_exist())
                 tx.save(self._item(alert, sk, 1), condition=self.model.pk.does_not_exist())
         except TransactWriteError as exc:
-            if _cancelled_by_condition(exc):
+            if cancelled_by_condition(exc):
                 return False
             raise
         return True
@@ -259,12 +257,8 @@ class DynamoAlerts(_Sealed):
 
     def acknowledge(self, alert: Alert) -> None:
         sk = self._sk(alert.carpark_id, alert.alert_id)
-        try:
-            self._item(alert, sk, 2).save(condition=self.model.version == 1)
-        except PutError as exc:
-            if condition_failed(exc):
-                raise ConflictError("this alert was already acknowledged", field="alert_id", code="invalid_transition") from exc
-            raise
+        conditional_save(self._item(alert, sk, 2), self.model.version == 1,
+                         ConflictError("this alert was already acknowledged", field="alert_id", code="invalid_transition"))
 
     def page(self, carpark_id: str, open_only: bool, limit: int, cursor: str | None) -> Page[Alert]:
         pk = f"al#{carpark_id}"
@@ -288,12 +282,7 @@ class DynamoOverrides(_Sealed):
                 "billed": o.billed, "device_id": o.device_id, "command_id": o.command_id, "reservation_id": o.reservation_id,
                 "membership_id": o.membership_id, "flagged": o.flagged}
         item = self.model(pk, sk, data=data, sealed=self.seal(o.carpark_id, pk, sk, {"plate": o.plate}), ptag=self.ptag(o.carpark_id, o.plate))
-        try:
-            item.save(condition=self.model.pk.does_not_exist())
-        except PutError as exc:
-            if condition_failed(exc):
-                raise ConflictError("override recorded already", field="override_id") from exc
-            raise
+        conditional_save(item, self.model.pk.does_not_exist(), ConflictError("override recorded already", field="override_id"))
 
     def _override(self, carpark_id: str, item: Any) -> Override:
         d = item.data

@@ -20,7 +20,7 @@ from ..domain.errors import ConflictError, UnavailableError
 from ..domain.gate_devices import ACKED, PENDING, GateCommand, Heartbeat
 from ..domain.timeutil import format_instant, parse_instant
 from ..services.device_ports import IssuedCertificate
-from .dynamo import condition_failed
+from .dynamo import condition_failed, conditional_save
 from .local_ca import LocalCa
 
 HEARTBEAT_SK = "heartbeat"
@@ -57,12 +57,7 @@ class DynamoDeviceState:
                           issued_at=format_instant(c.issued_at), expires_at=expires, state=c.state, reservation_id=c.reservation_id,
                           pending_device=c.device_id if c.state == PENDING else None,
                           pending_key=f"{expires}#{c.command_id}" if c.state == PENDING else None)
-        try:
-            item.save(condition=self.model.sk.does_not_exist())
-        except PutError as exc:
-            if condition_failed(exc):
-                raise ConflictError("a command with this id exists", field="command_id") from exc
-            raise
+        conditional_save(item, self.model.sk.does_not_exist(), ConflictError("a command with this id exists", field="command_id"))
 
     def _command(self, i: Any) -> GateCommand:
         return GateCommand(i.device_id, i.sk.split("#", 1)[1], i.action, i.reason, i.issued_by, parse_instant(i.issued_at, field="stored"),

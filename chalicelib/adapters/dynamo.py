@@ -18,6 +18,11 @@ def condition_failed(exc: Exception) -> bool:
     return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
+def cancelled_by_condition(exc: Exception) -> bool:
+    """Whether a TransactWriteItems was cancelled because one of its conditions failed (pynamodb's TransactWriteError)."""
+    return any(getattr(r, "code", None) == CONDITION_FAILED for r in (getattr(exc, "cancellation_reasons", None) or []))
+
+
 def conditional_save(item: Model, condition: Any, on_conflict: Exception) -> None:
     """Save `item` only if `condition` holds; otherwise raise `on_conflict` (a domain error)."""
     try:

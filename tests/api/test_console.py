@@ -363,3 +363,21 @@ def test_the_audit_view_lists_staff_and_device_changes_with_who_and_when(shift: 
     rest = s.get(f"/audit?limit=50&next={first['next']}", s.owner).body
     assert [e["entry_id"] for e in first["entries"] + rest["entries"]] == [e["entry_id"] for e in entries]
     assert s.get("/occupancy").status == 404  # removed staff see nothing any more
+
+
+def test_an_order_whose_car_park_is_gone_books_nothing_and_fails_nothing(shift: Shift) -> None:
+    """The no-show sweep reads every ended reservation: one naming a car park that no longer exists made the console's
+    hook raise NotFoundError, and the whole sweep with it."""
+    from datetime import UTC, datetime
+
+    from chalicelib.domain.reservations import Reservation
+    from chalicelib.services import console_hooks
+
+    console = shift.world.deps.carparks.console
+    assert console is not None
+    start = datetime(2026, 12, 1, 10, tzinfo=UTC)
+    gone = Reservation("r-" + "0" * 30, "space-x", "parker-x", "sharer-x", "AB123C", start, start + timedelta(hours=2), 400, "EUR",
+                       "no_show", 2, start, "w1", carpark_id="cp-that-does-not-exist")
+    console_hooks.no_show(console, gone)
+    console_hooks.stay_paid(console, gone)
+    console_hooks.fee_paid(console, replace(gone, fee_minor=400))

@@ -5,6 +5,7 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { AppError, NETWORK, type Problem } from "../api/errors";
 import { ProblemNotice } from "../ui/components";
 import type { Paged } from "../ui/paging";
+import { saveBlob } from "../ui/upload";
 
 export interface Column<T> {
   key: string;
@@ -132,14 +133,7 @@ export function Refusal({ problem, fields, retry }: { problem: Problem | undefin
 
 /** Saves text as a file (CSV, a proof bundle) without leaving the page. */
 export function download(name: string, text: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  saveBlob(new Blob([text], { type }), name);
 }
 
 export function Badge({ kind, children }: { kind: string; children: ComponentChildren }) {
